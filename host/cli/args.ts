@@ -1,0 +1,105 @@
+// A small git-style option parser: `--name=value`, `--name value`, `-x value`,
+// `-xyz` for flag clusters, `--no-name` for negatable flags, `--` ends options.
+// Usage errors throw UsageError, which the CLI turns into exit code 129 as git does.
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface OptionSpec {
+  /** Long name without dashes, e.g. 'branch'. */
+  name: string;
+  /** One-letter alias, e.g. 'b'. */
+  short?: string;
+  /** Takes a value. */
+  value?: boolean;
+  /** May be given several times; values collect into an array. */
+  multiple?: boolean;
+  /** `--no-<name>` is accepted and sets the flag to false. */
+  negatable?: boolean;
+  /** Text for --help, and the value's placeholder. */
+  help: string;
+  arg?: string;
+}
+
+export interface Parsed {
+  opts: Record<string, string | boolean | string[] | undefined>;
+  positional: string[];
+}
+
+export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
+  const opts: Parsed['opts'] = {};
+  const positional: string[] = [];
+  const byLong = new Map(specs.map((s) => [s.name, s]));
+  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
+  const set = (spec: OptionSpec, v: string | boolean) => {
+    if (spec.multiple && typeof v === 'string') {
+      const arr = (opts[spec.name] as string[] | undefined) ?? [];
+      arr.push(v);
+      opts[spec.name] = arr;
+    } else opts[spec.name] = v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      let spec = byLong.get(name);
+      if (!spec && name.startsWith('no-')) {
+        const pos = byLong.get(name.slice(3));
+        if (pos?.negatable && !pos.value) {
+          opts[pos.name] = false;
+          continue;
+        }
+      }
+      if (!spec) throw new UsageError(`unknown option \`${name}'`);
+      if (spec.value) {
+        let v: string | undefined;
+        if (eq >= 0) v = a.slice(eq + 1);
+        else if (i + 1 < argv.length) v = argv[++i];
+        if (v === undefined) throw new UsageError(`option \`${name}' requires a value`);
+        set(spec, v);
+      } else {
+        if (eq >= 0) throw new UsageError(`option \`${name}' takes no value`);
+        set(spec, true);
+      }
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        const spec = byShort.get(a[j]);
+        if (!spec) throw new UsageError(`unknown switch \`${a[j]}'`);
+        if (spec.value) {
+          let v = a.slice(j + 1);
+          if (!v) {
+            if (i + 1 >= argv.length) throw new UsageError(`switch \`${a[j]}' requires a value`);
+            v = argv[++i];
+          }
+          set(spec, v);
+          break;
+        }
+        set(spec, true);
+      }
+      continue;
+    }
+    positional.push(a);
+  }
+  return { opts, positional };
+}
+
+/** Renders an options table for --help. */
+export function formatOptions(specs: OptionSpec[]): string {
+  const rows = specs.map((s) => {
+    const long = `--${s.negatable ? '[no-]' : ''}${s.name}${s.value ? ` <${s.arg ?? 'value'}>` : ''}`;
+    return [s.short ? `-${s.short}, ${long}` : `    ${long}`, s.help];
+  });
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([l, h]) => `    ${l.padEnd(w)}   ${h}`).join('\n');
+}

@@ -1,0 +1,11 @@
+// The table of subcommands. Each lives in its own module under host/cli/ and
+// exports a Command; the dispatcher in wasmgit.ts knows nothing else about them.
+
+export interface Command {
+  summary: string;
+  usage(): string;
+  /** Runs with the arguments after the command name; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {};

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The wasmgit command: dispatches to one module per subcommand. Exit codes follow
+// git: 0 success, 1 unknown command, 128 fatal error, 129 usage error.
+import { UsageError } from './args.ts';
+import { commands } from './commands.ts';
+import { VERSION } from '../version.ts';
+
+function mainUsage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const list = Object.entries(commands)
+    .map(([name, c]) => `   ${name.padEnd(width)}   ${c.summary}`)
+    .join('\n');
+  return `usage: wasmgit [--version] [--help] <command> [<args>]
+
+git clone whose heavy lifting runs in WebAssembly.
+
+Commands:
+${list}
+
+See 'wasmgit <command> --help' for the options of each command.
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? rest[0] : undefined;
+    if (target && commands[target]) {
+      process.stdout.write(commands[target].usage());
+      return 0;
+    }
+    process.stdout.write(mainUsage());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`wasmgit version ${VERSION}\n`);
+    return 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`wasmgit: '${name}' is not a wasmgit command. See 'wasmgit --help'.\n`);
+    return 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.usage());
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n\n${cmd.usage()}`);
+      return 129;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fatal: ${msg}\n`);
+    if (process.env.WASMGIT_TRACE && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 128;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 128;
+  },
+);
