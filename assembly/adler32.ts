@@ -1,0 +1,1 @@
+// adler32: see docs/core-abi.md

@@ -1,0 +1,1 @@
+// crc32: see docs/core-abi.md

@@ -1,0 +1,1 @@
+// index-file: see docs/core-abi.md

@@ -1,0 +1,1 @@
+// inflate: see docs/core-abi.md

@@ -1,0 +1,1 @@
+// pack indexing exports: see docs/core-abi.md

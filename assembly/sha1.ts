@@ -1,0 +1,1 @@
+// sha1: see docs/core-abi.md

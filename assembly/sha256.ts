@@ -1,0 +1,1 @@
+// sha256: see docs/core-abi.md

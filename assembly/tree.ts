@@ -1,0 +1,1 @@
+// tree: see docs/core-abi.md
