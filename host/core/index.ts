@@ -1,3 +1,5 @@
 // wasmgit/core: the wasm core with a typed API, usable without the CLI.
 export { loadCore, compileCore, Core, CoreError } from './instance.ts';
 export type { Source, ProgressFn, LoadOptions, CoreExports } from './instance.ts';
+export { inflate, Inflater } from './inflate.ts';
+export type { InflateOptions, InflateResult, PushResult } from './inflate.ts';
