@@ -1,6 +1,7 @@
 // Object ids: SHA-1 (with collision detection, as git computes them) of
 // "<type> <size>\0" followed by the object's content.
 
+import { E_SIZE_MISMATCH, errorMessageLen, errorMessagePtr, errorOffset } from "../error";
 import { sha1Init, sha1Update } from "../sha1";
 
 // "commit", "tree", "blob", "tag" for types 1-4, as bytes, so the header is built
@@ -45,4 +46,17 @@ export function hashObjectStart(ctx: usize, kind: u8, size: u64): void {
   store<u8>(p++, 0);
   sha1Init(ctx, true);
   sha1Update(ctx, header, p - header);
+}
+
+/**
+ * The inflater's last error, told from the pack's point of view: which entry,
+ * where in its zlib stream, and for a size mismatch the size its header declared.
+ */
+export function describeZlibError(code: i32, at: u64, declared: u64): string {
+  let inner = String.UTF8.decodeUnsafe(errorMessagePtr(), <usize>errorMessageLen());
+  let s = "object at offset " + at.toString() + ": " + inner;
+  let pos = errorOffset();
+  if (pos != U64.MAX_VALUE) s += " (byte " + pos.toString() + " of its zlib data)";
+  if (code == E_SIZE_MISMATCH) s += "; its header declares " + declared.toString() + " bytes";
+  return s;
 }

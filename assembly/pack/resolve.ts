@@ -37,7 +37,7 @@ import { inflateInit, inflateStep, inflateConsumed, inflateProduced, INFLATE_DON
 import { sha1CtxSize, sha1Update, sha1Final } from "../sha1";
 import { applyDelta } from "./delta";
 import { isDelta, OBJ_OFS_DELTA, OBJ_REF_DELTA, parseEntryHeader } from "./entry";
-import { hashObjectStart } from "./object";
+import { describeZlibError, hashObjectStart } from "./object";
 import {
   baseOf, compareId, count, depthOf, idHex, idOf, kindOf, NO_ENTRY, offsetOf, resultOf, setBase, setDepth, setKind, sizeOf, sortById, tryAlloc, typeOf,
 } from "./table";
@@ -393,8 +393,7 @@ function inflateEntry(e: u32, dst: usize): i32 {
     }
     if (r == INFLATE_NEED_INPUT) continue;
     if (r == INFLATE_NEED_OUTPUT) return fail(E_SIZE_MISMATCH, "object at offset " + at.toString() + " inflates to more than " + want.toString() + " bytes", at);
-    let inner = String.UTF8.decodeUnsafe(errorMessagePtr(), <usize>errorMessageLen());
-    return fail(r, "bad zlib data in object at offset " + at.toString() + ": " + inner, at);
+    return fail(r, describeZlibError(r, at, want), at);
   }
 }
 

@@ -19,14 +19,14 @@
 // compared with it, and the object count with the header's. Layout:
 // gitformat-pack.txt, "pack-*.pack files have the following format".
 
-import { E_INVALID_ARG, E_PACK_CHECKSUM, E_PACK_FORMAT, E_SHA1_COLLISION, E_TRUNCATED, E_DELTA, E_OUT_OF_MEMORY, errorMessageLen, errorMessagePtr, fail } from "../error";
+import { E_INVALID_ARG, E_PACK_CHECKSUM, E_PACK_FORMAT, E_SHA1_COLLISION, E_TRUNCATED, E_DELTA, E_OUT_OF_MEMORY, fail } from "../error";
 import { progress, PROGRESS_INDEXING } from "../host";
 import { inflateInit, inflateStep, inflateConsumed, inflateProduced, INFLATE_DONE, INFLATE_NEED_INPUT, INFLATE_NEED_OUTPUT } from "../inflate";
 import { sha1CtxSize, sha1Init, sha1Update, sha1Final } from "../sha1";
 import { crc32Update } from "../crc32";
 import { deltaHeader, deltaResultSize } from "./delta";
 import { ENTRY_HEADER_MAX, NEED_MORE, OBJ_OFS_DELTA, OBJ_REF_DELTA, entryBaseId, entryBaseOffset, entrySize, entryType, isDelta, parseEntryHeader } from "./entry";
-import { hashObjectStart } from "./object";
+import { describeZlibError, hashObjectStart } from "./object";
 import { allocTable, count, entryAt, idOf, NO_ENTRY, setBase, setCrc, setKind, setOffset, setResult, setSize, setType, sizeOf, tryAlloc } from "./table";
 
 /** Input window. Chunks of up to this size are pushed at once. */
@@ -57,6 +57,7 @@ let declaredTotal: u64 = U64.MAX_VALUE;
 let next: u32 = 0;         // entries parsed so far
 let curAt: u64 = 0;        // current entry's pack offset
 let curType: u8 = 0;
+let curSize: u64 = 0;
 let curCrc: u32 = 0;
 let deltaHead = memory.data(24);
 let deltaHeadLen: usize = 0;
@@ -158,8 +159,7 @@ function truncated(what: string): i32 {
 /** Re-reports the inflater's error with the entry it happened in. */
 function entryError(code: i32): i32 {
   if (fewerObjects(curAt)) return fewerObjectsError(curAt);
-  let inner = String.UTF8.decodeUnsafe(errorMessagePtr(), <usize>errorMessageLen());
-  return fail(code, "bad zlib data in object at offset " + curAt.toString() + ": " + inner, curAt);
+  return fail(code, describeZlibError(code, curAt, curSize), curAt);
 }
 
 function run(eof: bool): i32 {
@@ -225,6 +225,7 @@ function run(eof: bool): i32 {
       let i = next;
       curAt = at;
       curType = entryType;
+      curSize = entrySize;
       setOffset(i, at);
       setType(i, entryType);
       setSize(i, entrySize);
