@@ -232,6 +232,7 @@ function run(eof: bool): i32 {
       if (entryType == OBJ_OFS_DELTA) {
         let b = entryAt(entryBaseOffset, i);
         if (b == NO_ENTRY) {
+          if (fewerObjects(at)) return fewerObjectsError(at);
           return fail(E_PACK_FORMAT, "delta at offset " + at.toString() + " names base offset " + entryBaseOffset.toString() + ", where no object starts", at);
         }
         setBase(i, b);
