@@ -52,6 +52,7 @@ const FRAME: usize = 16;
 let prepared = false;
 let source: u32 = 0;
 let budget: u64 = DEFAULT_CACHE_LIMIT;
+let memoryLimit: u64 = <u64>1 << 32;
 let childStart: usize = 0;
 let childList: usize = 0;
 let refCount: u32 = 0;
@@ -92,11 +93,13 @@ let recording = false;
 /**
  * Builds the forest from the entry table (after pass 1, or after a worker
  * received a copy of it) and sets up buffers. `src` is the host source the pack
- * is read from; `cacheLimit` the arena budget in bytes (0 = default).
+ * is read from; `cacheLimit` the arena budget in bytes (0 = default);
+ * `memLimit` caps linear memory as a whole (0 = what wasm32 allows, 4 GiB).
  */
-export function resolveBegin(src: u32, cacheLimit: u64, record: bool): i32 {
+export function resolveBegin(src: u32, cacheLimit: u64, memLimit: u64, record: bool): i32 {
   source = src;
   budget = cacheLimit != 0 ? cacheLimit : DEFAULT_CACHE_LIMIT;
+  memoryLimit = memLimit != 0 && memLimit < (<u64>1 << 32) ? memLimit : <u64>1 << 32;
   recording = record;
   let n = count;
   let m = <usize>n;
@@ -301,11 +304,11 @@ function startArena(): void {
 function reach(end: u64): bool {
   let have = <u64>memory.size() << 16;
   if (end <= have) return true;
-  if (end > (<u64>1 << 32)) return false;
+  if (end > memoryLimit) return false;
   // Grow by at least 1/8 of the current size, so growing is rare.
   let want = max(end - have, have >> 3);
+  if (have + want > memoryLimit) want = end - have;
   let pages = <i32>((want + 0xffff) >> 16);
-  if (<u64>memory.size() + <u64>pages > 65536) pages = 65536 - memory.size();
   if (memory.grow(pages) >= 0) return end <= (<u64>memory.size() << 16);
   return memory.grow(<i32>((end - have + 0xffff) >> 16)) >= 0;
 }
@@ -328,7 +331,7 @@ function reserve(need: u64, parent: i32, who: u32): usize {
   let end = <u64>arenaTop + need;
   if (!reach(end)) {
     let at = offsetOf(who);
-    fail(E_OBJECT_TOO_LARGE, "object at offset " + at.toString() + " (" + resultOf(who).toString() + " bytes) is too large to resolve in memory", at);
+    fail(E_OBJECT_TOO_LARGE, "object at offset " + at.toString() + " (" + resultOf(who).toString() + " bytes) is too large to resolve in memory (limit " + memoryLimit.toString() + " bytes)", at);
     return 0;
   }
   let p = arenaTop;

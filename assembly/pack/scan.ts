@@ -292,6 +292,15 @@ function finishEntry(): i32 {
   } else {
     let h = deltaHeader(deltaHead, deltaHeadLen);
     if (h < 0) return fail(E_DELTA, "bad delta header in object at offset " + curAt.toString(), curAt);
+    // The most a delta can produce: two command bytes (0xc0-style copy with one
+    // size byte) yield at most 0xff0000 bytes, a lone byte (copy of 0x10000) 64 KiB.
+    // A larger declared result is a decompression bomb: refuse it before pass 2
+    // would commit memory for it.
+    let body = curSize - <u64>h;
+    let most = (body >> 1) * 0xff0000 + (body & 1) * 0x10000;
+    if (deltaResultSize() > most) {
+      return fail(E_DELTA, "delta in object at offset " + curAt.toString() + " declares a result of " + deltaResultSize().toString() + " bytes, more than its " + curSize.toString() + " bytes can produce", curAt);
+    }
     setResult(i, deltaResultSize());
   }
   next++;

@@ -125,10 +125,15 @@ export class PackCore {
     return tableViews(this.tableBytes(), this.count);
   }
 
-  /** Prepares pass 2: `src` serves the pack's bytes. Returns the number of deltas. */
-  resolveBegin(src: Source, opts: { cacheLimit?: number; record?: boolean } = {}): number {
+  /**
+   * Prepares pass 2: `src` serves the pack's bytes; `cacheLimit` is the budget
+   * for delta bases kept in memory, `memoryLimit` a cap on the instance's whole
+   * memory. Returns the number of deltas.
+   */
+  resolveBegin(src: Source, opts: { cacheLimit?: number; memoryLimit?: number; record?: boolean } = {}): number {
     this.source = this.core.addSource(src);
-    return this.core.check(this.core.exports.packResolveBegin(this.source, BigInt(opts.cacheLimit ?? 0), opts.record ? 1 : 0));
+    const e = this.core.exports;
+    return this.core.check(e.packResolveBegin(this.source, BigInt(opts.cacheLimit ?? 0), BigInt(opts.memoryLimit ?? 0), opts.record ? 1 : 0));
   }
 
   /** Roots with children, in pack order, and their weights (for splitting the work). */

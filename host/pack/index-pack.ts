@@ -20,9 +20,13 @@ export interface IndexOptions {
   threads?: number;
   /** Budget in bytes for delta bases kept in memory while resolving (default 96 MiB, git's core.deltaBaseCacheLimit). */
   cacheLimit?: number;
+  /** Cap in bytes on each core instance's memory while resolving (default: 4 GiB, all wasm32 allows). */
+  memoryLimit?: number;
   onProgress?: IndexProgress;
   /** The compiled core, to share one compilation. */
   module?: WebAssembly.Module;
+  /** With several threads, whether the main thread resolves too (default true). */
+  mainThread?: boolean;
 }
 
 export interface IndexResult {
@@ -33,6 +37,9 @@ export interface IndexResult {
   idx: Uint8Array;
   /** The entry table (offsets, sizes, types, bases, depths, ids), for verify-pack -v. */
   table?: EntryTable;
+  /** Deltas in the pack, and how many of them worker threads resolved. */
+  deltas: number;
+  resolvedInWorkers: number;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -68,22 +75,26 @@ export function defaultThreads(): number {
 async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOptions, module: WebAssembly.Module, wantTable: boolean): Promise<IndexResult> {
   const fd = openSync(packPath, 'r');
   try {
-    const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit });
+    const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit });
     const threads = opts.threads ?? defaultThreads();
     const progress = opts.onProgress ? (d: number, t: number) => opts.onProgress!('resolving', d, t) : undefined;
     progress?.(0, deltas);
+    let resolvedInWorkers = 0;
     if (deltas > 0) {
       if (threads <= 1) {
         pc.core.onProgress = (kind, d, t) => progress?.(d, t);
         pc.resolveAll();
       } else {
-        await resolveParallel(pc, deltas, { packPath, threads, cacheLimit: opts.cacheLimit, module, onProgress: progress });
+        const r = await resolveParallel(pc, deltas, {
+          packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread,
+        });
+        resolvedInWorkers = r.inWorkers;
       }
     }
     pc.resolveCheck();
     progress?.(deltas, deltas);
     const idx = pc.buildIdx();
-    return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined };
+    return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers };
   } finally {
     pc.dispose();
     closeSync(fd);

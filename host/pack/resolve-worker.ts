@@ -7,12 +7,13 @@ import { CoreError, loadCore } from '../core/instance.ts';
 import { PackCore } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 
-const { module, packPath, table, count, cacheLimit } = workerData as {
+const { module, packPath, table, count, cacheLimit, memoryLimit } = workerData as {
   module: WebAssembly.Module;
   packPath: string;
   table: Uint8Array;
   count: number;
   cacheLimit: number;
+  memoryLimit: number;
 };
 const port = parentPort!;
 
@@ -26,7 +27,7 @@ try {
   const pc = new PackCore(core);
   pc.loadTable(table, count);
   const fd = openSync(packPath, 'r');
-  pc.resolveBegin(fileSource(fd), { cacheLimit, record: true });
+  pc.resolveBegin(fileSource(fd), { cacheLimit, memoryLimit, record: true });
   port.on('message', (m: { type: 'batch'; roots: Uint32Array }) => {
     try {
       const resolved = pc.resolveList(m.roots);

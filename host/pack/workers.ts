@@ -18,9 +18,15 @@ export interface ResolveOptions {
   packPath: string;
   threads: number;
   cacheLimit?: number;
+  memoryLimit?: number;
   /** The compiled core, shared with the workers (compiling once). */
   module: WebAssembly.Module;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Whether the main thread resolves too (default). Without it all the work goes
+   * to threads-1 workers and the main thread's event loop stays free.
+   */
+  mainThread?: boolean;
 }
 
 interface Batch {
@@ -32,13 +38,22 @@ type WorkerReply =
   | { type: 'done'; resolved: number; records: Uint8Array }
   | { type: 'error'; message: string; code: number; offset?: number };
 
-/** Where the worker's entry lives: beside this file in the sources, or in dist/pack/ once bundled. */
-function workerEntry(): URL {
+/**
+ * Starts a worker running resolve-worker: from dist/pack/ once bundled, or from
+ * the sources, where the TypeScript loader (tsx) the main thread runs under
+ * has to be registered in the worker too (a worker does not inherit loader hooks).
+ */
+function startWorker(workerData: unknown): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('./resolve-worker.ts', here);
+  if (here.endsWith('.ts')) {
+    const api = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./resolve-worker.ts', here).href;
+    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(boot, { eval: true, workerData });
+  }
   for (const rel of ['./pack/resolve-worker.js', '../pack/resolve-worker.js', './resolve-worker.js']) {
     const url = new URL(rel, here);
-    if (existsSync(fileURLToPath(url))) return url;
+    if (existsSync(fileURLToPath(url))) return new Worker(url, { workerData });
   }
   throw new Error('wasmgit: pack/resolve-worker.js not found next to the bundle');
 }
@@ -63,7 +78,7 @@ function makeBatches(entries: Uint32Array, weights: Uint32Array, target: number)
  * Resolves every delta of the pack whose pass 1 ran in `pc` (resolveBegin
  * already called on it), filling pc's table. Throws CoreError on a bad delta.
  */
-export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions): Promise<void> {
+export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions): Promise<{ inWorkers: number }> {
   const { entries, weights } = pc.roots();
   let totalWeight = 0;
   for (let i = 0; i < weights.length; i++) totalWeight += weights[i];
@@ -73,6 +88,7 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
   const queue = makeBatches(entries, weights, target);
   let next = 0;
   let done = 0;
+  let inWorkers = 0;
   const report = (n: number) => {
     done += n;
     opts.onProgress?.(done, deltas);
@@ -97,11 +113,10 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     return true;
   };
 
-  const entry = workerEntry();
-  for (let t = 1; t < opts.threads && next < queue.length; t++) {
-    const w = new Worker(entry, {
-      workerData: { module: opts.module, packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0 },
-    });
+  const mainThread = opts.mainThread ?? true;
+  const workerCount = mainThread ? opts.threads - 1 : Math.max(1, opts.threads - 1);
+  for (let t = 0; t < workerCount && next < queue.length; t++) {
+    const w = startWorker({ module: opts.module, packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 });
     workers.push(w);
     w.on('message', (m: WorkerReply) => {
       if (m.type === 'ready') {
@@ -111,6 +126,7 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
         outstanding--;
         try {
           pc.mergeRecords(m.records);
+          inWorkers += m.resolved;
           report(m.resolved);
         } catch (err) {
           failure ??= err as Error;
@@ -132,15 +148,16 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
   try {
     // The main thread takes batches from the same queue, yielding between them
     // so worker replies are merged and answered promptly.
-    while (!failure && next < queue.length) {
+    while (mainThread && !failure && next < queue.length) {
       const b = queue[next++];
       report(pc.resolveList(b.roots));
       await new Promise<void>((r) => setImmediate(r));
     }
-    while (!failure && outstanding > 0) {
+    while (!failure && (outstanding > 0 || next < queue.length)) {
       await new Promise<void>((r) => (wake = r));
     }
     if (failure) throw failure;
+    return { inWorkers };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

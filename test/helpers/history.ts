@@ -122,7 +122,10 @@ export function makeHistory(dir: string, opts: HistoryOptions): void {
   }
   emit(`tag v1.0\nfrom refs/heads/main\ntagger T A Gger <tagger@example.com> ${when} +0000\n`);
   data(Buffer.from('release 1.0\n'));
-  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, env: gitEnv, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
+  // Big random blobs do not compress: storing them (level 0) saves seconds; a
+  // later repack still deltifies them (past --big-file-threshold it would not).
+  const level = opts.bigFile ? ['-c', 'core.compression=0'] : [];
+  execFileSync('git', [...level, 'fast-import', '--quiet', '--big-file-threshold=1m'], { cwd: dir, env: gitEnv, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
 }
 
 /** Repacks everything into one pack with OFS deltas chained deep; returns the .pack path. */
