@@ -8,15 +8,15 @@
 // Two decoding paths share one bit buffer and one set of tables:
 //
 // - The fast loop (state LEN, enough input and output left) refills a 64-bit
-//   bit buffer with one unaligned 8-byte load per iteration and decodes without
-//   per-symbol bounds checks. It runs only while at least 8 input bytes remain
-//   (the refill's load) and checks output room once per match. After a refill
-//   the buffer holds ≥ 56 bits: a length (≤ 15 code + 5 extra bits) plus a
-//   distance (≤ 15 + 13) is ≤ 48 bits, three literals ≤ 45 bits, so one refill
-//   covers a whole iteration. Anything unusual (a code it cannot handle, a
-//   distance reaching before this call's output, a match that does not fit,
-//   an invalid code) rewinds to the start of the iteration and hands over to
-//   the careful path, which reports the error or does the work.
+//   bit buffer with one unaligned 8-byte load per iteration (byte by byte in
+//   the last 8 bytes of input, stopping when fewer than 48 bits are left) and
+//   decodes without per-symbol bounds checks; it checks output room once per
+//   match. After a refill the buffer holds ≥ 48 bits: a length (≤ 15 code + 5
+//   extra bits) plus a distance (≤ 15 + 13) is ≤ 48 bits, three literals ≤ 45
+//   bits, so one refill covers a whole iteration. Anything unusual (a code it
+//   cannot handle, a distance reaching before this call's output, a match that
+//   does not fit, an invalid code) rewinds to the start of the iteration and
+//   hands over to the careful path, which reports the error or does the work.
 // - The careful path decodes one field at a time, pulls input only as needed
 //   and returns INFLATE_NEED_INPUT / INFLATE_NEED_OUTPUT at any field boundary.
 //
@@ -335,7 +335,7 @@ function run(): i32 {
   while (true) {
     let s = state;
     if (s == S_LEN) {
-      if (gInEnd - gIn >= 8 && gOutEnd - gOut >= 3) {
+      if (gOutEnd - gOut >= 3 && (gInEnd - gIn >= 8 || bitcnt + (<u32>(gInEnd - gIn) << 3) >= 48)) {
         fastLoop();
         if (state != S_LEN) continue;
       }
@@ -584,10 +584,21 @@ function fastLoop(): void {
   const dt = curDist;
   const dmask: usize = (<usize>1 << curDistBits) - 1;
   let next = S_LEN;
-  while (inEnd - ip >= 8 && outEnd - op >= 3) {
-    bb |= load<u64>(ip) << <u64>bc;
-    ip += (63 - bc) >> 3;
-    bc |= 56;
+  while (outEnd - op >= 3) {
+    if (inEnd - ip >= 8) {
+      bb |= load<u64>(ip) << <u64>bc;
+      ip += (63 - bc) >> 3;
+      bc |= 56;
+    } else {
+      // The last bytes of the input (a zlib stream ends with 32 bits of
+      // Adler-32, so this covers all but the last ~2 bytes of deflate data).
+      while (bc <= 56 && ip < inEnd) {
+        bb |= (<u64>load<u8>(ip)) << <u64>bc;
+        ip++;
+        bc += 8;
+      }
+      if (bc < 48) break;
+    }
     const savedBb = bb;
     const savedBc = bc;
     let e = load<u32>(lt + ((<usize>bb & lmask) << 2));
