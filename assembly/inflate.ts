@@ -584,6 +584,8 @@ function fastLoop(): void {
   const dt = curDist;
   const dmask: usize = (<usize>1 << curDistBits) - 1;
   let next = S_LEN;
+  // Shifts by a whole entry: wasm takes a 64-bit shift count modulo 64, and
+  // an entry's low 6 bits are its bit count (≤ 28; bits 6-7 are zero).
   while (outEnd - op >= 3) {
     if (inEnd - ip >= 8) {
       bb |= load<u64>(ip) << <u64>bc;
@@ -604,19 +606,19 @@ function fastLoop(): void {
     let e = load<u32>(lt + ((<usize>bb & lmask) << 2));
     if (e & F_LIT) {
       // Up to three literals per refill (3 × 15 bits ≤ 56).
-      bb >>= <u64>(e & 0xff);
+      bb >>= <u64>e;
       bc -= e & 0xff;
       store<u8>(op, <u8>(e >> 16));
       op++;
       e = load<u32>(lt + ((<usize>bb & lmask) << 2));
       if (e & F_LIT) {
-        bb >>= <u64>(e & 0xff);
+        bb >>= <u64>e;
         bc -= e & 0xff;
         store<u8>(op, <u8>(e >> 16));
         op++;
         e = load<u32>(lt + ((<usize>bb & lmask) << 2));
         if (e & F_LIT) {
-          bb >>= <u64>(e & 0xff);
+          bb >>= <u64>e;
           bc -= e & 0xff;
           store<u8>(op, <u8>(e >> 16));
           op++;
@@ -631,7 +633,7 @@ function fastLoop(): void {
         bc -= mb;
         e = load<u32>(lt + ((<usize>(e >> 16) + (<usize>bb & ((<usize>1 << ((e >> 8) & 15)) - 1))) << 2));
         if (e & F_LIT) {
-          bb >>= <u64>(e & 0xff);
+          bb >>= <u64>e;
           bc -= e & 0xff;
           store<u8>(op, <u8>(e >> 16));
           op++;
@@ -640,7 +642,7 @@ function fastLoop(): void {
       }
       if (e & F_EXC) {
         if (e & F_EOB) {
-          bb >>= <u64>(e & 0xff);
+          bb >>= <u64>e;
           bc -= e & 0xff;
           next = finalBlock ? S_CHECK : S_BLOCK;
           break;
