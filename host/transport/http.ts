@@ -5,13 +5,13 @@
 
 import { VERSION } from '../version.ts';
 import type { Channel } from '../protocol/client.ts';
-import { ProtocolClient } from '../protocol/client.ts';
 import { TransportError, hungUp } from '../protocol/errors.ts';
 import { PktReader, text } from '../protocol/pktline.ts';
-import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote } from '../protocol/types.ts';
+import type { OpenOptions, Remote } from '../protocol/types.ts';
 import { configGet, wantedProtocol } from './config.ts';
 import { CredentialError, fillCredential, reportCredential, type Credential, type CredentialContext } from './credentials.ts';
 import { HttpClient, type HttpResponse } from './http-client.ts';
+import { ChannelRemote } from './remote.ts';
 
 const SERVICE = 'git-upload-pack';
 const MAX_REDIRECTS = 5;
@@ -205,28 +205,8 @@ export class HttpChannel implements Channel {
   }
 }
 
-export class HttpRemote implements Remote {
-  private readonly client: ProtocolClient;
-  private readonly channel: HttpChannel;
-
-  constructor(url: string, private readonly opts: OpenOptions) {
-    this.channel = new HttpChannel(url, opts);
-    this.client = new ProtocolClient(this.channel);
-  }
-
-  get url(): string {
-    return this.channel.url;
-  }
-
-  advertise(o?: { prefixes?: string[] }): Promise<Advertisement> {
-    return this.client.advertise(o?.prefixes, this.opts.signal);
-  }
-
-  fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult> {
-    return this.client.fetch(req, sink, this.opts.signal);
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
-  }
+/** The smart-HTTP remote for `url` (credentials in it are used, never shown). */
+export function openHttp(url: string, opts: OpenOptions): Remote {
+  const channel = new HttpChannel(url, opts);
+  return new ChannelRemote(channel.url.replace(/\/$/, ''), channel, opts.signal);
 }
