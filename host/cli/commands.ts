@@ -1,5 +1,6 @@
 // The table of subcommands. Each lives in its own module under host/cli/ and
 // exports a Command; the dispatcher in wasmgit.ts knows nothing else about them.
+import { lsRemote } from './ls-remote.ts';
 
 export interface Command {
   summary: string;
@@ -8,4 +9,6 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  'ls-remote': lsRemote,
+};
