@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
   cors?: boolean;
   /** Serve the repository's files statically, as a dumb-HTTP server does. */
   dumb?: boolean;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Misbehave: cut POST responses after `dropAfter` bytes, answer everything with a status, or never answer. */
   fault?: { dropAfter?: number; status?: number; stall?: boolean };
 }
@@ -146,7 +149,7 @@ function serveStatic(res: http.ServerResponse, root: string, path: string): void
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const requests: RequestRecord[] = [];
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     if (opts.fault?.stall) return; // never answers: the client's timeout must end it
     if (opts.cors) {
@@ -183,12 +186,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
     if (opts.dumb) return serveStatic(res, opts.root, u.pathname);
     cgi(req, res, opts, u.pathname, u.search.slice(1), user);
-  });
+  };
+  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
   const port = await listen(server);
   return {
     port,
     requests,
-    url: (repo) => `http://127.0.0.1:${port}${opts.redirect ? '/moved' : ''}/${repo}`,
+    url: (repo) => `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}${opts.redirect ? '/moved' : ''}/${repo}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -314,6 +318,55 @@ export async function startDroppingRelay(port: number, dropAfter: number): Promi
   const p = await listen(server);
   return {
     port: p,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface Proxy {
+  url: string;
+  /** Request lines seen: `GET http://…` for proxied HTTP, `CONNECT host:port` for tunnels. */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+/** A forward proxy: absolute-URI requests are relayed, CONNECT opens a TCP tunnel. */
+export async function startProxy(): Promise<Proxy> {
+  const seen: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url ?? '');
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('connection', (s) => sockets.add(s));
+  server.on('connect', (req, client: net.Socket) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = String(req.url).split(':');
+    const up = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.pipe(client);
+      client.pipe(up);
+    });
+    sockets.add(up);
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  });
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
