@@ -134,7 +134,7 @@ export function verifyFetched(dir: string, pack: Uint8Array, refs: RemoteRef[], 
   const objects = new Map<string, string>();
   const verify = git(gitDir, ['verify-pack', '-v', join(gitDir, 'objects', 'pack', `pack-${packId}.idx`)]);
   for (const line of verify.split('\n')) {
-    const m = /^([0-9a-f]{40}) (\w+) /.exec(line);
+    const m = /^([0-9a-f]{40}) +(\w+) /.exec(line);
     if (m) objects.set(m[1], m[2]);
   }
   return { objects, gitDir };
