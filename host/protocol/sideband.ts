@@ -32,7 +32,8 @@ export async function demuxSideband(r: PktReader, sink: FetchSink): Promise<numb
     } else if (band === 2) {
       sink.remoteMessage(progress.decode(d.subarray(1), { stream: true }));
     } else if (band === 3) {
-      throw new TransportError('remote-error', `remote error: ${text(d.subarray(1))}`, r.url);
+      // upload-pack ends this message with a NUL; what matters is the text.
+      throw new TransportError('remote-error', `remote error: ${text(d.subarray(1)).replace(/[\0\n]+$/, '')}`, r.url);
     } else {
       throw new TransportError('protocol', `protocol error: bad band #${band} after ${packBytes} bytes of pack data`, r.url);
     }

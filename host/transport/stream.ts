@@ -136,7 +136,7 @@ export class StreamChannel implements Channel {
 export function couldNotRead(url: string, stderr: string, fallback?: string): TransportError {
   // The CLI adds its own `fatal: `; keep the child's other lines as they are.
   const said = stderr.trim().replace(/^fatal: /, '');
-  const notFound = /does not appear to be a git repository|not a git repository|No such file or directory|repository .* does not exist|not found/i.test(said);
+  const notFound = /does not appear to be a git repository|not a git repository|no such repository|repository '.*' (does not exist|not found)/i.test(said);
   const lines = [said || fallback || '', 'Could not read from remote repository.', '', 'Please make sure you have the correct access rights', 'and the repository exists.'].filter(
     (l, i) => i > 0 || l,
   );
