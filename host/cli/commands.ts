@@ -2,6 +2,7 @@
 // exports a Command; the dispatcher in wasmgit.ts knows nothing else about them.
 import { indexPackCommand } from './index-pack.ts';
 import { verifyPackCommand } from './verify-pack.ts';
+import { lsRemote } from './ls-remote.ts';
 
 export interface Command {
   summary: string;
@@ -13,4 +14,5 @@ export interface Command {
 export const commands: Record<string, Command> = {
   'index-pack': indexPackCommand,
   'verify-pack': verifyPackCommand,
+  'ls-remote': lsRemote,
 };
