@@ -147,7 +147,7 @@ export function indexBuild(records: usize, count: u32, trees: usize, treeCount: 
     if (i > 0 && comparePaths(<usize>load<u32>(list + ((i - 1) << 2)), r) == 0) {
       return fail(E_PATH, ruleMessage(RULE_DUPLICATE), <u64>((r - records) / RECORD_SIZE));
     }
-    size += (62 + len + 8) & ~<usize>7;
+    size += (len + 70) & ~(<usize>7);
   }
   let treeBytes: usize = 0;
   for (let i: usize = 0; i < <usize>treeCount; i++) {
@@ -174,8 +174,8 @@ export function indexBuild(records: usize, count: u32, trees: usize, treeCount: 
     let len = <usize>load<u32>(r, 64);
     store<u16>(o, bswap<u16>(<u16>min<usize>(len, 0xfff)), 60);
     memory.copy(o + 62, <usize>load<u32>(r, 60), len);
-    let entryLen = (62 + len + 8) & ~<usize>7;
-    memory.fill(o + 62 + len, 0, entryLen - 62 - len);
+    let entryLen: usize = (len + 70) & ~(<usize>7); // 62 + len + 8, rounded down to 8
+    memory.fill(o + 62 + len, 0, entryLen - (len + 62));
     o += entryLen;
   }
   if (treeCount > 0) {

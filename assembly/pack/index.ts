@@ -1,2 +1,3 @@
 // Pack exports (part of the ABI, see docs/core-abi.md "Pack indexing").
 export { deltaHeader, deltaBaseSize, deltaResultSize, applyDelta } from "./delta";
+export * from "./read";
