@@ -29,8 +29,8 @@ export interface HttpServerOptions {
   dumb?: boolean;
   /** Serve HTTPS with this key and certificate. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  /** Misbehave: cut POST responses after `dropAfter` bytes, answer everything with a status, or never answer. */
-  fault?: { dropAfter?: number; status?: number; stall?: boolean };
+  /** Misbehave: cut POST responses after `dropAfter` bytes, answer everything with a status, never answer, or answer a byte at a time. */
+  fault?: { dropAfter?: number; status?: number; stall?: boolean; trickle?: boolean };
 }
 
 export interface RequestRecord {
@@ -152,6 +152,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     if (opts.fault?.stall) return; // never answers: the client's timeout must end it
+    if (opts.fault?.trickle) {
+      // The start of a long packet, then one byte every 100 ms: only a low-speed limit ends it.
+      res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement' });
+      res.write('fff0');
+      const timer = setInterval(() => res.write('a'), 100);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (opts.cors) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Access-Control-Allow-Headers', 'Git-Protocol, Content-Type, Authorization');

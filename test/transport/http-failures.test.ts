@@ -103,6 +103,21 @@ test('a server that never answers: timeout after WASMGIT_HTTP_TIMEOUT_MS', async
   assert.match(err.message, new RegExp(`^unable to access '${url}/': Operation timed out after 300 milliseconds`));
 });
 
+test('a server trickling data below http.lowSpeedLimit for http.lowSpeedTime: timeout', async () => {
+  const s = await server({ fault: { trickle: true } });
+  const remote = await openRemote(s.url('repo.git'), {
+    env: testEnv,
+    config: new Map([
+      ['http.lowSpeedLimit', '1000'],
+      ['http.lowSpeedTime', '1'],
+    ]),
+  });
+  const err = await failure(() => remote.advertise());
+  await remote.close();
+  assert.is(err.kind, 'timeout');
+  assert.match(err.message, /Operation too slow\. Less than 1000 bytes\/sec transferred the last 1 seconds/);
+});
+
 test('nothing listening: connection error "Failed to connect"', async () => {
   const s = await server();
   const url = s.url('repo.git');
