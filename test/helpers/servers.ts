@@ -114,9 +114,11 @@ function cgi(req: http.IncomingMessage, res: http.ServerResponse, opts: HttpServ
     }
     if (drop !== undefined && sent + chunk.length >= drop) {
       out.write(chunk.subarray(0, Math.max(0, drop - sent)));
-      // Flush what was written, then cut the connection without ending the chunked body.
-      if (out !== res) (out as zlib.Gzip).flush(() => res.socket?.destroy());
-      else setTimeout(() => res.socket?.destroy(), 20);
+      // Let what was written reach the socket, then close it (FIN, not a reset that
+      // could discard data the client has not read yet) without ending the chunked body.
+      const cut = () => setTimeout(() => res.socket?.end(), 50);
+      if (out !== res) (out as zlib.Gzip).flush(cut);
+      else cut();
       child.kill('SIGKILL');
       child.stdout.removeAllListeners('data');
       child.stdout.removeAllListeners('end');
@@ -305,10 +307,9 @@ export async function startDroppingRelay(port: number, dropAfter: number): Promi
     client.pipe(upstream);
     upstream.on('data', (d: Buffer) => {
       if (seen + d.length >= dropAfter) {
-        client.write(d.subarray(0, dropAfter - seen), () => {
-          client.destroy();
-          upstream.destroy();
-        });
+        // end(), not destroy(): a reset could discard bytes the client has not read yet.
+        client.end(d.subarray(0, dropAfter - seen));
+        upstream.destroy();
         upstream.removeAllListeners('data');
         seen = dropAfter;
         return;
