@@ -1,1 +1,2 @@
-// pack indexing exports: see docs/core-abi.md
+// Pack exports (part of the ABI, see docs/core-abi.md "Pack indexing").
+export { deltaHeader, deltaBaseSize, deltaResultSize, applyDelta } from "./delta";

@@ -2,3 +2,7 @@
 export { loadCore, compileCore, Core, CoreError } from './instance.ts';
 export type { Source, ProgressFn, LoadOptions, CoreExports } from './instance.ts';
 export type { WasmInput } from './wasm-file.ts';
+export { inflate, Inflater } from './inflate.ts';
+export type { InflateOptions, InflateResult, PushResult } from './inflate.ts';
+export { sha1, sha256, crc32, Sha1, Sha256 } from './hash.ts';
+export type { Sha1Result, Sha1Options } from './hash.ts';
