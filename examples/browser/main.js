@@ -39,13 +39,14 @@ function renderTree(entries) {
     const cut = path.lastIndexOf('/');
     const parent = dirList(cut < 0 ? '' : path.slice(0, cut));
     const ul = el('ul', { className: 'tree' });
-    parent.append(el('li', {}, `📁 ${path.slice(cut + 1)}/`, ul));
+    parent.append(el('li', { className: 'dir' }, el('strong', { textContent: `${path.slice(cut + 1)}/` }), ul));
     dirs.set(path, ul);
     return ul;
   };
   for (const e of entries) {
     const cut = e.path.lastIndexOf('/');
-    const li = el('li', { textContent: `${e.mode === '120000' ? '🔗' : e.mode === '160000' ? '📦' : '📄'} ${e.path.slice(cut + 1)}` });
+    const kind = e.mode === '120000' ? ' (symlink)' : e.mode === '160000' ? ' (submodule)' : e.mode === '100755' ? ' (executable)' : '';
+    const li = el('li', { textContent: `${e.path.slice(cut + 1)}${kind}`, title: e.oid });
     Object.assign(li.dataset, { path: e.path, oid: e.oid, mode: e.mode });
     dirList(cut < 0 ? '' : e.path.slice(0, cut)).append(li);
   }
