@@ -1,5 +1,8 @@
 // The table of subcommands. Each lives in its own module under host/cli/ and
 // exports a Command; the dispatcher in wasmgit.ts knows nothing else about them.
+import { indexPackCommand } from './index-pack.ts';
+import { verifyPackCommand } from './verify-pack.ts';
+import { lsRemote } from './ls-remote.ts';
 
 export interface Command {
   summary: string;
@@ -8,4 +11,8 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  'index-pack': indexPackCommand,
+  'verify-pack': verifyPackCommand,
+  'ls-remote': lsRemote,
+};
