@@ -4,7 +4,7 @@
 // per-block work of SHA-1 collision detection (SHA-1DC, Stevens & Shumow 2017):
 // the expanded message W[0..79] stays in locals, the states before steps 58 and
 // 65 are kept, and the unavoidable bit conditions of the 32 disturbance vectors
-// are tested. Words are big-endian: load<u32> + bswap.
+// are tested. Words are big-endian: v128 load + byte shuffle.
 
 /** Compresses `n` 64-byte blocks at `p` into the state h[0..4] (5 u32 at `h`). */
 export function sha1CompressPlain(h: usize, p: usize, n: usize): void {
@@ -12,22 +12,26 @@ export function sha1CompressPlain(h: usize, p: usize, n: usize): void {
   let end = p + (n << 6);
   while (p < end) {
     let a = h0, b = h1, c = h2, d = h3, e = h4;
-    let w0 = bswap<u32>(load<u32>(p, 0));
-    let w1 = bswap<u32>(load<u32>(p, 4));
-    let w2 = bswap<u32>(load<u32>(p, 8));
-    let w3 = bswap<u32>(load<u32>(p, 12));
-    let w4 = bswap<u32>(load<u32>(p, 16));
-    let w5 = bswap<u32>(load<u32>(p, 20));
-    let w6 = bswap<u32>(load<u32>(p, 24));
-    let w7 = bswap<u32>(load<u32>(p, 28));
-    let w8 = bswap<u32>(load<u32>(p, 32));
-    let w9 = bswap<u32>(load<u32>(p, 36));
-    let w10 = bswap<u32>(load<u32>(p, 40));
-    let w11 = bswap<u32>(load<u32>(p, 44));
-    let w12 = bswap<u32>(load<u32>(p, 48));
-    let w13 = bswap<u32>(load<u32>(p, 52));
-    let w14 = bswap<u32>(load<u32>(p, 56));
-    let w15 = bswap<u32>(load<u32>(p, 60));
+    let q0 = i8x16.swizzle(v128.load(p, 0), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    let w0 = i32x4.extract_lane(q0, 0);
+    let w1 = i32x4.extract_lane(q0, 1);
+    let w2 = i32x4.extract_lane(q0, 2);
+    let w3 = i32x4.extract_lane(q0, 3);
+    let q1 = i8x16.swizzle(v128.load(p, 16), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    let w4 = i32x4.extract_lane(q1, 0);
+    let w5 = i32x4.extract_lane(q1, 1);
+    let w6 = i32x4.extract_lane(q1, 2);
+    let w7 = i32x4.extract_lane(q1, 3);
+    let q2 = i8x16.swizzle(v128.load(p, 32), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    let w8 = i32x4.extract_lane(q2, 0);
+    let w9 = i32x4.extract_lane(q2, 1);
+    let w10 = i32x4.extract_lane(q2, 2);
+    let w11 = i32x4.extract_lane(q2, 3);
+    let q3 = i8x16.swizzle(v128.load(p, 48), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    let w12 = i32x4.extract_lane(q3, 0);
+    let w13 = i32x4.extract_lane(q3, 1);
+    let w14 = i32x4.extract_lane(q3, 2);
+    let w15 = i32x4.extract_lane(q3, 3);
     e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w0; b = rotl<u32>(b, 30);
     d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w1; a = rotl<u32>(a, 30);
     c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w2; e = rotl<u32>(e, 30);
@@ -185,26 +189,30 @@ export function sha1CompressPlain(h: usize, p: usize, n: usize): void {
  * `states` and `states + 20` for the recompression check.
  *
  * 156 conditions (implied by the DVs' own); tested in an order in which ordinary data clears
- * the mask after about 55.6 of them.
+ * the mask after about 54.5 of them.
  */
 export function sha1CompressDetect(h: usize, p: usize, states: usize): u32 {
   let a = load<u32>(h, 0), b = load<u32>(h, 4), c = load<u32>(h, 8), d = load<u32>(h, 12), e = load<u32>(h, 16);
-  let w0 = bswap<u32>(load<u32>(p, 0));
-  let w1 = bswap<u32>(load<u32>(p, 4));
-  let w2 = bswap<u32>(load<u32>(p, 8));
-  let w3 = bswap<u32>(load<u32>(p, 12));
-  let w4 = bswap<u32>(load<u32>(p, 16));
-  let w5 = bswap<u32>(load<u32>(p, 20));
-  let w6 = bswap<u32>(load<u32>(p, 24));
-  let w7 = bswap<u32>(load<u32>(p, 28));
-  let w8 = bswap<u32>(load<u32>(p, 32));
-  let w9 = bswap<u32>(load<u32>(p, 36));
-  let w10 = bswap<u32>(load<u32>(p, 40));
-  let w11 = bswap<u32>(load<u32>(p, 44));
-  let w12 = bswap<u32>(load<u32>(p, 48));
-  let w13 = bswap<u32>(load<u32>(p, 52));
-  let w14 = bswap<u32>(load<u32>(p, 56));
-  let w15 = bswap<u32>(load<u32>(p, 60));
+  let q0 = i8x16.swizzle(v128.load(p, 0), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+  let w0 = i32x4.extract_lane(q0, 0);
+  let w1 = i32x4.extract_lane(q0, 1);
+  let w2 = i32x4.extract_lane(q0, 2);
+  let w3 = i32x4.extract_lane(q0, 3);
+  let q1 = i8x16.swizzle(v128.load(p, 16), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+  let w4 = i32x4.extract_lane(q1, 0);
+  let w5 = i32x4.extract_lane(q1, 1);
+  let w6 = i32x4.extract_lane(q1, 2);
+  let w7 = i32x4.extract_lane(q1, 3);
+  let q2 = i8x16.swizzle(v128.load(p, 32), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+  let w8 = i32x4.extract_lane(q2, 0);
+  let w9 = i32x4.extract_lane(q2, 1);
+  let w10 = i32x4.extract_lane(q2, 2);
+  let w11 = i32x4.extract_lane(q2, 3);
+  let q3 = i8x16.swizzle(v128.load(p, 48), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+  let w12 = i32x4.extract_lane(q3, 0);
+  let w13 = i32x4.extract_lane(q3, 1);
+  let w14 = i32x4.extract_lane(q3, 2);
+  let w15 = i32x4.extract_lane(q3, 3);
   e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w0; b = rotl<u32>(b, 30);
   d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w1; a = rotl<u32>(a, 30);
   c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w2; e = rotl<u32>(e, 30);
@@ -325,200 +333,426 @@ export function sha1CompressDetect(h: usize, p: usize, states: usize): u32 {
   // SHA-1DC: unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.
   let dvMask: u32 = 0xffffffff;
   do {
-    dvMask &= ((((w44 ^ w45) >>> 29) & 1) - 1) | 0xfd7c5f7f; // W44[29] ^ W45[29] = 0
-    dvMask &= ((((w43 >>> 4) ^ (w46 >>> 29)) & 1) - 1) | 0xf7f7fdda; // W43[4] ^ W46[29] = 0
-    dvMask &= ((((w44 >>> 4) ^ (w47 >>> 29)) & 1) - 1) | 0xefeff775; // W44[4] ^ W47[29] = 0
-    dvMask &= ((((w48 ^ w49) >>> 29) & 1) - 1) | 0x9f5f7ffb; // W48[29] ^ W49[29] = 0
+    let u44_29 = w44 << 2;
+    let u45_29n = ~(w45 << 2);
+    dvMask &= <u32>(<i32>(u44_29 ^ u45_29n) >> 31) | 0xfd7c5f7f; // W44[29] ^ W45[29] = 0
+    let u43_4 = w43 << 27;
+    let u46_29n = ~(w46 << 2);
+    dvMask &= <u32>(<i32>(u43_4 ^ u46_29n) >> 31) | 0xf7f7fdda; // W43[4] ^ W46[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w47 >>> 4) ^ (w50 >>> 29)) & 1) - 1) | 0x7dfedddf; // W47[4] ^ W50[29] = 0
-    dvMask &= ((((w46 ^ w47) >>> 29) & 1) - 1) | 0xe7e7f7fe; // W46[29] ^ W47[29] = 0
-    dvMask &= (0 - (((w39 >>> 1) ^ (w40 >>> 6)) & 1)) | 0xffbfefef; // W39[1] ^ W40[6] = 1
-    dvMask &= (0 - (((w40 >>> 1) ^ (w41 >>> 6)) & 1)) | 0xfeffbfbf; // W40[1] ^ W41[6] = 1
+    let u44_4 = w44 << 27;
+    let u47_29n = ~(w47 << 2);
+    dvMask &= <u32>(<i32>(u44_4 ^ u47_29n) >> 31) | 0xefeff775; // W44[4] ^ W47[29] = 0
+    let u48_29 = w48 << 2;
+    let u49_29n = ~(w49 << 2);
+    dvMask &= <u32>(<i32>(u48_29 ^ u49_29n) >> 31) | 0x9f5f7ffb; // W48[29] ^ W49[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w41 >>> 1) ^ (w42 >>> 6)) & 1)) | 0xfbfbfeff; // W41[1] ^ W42[6] = 1
-    dvMask &= ((((w40 >>> 4) ^ (w43 >>> 29)) & 1) - 1) | 0x7fdff7f5; // W40[4] ^ W43[29] = 0
-    dvMask &= ((((w45 ^ w47) >>> 6) & 1) - 1) | 0xffffbbbf; // W45[6] ^ W47[6] = 0
-    dvMask &= ((((w53 ^ w54) >>> 29) & 1) - 1) | 0x9fddf7ff; // W53[29] ^ W54[29] = 0
+    let u47_4 = w47 << 27;
+    let u50_29n = ~(w50 << 2);
+    dvMask &= <u32>(<i32>(u47_4 ^ u50_29n) >> 31) | 0x7dfedddf; // W47[4] ^ W50[29] = 0
+    let u46_29 = w46 << 2;
+    dvMask &= <u32>(<i32>(u46_29 ^ u47_29n) >> 31) | 0xe7e7f7fe; // W46[29] ^ W47[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w41 >>> 4) ^ (w44 >>> 29)) & 1) - 1) | 0xff7edfda; // W41[4] ^ W44[29] = 0
-    dvMask &= ((((w42 >>> 4) ^ (w45 >>> 29)) & 1) - 1) | 0xfdfd7f75; // W42[4] ^ W45[29] = 0
-    dvMask &= ((((w44 ^ w46) >>> 6) & 1) - 1) | 0xffffeeef; // W44[6] ^ W46[6] = 0
-    dvMask &= ((((w47 ^ w48) >>> 29) & 1) - 1) | 0xcfcfdffd; // W47[29] ^ W48[29] = 0
+    let u39_1 = w39 << 30;
+    let u40_6 = w40 << 25;
+    dvMask &= <u32>(<i32>(u39_1 ^ u40_6) >> 31) | 0xffbfefef; // W39[1] ^ W40[6] = 1
+    let u40_1 = w40 << 30;
+    let u41_6 = w41 << 25;
+    dvMask &= <u32>(<i32>(u40_1 ^ u41_6) >> 31) | 0xfeffbfbf; // W40[1] ^ W41[6] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w45 ^ w46) >>> 29) & 1) - 1) | 0xf5f57dff; // W45[29] ^ W46[29] = 0
-    dvMask &= (0 - (((w36 >>> 1) ^ (w37 >>> 6)) & 1)) | 0xfffbefbf; // W36[1] ^ W37[6] = 1
-    dvMask &= ((((w49 ^ w50) >>> 29) & 1) - 1) | 0x3d7efff7; // W49[29] ^ W50[29] = 0
-    dvMask &= (0 - (((w35 >>> 1) ^ (w36 >>> 6)) & 1)) | 0xfffffbef; // W35[1] ^ W36[6] = 1
+    let u41_1 = w41 << 30;
+    let u42_6 = w42 << 25;
+    dvMask &= <u32>(<i32>(u41_1 ^ u42_6) >> 31) | 0xfbfbfeff; // W41[1] ^ W42[6] = 1
+    let u40_4 = w40 << 27;
+    let u43_29n = ~(w43 << 2);
+    dvMask &= <u32>(<i32>(u40_4 ^ u43_29n) >> 31) | 0x7fdff7f5; // W40[4] ^ W43[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w40 ^ w42) >>> 1) & 1)) | 0xfeffbfff; // W40[1] ^ W42[1] = 1
-    dvMask &= (0 - (((w41 ^ w43) >>> 1) & 1)) | 0xfbfbffff; // W41[1] ^ W43[1] = 1
-    dvMask &= ((((w39 >>> 4) ^ (w42 >>> 29)) & 1) - 1) | 0xbfeffdfa; // W39[4] ^ W42[29] = 0
-    dvMask &= ((((w40 ^ w41) >>> 29) & 1) - 1) | 0x7ff5ff5d; // W40[29] ^ W41[29] = 0
+    let u45_6 = w45 << 25;
+    let u47_6n = ~(w47 << 25);
+    dvMask &= <u32>(<i32>(u45_6 ^ u47_6n) >> 31) | 0xffffbbbf; // W45[6] ^ W47[6] = 0
+    let u53_29 = w53 << 2;
+    let u54_29n = ~(w54 << 2);
+    dvMask &= <u32>(<i32>(u53_29 ^ u54_29n) >> 31) | 0x9fddf7ff; // W53[29] ^ W54[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w39 ^ w41) >>> 1) & 1)) | 0xffbfefff; // W39[1] ^ W41[1] = 1
-    dvMask &= ((((w45 >>> 4) ^ (w48 >>> 29)) & 1) - 1) | 0xdfdfdddb; // W45[4] ^ W48[29] = 0
-    dvMask &= ((((w46 >>> 4) ^ (w49 >>> 29)) & 1) - 1) | 0xbf7f7777; // W46[4] ^ W49[29] = 0
-    dvMask &= ((((w42 ^ w44) >>> 6) & 1) - 1) | 0xfffffeef; // W42[6] ^ W44[6] = 0
+    let u41_4 = w41 << 27;
+    let u44_29n = ~(w44 << 2);
+    dvMask &= <u32>(<i32>(u41_4 ^ u44_29n) >> 31) | 0xff7edfda; // W41[4] ^ W44[29] = 0
+    let u42_4 = w42 << 27;
+    dvMask &= <u32>(<i32>(u42_4 ^ u45_29n) >> 31) | 0xfdfd7f75; // W42[4] ^ W45[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w43 ^ w45) >>> 6) & 1) - 1) | 0xfffffbbf; // W43[6] ^ W45[6] = 0
-    dvMask &= (0 - (((w44 >>> 1) ^ (w45 >>> 6)) & 1)) | 0xffbfbfff; // W44[1] ^ W45[6] = 1
-    dvMask &= ((((w51 ^ w52) >>> 29) & 1) - 1) | 0xe7f7ff7f; // W51[29] ^ W52[29] = 0
-    dvMask &= ((((w46 >>> 6) ^ (w47 >>> 1)) & 1) - 1) | 0xfeffffef; // W46[6] ^ W47[1] = 0
+    let u44_6 = w44 << 25;
+    let u46_6n = ~(w46 << 25);
+    dvMask &= <u32>(<i32>(u44_6 ^ u46_6n) >> 31) | 0xffffeeef; // W44[6] ^ W46[6] = 0
+    let u47_29 = w47 << 2;
+    let u48_29n = ~(w48 << 2);
+    dvMask &= <u32>(<i32>(u47_29 ^ u48_29n) >> 31) | 0xcfcfdffd; // W47[29] ^ W48[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w47 >>> 6) ^ (w48 >>> 1)) & 1) - 1) | 0xfbffffbf; // W47[6] ^ W48[1] = 0
-    dvMask &= ((((w52 ^ w53) >>> 29) & 1) - 1) | 0xcfeefdff; // W52[29] ^ W53[29] = 0
-    dvMask &= ((((w50 ^ w51) >>> 29) & 1) - 1) | 0x75fdffdf; // W50[29] ^ W51[29] = 0
-    dvMask &= (0 - (((w37 >>> 1) ^ (w38 >>> 6)) & 1)) | 0xffffbeff; // W37[1] ^ W38[6] = 1
+    let u45_29 = w45 << 2;
+    dvMask &= <u32>(<i32>(u45_29 ^ u46_29n) >> 31) | 0xf5f57dff; // W45[29] ^ W46[29] = 0
+    let u36_1 = w36 << 30;
+    let u37_6 = w37 << 25;
+    dvMask &= <u32>(<i32>(u36_1 ^ u37_6) >> 31) | 0xfffbefbf; // W36[1] ^ W37[6] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w48 ^ w50) >>> 6) & 1) - 1) | 0xfffbefff; // W48[6] ^ W50[6] = 0
-    dvMask &= ((((w43 ^ w44) >>> 29) & 1) - 1) | 0xff5ed7df; // W43[29] ^ W44[29] = 0
-    dvMask &= ((((w45 ^ w49) >>> 6) & 1) - 1) | 0xffffbbff; // W45[6] ^ W49[6] = 0
-    dvMask &= ((((w37 >>> 4) ^ (w40 >>> 29)) & 1) - 1) | 0xaffdffde; // W37[4] ^ W40[29] = 0
+    let u49_29 = w49 << 2;
+    dvMask &= <u32>(<i32>(u49_29 ^ u50_29n) >> 31) | 0x3d7efff7; // W49[29] ^ W50[29] = 0
+    let u35_1 = w35 << 30;
+    let u36_6 = w36 << 25;
+    dvMask &= <u32>(<i32>(u35_1 ^ u36_6) >> 31) | 0xfffffbef; // W35[1] ^ W36[6] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w38 >>> 4) ^ (w41 >>> 29)) & 1) - 1) | 0x5ff7ff7d; // W38[4] ^ W41[29] = 0
-    dvMask &= (0 - ((w36 ^ (w37 >>> 5)) & 1)) | 0xffbfffff; // W36[0] ^ W37[5] = 1
-    dvMask &= (0 - ((w37 ^ (w38 >>> 5)) & 1)) | 0xfeffffff; // W37[0] ^ W38[5] = 1
-    dvMask &= (0 - ((w38 ^ (w39 >>> 5)) & 1)) | 0xfbffffff; // W38[0] ^ W39[5] = 1
+    let u42_1 = w42 << 30;
+    dvMask &= <u32>(<i32>(u40_1 ^ u42_1) >> 31) | 0xfeffbfff; // W40[1] ^ W42[1] = 1
+    let u43_1 = w43 << 30;
+    dvMask &= <u32>(<i32>(u41_1 ^ u43_1) >> 31) | 0xfbfbffff; // W41[1] ^ W43[1] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w42 ^ w43) >>> 29) & 1) - 1) | 0xffcff5f7; // W42[29] ^ W43[29] = 0
-    dvMask &= (0 - (((w61 >>> 2) ^ (w62 >>> 7)) & 1)) | 0xfffbffef; // W61[2] ^ W62[7] = 1
-    dvMask &= ((((w44 ^ w48) >>> 6) & 1) - 1) | 0xffffeeff; // W44[6] ^ W48[6] = 0
-    dvMask &= ((((w48 >>> 4) ^ (w51 >>> 29)) & 1) - 1) | 0xf7fd777f; // W48[4] ^ W51[29] = 0
+    let u39_4 = w39 << 27;
+    let u42_29n = ~(w42 << 2);
+    dvMask &= <u32>(<i32>(u39_4 ^ u42_29n) >> 31) | 0xbfeffdfa; // W39[4] ^ W42[29] = 0
+    let u40_29 = w40 << 2;
+    let u41_29n = ~(w41 << 2);
+    dvMask &= <u32>(<i32>(u40_29 ^ u41_29n) >> 31) | 0x7ff5ff5d; // W40[29] ^ W41[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w39 ^ w41) >>> 4) & 1)) | 0xbffffffa; // W39[4] ^ W41[4] = 1
-    dvMask &= ((((w49 >>> 4) ^ (w52 >>> 29)) & 1) - 1) | 0xeff6ddff; // W49[4] ^ W52[29] = 0
-    dvMask &= (0 - (((w38 >>> 1) ^ (w39 >>> 6)) & 1)) | 0xfffffbff; // W38[1] ^ W39[6] = 1
-    dvMask &= ((((w52 >>> 4) ^ (w55 >>> 29)) & 1) - 1) | 0x7f6f7fff; // W52[4] ^ W55[29] = 0
+    dvMask &= <u32>(<i32>(u39_1 ^ u41_1) >> 31) | 0xffbfefff; // W39[1] ^ W41[1] = 1
+    let u45_4 = w45 << 27;
+    dvMask &= <u32>(<i32>(u45_4 ^ u48_29n) >> 31) | 0xdfdfdddb; // W45[4] ^ W48[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - ((w36 ^ (w41 >>> 30)) & 1)) | 0xffbfffff; // W36[0] ^ W41[30] = 1
-    dvMask &= (0 - ((w37 ^ (w42 >>> 30)) & 1)) | 0xfeffffff; // W37[0] ^ W42[30] = 1
-    dvMask &= (0 - ((w38 ^ (w43 >>> 30)) & 1)) | 0xfbffffff; // W38[0] ^ W43[30] = 1
-    dvMask &= ((((w48 >>> 6) ^ (w51 >>> 1)) & 1) - 1) | 0xfffbefff; // W48[6] ^ W51[1] = 0
+    let u46_4 = w46 << 27;
+    dvMask &= <u32>(<i32>(u46_4 ^ u49_29n) >> 31) | 0xbf7f7777; // W46[4] ^ W49[29] = 0
+    let u44_6n = ~(w44 << 25);
+    dvMask &= <u32>(<i32>(u42_6 ^ u44_6n) >> 31) | 0xfffffeef; // W42[6] ^ W44[6] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w38 ^ w40) >>> 4) & 1)) | 0x5ffffffd; // W38[4] ^ W40[4] = 1
-    dvMask &= ((((w41 ^ w42) >>> 29) & 1) - 1) | 0xffe7fd7b; // W41[29] ^ W42[29] = 0
-    dvMask &= (0 - (((w37 ^ w39) >>> 4) & 1)) | 0xaffffffe; // W37[4] ^ W39[4] = 1
-    dvMask &= (0 - (((w40 >>> 1) ^ (w43 >>> 6)) & 1)) | 0xffffffbf; // W40[1] ^ W43[6] = 1
+    let u43_6 = w43 << 25;
+    let u45_6n = ~(w45 << 25);
+    dvMask &= <u32>(<i32>(u43_6 ^ u45_6n) >> 31) | 0xfffffbbf; // W43[6] ^ W45[6] = 0
+    let u44_1 = w44 << 30;
+    dvMask &= <u32>(<i32>(u44_1 ^ u45_6) >> 31) | 0xffbfbfff; // W44[1] ^ W45[6] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w41 ^ w49) >>> 1) & 1)) | 0xfffffeff; // W41[1] ^ W49[1] = 1
-    dvMask &= (0 - (((w38 ^ w40) >>> 1) & 1)) | 0xfffffbff; // W38[1] ^ W40[1] = 1
-    dvMask &= ((((w55 ^ w56) >>> 29) & 1) - 1) | 0x7def7fff; // W55[29] ^ W56[29] = 0
-    dvMask &= (0 - (((w44 ^ w46) >>> 1) & 1)) | 0xffbfffff; // W44[1] ^ W46[1] = 1
+    let u51_29 = w51 << 2;
+    let u52_29n = ~(w52 << 2);
+    dvMask &= <u32>(<i32>(u51_29 ^ u52_29n) >> 31) | 0xe7f7ff7f; // W51[29] ^ W52[29] = 0
+    let u46_6 = w46 << 25;
+    let u47_1n = ~(w47 << 30);
+    dvMask &= <u32>(<i32>(u46_6 ^ u47_1n) >> 31) | 0xfeffffef; // W46[6] ^ W47[1] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w45 >>> 1) ^ (w46 >>> 6)) & 1)) | 0xfeffffff; // W45[1] ^ W46[6] = 1
-    dvMask &= (0 - (((w46 >>> 1) ^ (w47 >>> 6)) & 1)) | 0xfbffffff; // W46[1] ^ W47[6] = 1
-    dvMask &= ((((w36 >>> 4) ^ (w40 >>> 29)) & 1) - 1) | 0xffeefdf7; // W36[4] ^ W40[29] = 0
-    dvMask &= ((((w54 ^ w55) >>> 29) & 1) - 1) | 0x3f77dfff; // W54[29] ^ W55[29] = 0
+    let u47_6 = w47 << 25;
+    let u48_1n = ~(w48 << 30);
+    dvMask &= <u32>(<i32>(u47_6 ^ u48_1n) >> 31) | 0xfbffffbf; // W47[6] ^ W48[1] = 0
+    let u52_29 = w52 << 2;
+    let u53_29n = ~(w53 << 2);
+    dvMask &= <u32>(<i32>(u52_29 ^ u53_29n) >> 31) | 0xcfeefdff; // W52[29] ^ W53[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w56 ^ w57) >>> 29) & 1) - 1) | 0xf7dfffff; // W56[29] ^ W57[29] = 0
-    dvMask &= ((((w50 >>> 4) ^ (w53 >>> 29)) & 1) - 1) | 0xdfed77ff; // W50[4] ^ W53[29] = 0
-    dvMask &= (0 - (((w41 ^ w43) >>> 4) & 1)) | 0xffffffda; // W41[4] ^ W43[4] = 1
-    dvMask &= (0 - (((w42 ^ w44) >>> 4) & 1)) | 0xffffff75; // W42[4] ^ W44[4] = 1
+    let u50_29 = w50 << 2;
+    let u51_29n = ~(w51 << 2);
+    dvMask &= <u32>(<i32>(u50_29 ^ u51_29n) >> 31) | 0x75fdffdf; // W50[29] ^ W51[29] = 0
+    let u37_1 = w37 << 30;
+    let u38_6 = w38 << 25;
+    dvMask &= <u32>(<i32>(u37_1 ^ u38_6) >> 31) | 0xffffbeff; // W37[1] ^ W38[6] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w39 >>> 1) ^ (w42 >>> 6)) & 1)) | 0xffffffef; // W39[1] ^ W42[6] = 1
-    dvMask &= (0 - (((w62 >>> 2) ^ (w63 >>> 7)) & 1)) | 0xffffffbf; // W62[2] ^ W63[7] = 1
-    dvMask &= (0 - (((w63 >>> 2) ^ (w64 >>> 7)) & 1)) | 0xfffffeff; // W63[2] ^ W64[7] = 1
-    dvMask &= (0 - (((w42 >>> 1) ^ (w43 >>> 6)) & 1)) | 0xfffffbff; // W42[1] ^ W43[6] = 1
+    let u48_6 = w48 << 25;
+    let u50_6n = ~(w50 << 25);
+    dvMask &= <u32>(<i32>(u48_6 ^ u50_6n) >> 31) | 0xfffbefff; // W48[6] ^ W50[6] = 0
+    let u43_29 = w43 << 2;
+    dvMask &= <u32>(<i32>(u43_29 ^ u44_29n) >> 31) | 0xff5ed7df; // W43[29] ^ W44[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w37 >>> 1) ^ (w37 >>> 6)) & 1) - 1) | 0xffffbfff; // W37[1] ^ W37[6] = 0
-    dvMask &= (0 - (((w47 >>> 1) ^ (w50 >>> 6)) & 1)) | 0xfffbffff; // W47[1] ^ W50[6] = 1
-    dvMask &= ((((w53 >>> 6) ^ (w54 >>> 1)) & 1) - 1) | 0xffbfffff; // W53[6] ^ W54[1] = 0
-    dvMask &= ((((w54 >>> 6) ^ (w55 >>> 1)) & 1) - 1) | 0xfeffffff; // W54[6] ^ W55[1] = 0
+    let u49_6n = ~(w49 << 25);
+    dvMask &= <u32>(<i32>(u45_6 ^ u49_6n) >> 31) | 0xffffbbff; // W45[6] ^ W49[6] = 0
+    let u37_4 = w37 << 27;
+    let u40_29n = ~(w40 << 2);
+    dvMask &= <u32>(<i32>(u37_4 ^ u40_29n) >> 31) | 0xaffdffde; // W37[4] ^ W40[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w56 ^ w59) >>> 29) & 1)) | 0xf5ffffff; // W56[29] ^ W59[29] = 1
-    dvMask &= ((((w55 >>> 6) ^ (w56 >>> 1)) & 1) - 1) | 0xfbffffff; // W55[6] ^ W56[1] = 0
-    dvMask &= ((((w51 >>> 4) ^ (w54 >>> 29)) & 1) - 1) | 0xbfd7dfff; // W51[4] ^ W54[29] = 0
-    dvMask &= (0 - (((w40 ^ w42) >>> 4) & 1)) | 0x7ffffff5; // W40[4] ^ W42[4] = 1
+    let u38_4 = w38 << 27;
+    dvMask &= <u32>(<i32>(u38_4 ^ u41_29n) >> 31) | 0x5ff7ff7d; // W38[4] ^ W41[29] = 0
+    let u36_0 = w36 << 31;
+    let u37_5 = w37 << 26;
+    dvMask &= <u32>(<i32>(u36_0 ^ u37_5) >> 31) | 0xffbfffff; // W36[0] ^ W37[5] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w63 >>> 1) ^ (w64 >>> 6)) & 1)) | 0xfffefffb; // W63[1] ^ W64[6] = 1
-    dvMask &= (0 - (((w42 ^ w50) >>> 1) & 1)) | 0xfffffbff; // W42[1] ^ W50[1] = 1
-    dvMask &= (0 - (((w43 >>> 1) ^ (w44 >>> 6)) & 1)) | 0xffffefff; // W43[1] ^ W44[6] = 1
-    dvMask &= ((((w35 >>> 5) ^ (w39 >>> 30)) & 1) - 1) | 0xffffbfff; // W35[5] ^ W39[30] = 0
+    let u37_0 = w37 << 31;
+    let u38_5 = w38 << 26;
+    dvMask &= <u32>(<i32>(u37_0 ^ u38_5) >> 31) | 0xfeffffff; // W37[0] ^ W38[5] = 1
+    let u38_0 = w38 << 31;
+    let u39_5 = w39 << 26;
+    dvMask &= <u32>(<i32>(u38_0 ^ u39_5) >> 31) | 0xfbffffff; // W38[0] ^ W39[5] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w51 ^ w53) >>> 6) & 1) - 1) | 0xffbfffff; // W51[6] ^ W53[6] = 0
-    dvMask &= ((((w57 ^ w58) >>> 29) & 1) - 1) | 0xef7fffff; // W57[29] ^ W58[29] = 0
-    dvMask &= ((((w52 ^ w54) >>> 6) & 1) - 1) | 0xfeffffff; // W52[6] ^ W54[6] = 0
-    dvMask &= ((((w58 ^ w59) >>> 29) & 1) - 1) | 0xddffffff; // W58[29] ^ W59[29] = 0
+    let u42_29 = w42 << 2;
+    dvMask &= <u32>(<i32>(u42_29 ^ u43_29n) >> 31) | 0xffcff5f7; // W42[29] ^ W43[29] = 0
+    let u61_2 = w61 << 29;
+    let u62_7 = w62 << 24;
+    dvMask &= <u32>(<i32>(u61_2 ^ u62_7) >> 31) | 0xfffbffef; // W61[2] ^ W62[7] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w53 ^ w55) >>> 6) & 1) - 1) | 0xfbffffff; // W53[6] ^ W55[6] = 0
-    dvMask &= (0 - (((w48 ^ w50) >>> 4) & 1)) | 0xfffd77ff; // W48[4] ^ W50[4] = 1
-    dvMask &= ((((w54 >>> 4) ^ (w57 >>> 29)) & 1) - 1) | 0xf77fffff; // W54[4] ^ W57[29] = 0
-    dvMask &= (0 - (((w43 ^ w45) >>> 4) & 1)) | 0xfffffddb; // W43[4] ^ W45[4] = 1
+    let u48_6n = ~(w48 << 25);
+    dvMask &= <u32>(<i32>(u44_6 ^ u48_6n) >> 31) | 0xffffeeff; // W44[6] ^ W48[6] = 0
+    let u48_4 = w48 << 27;
+    dvMask &= <u32>(<i32>(u48_4 ^ u51_29n) >> 31) | 0xf7fd777f; // W48[4] ^ W51[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w47 ^ w49) >>> 4) & 1)) | 0xfffeddff; // W47[4] ^ W49[4] = 1
-    dvMask &= (0 - (((w61 >>> 1) ^ (w62 >>> 6)) & 1)) | 0xfffffffe; // W61[1] ^ W62[6] = 1
-    dvMask &= (0 - (((w44 ^ w46) >>> 4) & 1)) | 0xfffff777; // W44[4] ^ W46[4] = 1
-    dvMask &= (0 - (((w44 >>> 1) ^ (w51 >>> 6)) & 1)) | 0xffffbfff; // W44[1] ^ W51[6] = 1
+    dvMask &= <u32>(<i32>(u39_4 ^ u41_4) >> 31) | 0xbffffffa; // W39[4] ^ W41[4] = 1
+    let u49_4 = w49 << 27;
+    dvMask &= <u32>(<i32>(u49_4 ^ u52_29n) >> 31) | 0xeff6ddff; // W49[4] ^ W52[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w53 >>> 4) ^ (w56 >>> 29)) & 1) - 1) | 0xfddfffff; // W53[4] ^ W56[29] = 0
-    dvMask &= (0 - (((w50 >>> 1) ^ (w53 >>> 6)) & 1)) | 0xffbfffff; // W50[1] ^ W53[6] = 1
-    dvMask &= (0 - (((w51 >>> 1) ^ (w54 >>> 6)) & 1)) | 0xfeffffff; // W51[1] ^ W54[6] = 1
-    dvMask &= (0 - (((w52 >>> 1) ^ (w55 >>> 6)) & 1)) | 0xfbffffff; // W52[1] ^ W55[6] = 1
+    let u38_1 = w38 << 30;
+    let u39_6 = w39 << 25;
+    dvMask &= <u32>(<i32>(u38_1 ^ u39_6) >> 31) | 0xfffffbff; // W38[1] ^ W39[6] = 1
+    let u52_4 = w52 << 27;
+    let u55_29n = ~(w55 << 2);
+    dvMask &= <u32>(<i32>(u52_4 ^ u55_29n) >> 31) | 0x7f6f7fff; // W52[4] ^ W55[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w36 ^ w38) >>> 4) & 1)) | 0xd7ffffff; // W36[4] ^ W38[4] = 1
-    dvMask &= ((((w55 >>> 4) ^ (w58 >>> 29)) & 1) - 1) | 0xedffffff; // W55[4] ^ W58[29] = 0
-    dvMask &= ((((w35 >>> 4) ^ (w39 >>> 29)) & 1) - 1) | 0xfff7ff7b; // W35[4] ^ W39[29] = 0
-    dvMask &= (0 - (((w53 ^ w56) >>> 29) & 1)) | 0xffcf7fff; // W53[29] ^ W56[29] = 1
+    let u41_30 = w41 << 1;
+    dvMask &= <u32>(<i32>(u36_0 ^ u41_30) >> 31) | 0xffbfffff; // W36[0] ^ W41[30] = 1
+    let u42_30 = w42 << 1;
+    dvMask &= <u32>(<i32>(u37_0 ^ u42_30) >> 31) | 0xfeffffff; // W37[0] ^ W42[30] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w45 ^ w47) >>> 4) & 1)) | 0xffffdddf; // W45[4] ^ W47[4] = 1
-    dvMask &= ((((w59 >>> 5) ^ (w63 >>> 30)) & 1) - 1) | 0xfffffffe; // W59[5] ^ W63[30] = 0
-    dvMask &= (0 - (((w62 >>> 1) ^ (w63 >>> 6)) & 1)) | 0xfffffffd; // W62[1] ^ W63[6] = 1
-    dvMask &= (0 - ((w61 ^ (w62 >>> 5)) & 1)) | 0xfffdfff7; // W61[0] ^ W62[5] = 1
+    let u43_30 = w43 << 1;
+    dvMask &= <u32>(<i32>(u38_0 ^ u43_30) >> 31) | 0xfbffffff; // W38[0] ^ W43[30] = 1
+    let u51_1n = ~(w51 << 30);
+    dvMask &= <u32>(<i32>(u48_6 ^ u51_1n) >> 31) | 0xfffbefff; // W48[6] ^ W51[1] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w44 ^ w52) >>> 1) & 1)) | 0xffffbfff; // W44[1] ^ W52[1] = 1
-    dvMask &= ((((w56 >>> 4) ^ (w59 >>> 29)) & 1) - 1) | 0xd7ffffff; // W56[4] ^ W59[29] = 0
-    dvMask &= (0 - ((w60 ^ (w61 >>> 5)) & 1)) | 0xfffefffb; // W60[0] ^ W61[5] = 1
-    dvMask &= ((((w38 >>> 4) ^ (w42 >>> 29)) & 1) - 1) | 0xff77df7f; // W38[4] ^ W42[29] = 0
+    dvMask &= <u32>(<i32>(u38_4 ^ u40_4) >> 31) | 0x5ffffffd; // W38[4] ^ W40[4] = 1
+    let u41_29 = w41 << 2;
+    dvMask &= <u32>(<i32>(u41_29 ^ u42_29n) >> 31) | 0xffe7fd7b; // W41[29] ^ W42[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w46 ^ w48) >>> 4) & 1)) | 0xffff777f; // W46[4] ^ W48[4] = 1
-    dvMask &= ((((w43 >>> 4) ^ (w47 >>> 29)) & 1) - 1) | 0xb7f7fffe; // W43[4] ^ W47[29] = 0
-    dvMask &= (0 - ((w58 ^ (w59 >>> 5)) & 1)) | 0xfffffffe; // W58[0] ^ W59[5] = 1
-    dvMask &= ((((w60 >>> 5) ^ (w64 >>> 30)) & 1) - 1) | 0xfffffffd; // W60[5] ^ W64[30] = 0
+    dvMask &= <u32>(<i32>(u37_4 ^ u39_4) >> 31) | 0xaffffffe; // W37[4] ^ W39[4] = 1
+    dvMask &= <u32>(<i32>(u40_1 ^ u43_6) >> 31) | 0xffffffbf; // W40[1] ^ W43[6] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - ((w62 ^ (w63 >>> 5)) & 1)) | 0xfff7ffdf; // W62[0] ^ W63[5] = 1
-    dvMask &= ((((w41 >>> 4) ^ (w45 >>> 29)) & 1) - 1) | 0xef7edfff; // W41[4] ^ W45[29] = 0
-    dvMask &= ((((w37 >>> 4) ^ (w41 >>> 29)) & 1) - 1) | 0xffddf7df; // W37[4] ^ W41[29] = 0
-    dvMask &= ((((w39 >>> 4) ^ (w43 >>> 29)) & 1) - 1) | 0xfdef7dff; // W39[4] ^ W43[29] = 0
+    let u49_1 = w49 << 30;
+    dvMask &= <u32>(<i32>(u41_1 ^ u49_1) >> 31) | 0xfffffeff; // W41[1] ^ W49[1] = 1
+    dvMask &= <u32>(<i32>(u38_1 ^ u40_1) >> 31) | 0xfffffbff; // W38[1] ^ W40[1] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w44 >>> 4) ^ (w48 >>> 29)) & 1) - 1) | 0x6feffffd; // W44[4] ^ W48[29] = 0
-    dvMask &= (0 - ((w59 ^ (w60 >>> 5)) & 1)) | 0xfffffffd; // W59[0] ^ W60[5] = 1
-    dvMask &= ((((w40 >>> 4) ^ (w44 >>> 29)) & 1) - 1) | 0xf7dff7ff; // W40[4] ^ W44[29] = 0
-    dvMask &= ((((w35 >>> 3) ^ (w39 >>> 28)) & 1) - 1) | 0xfff7dfff; // W35[3] ^ W39[28] = 0
+    let u55_29 = w55 << 2;
+    let u56_29n = ~(w56 << 2);
+    dvMask &= <u32>(<i32>(u55_29 ^ u56_29n) >> 31) | 0x7def7fff; // W55[29] ^ W56[29] = 0
+    let u46_1 = w46 << 30;
+    dvMask &= <u32>(<i32>(u44_1 ^ u46_1) >> 31) | 0xffbfffff; // W44[1] ^ W46[1] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w42 >>> 4) ^ (w46 >>> 29)) & 1) - 1) | 0xddfd7fff; // W42[4] ^ W46[29] = 0
-    dvMask &= (0 - (((w54 ^ w57) >>> 29) & 1)) | 0xff5fffff; // W54[29] ^ W57[29] = 1
-    dvMask &= ((((w41 >>> 3) ^ (w45 >>> 28)) & 1) - 1) | 0xefffffff; // W41[3] ^ W45[28] = 0
-    dvMask &= ((((w43 >>> 3) ^ (w47 >>> 28)) & 1) - 1) | 0xbfffffff; // W43[3] ^ W47[28] = 0
+    let u45_1 = w45 << 30;
+    dvMask &= <u32>(<i32>(u45_1 ^ u46_6) >> 31) | 0xfeffffff; // W45[1] ^ W46[6] = 1
+    dvMask &= <u32>(<i32>(u46_1 ^ u47_6) >> 31) | 0xfbffffff; // W46[1] ^ W47[6] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - ((w63 ^ (w64 >>> 5)) & 1)) | 0xffefff7f; // W63[0] ^ W64[5] = 1
-    dvMask &= (0 - (((w49 ^ w51) >>> 4) & 1)) | 0xfff7dfff; // W49[4] ^ W51[4] = 1
-    dvMask &= (0 - (((w36 >>> 30) ^ (w37 >>> 3)) & 1)) | 0xffdfffff; // W36[30] ^ W37[3] = 1
-    dvMask &= (0 - (((w37 >>> 30) ^ (w38 >>> 3)) & 1)) | 0xff7fffff; // W37[30] ^ W38[3] = 1
+    let u36_4 = w36 << 27;
+    dvMask &= <u32>(<i32>(u36_4 ^ u40_29n) >> 31) | 0xffeefdf7; // W36[4] ^ W40[29] = 0
+    let u54_29 = w54 << 2;
+    dvMask &= <u32>(<i32>(u54_29 ^ u55_29n) >> 31) | 0x3f77dfff; // W54[29] ^ W55[29] = 0
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w38 >>> 30) ^ (w39 >>> 3)) & 1)) | 0xfdffffff; // W38[30] ^ W39[3] = 1
-    dvMask &= (0 - (((w39 >>> 30) ^ (w40 >>> 3)) & 1)) | 0xf7ffffff; // W39[30] ^ W40[3] = 1
-    dvMask &= (0 - (((w58 ^ w61) >>> 29) & 1)) | 0xefffffff; // W58[29] ^ W61[29] = 1
-    dvMask &= ((((w42 >>> 3) ^ (w46 >>> 28)) & 1) - 1) | 0xdfffffff; // W42[3] ^ W46[28] = 0
+    let u56_29 = w56 << 2;
+    let u57_29n = ~(w57 << 2);
+    dvMask &= <u32>(<i32>(u56_29 ^ u57_29n) >> 31) | 0xf7dfffff; // W56[29] ^ W57[29] = 0
+    let u50_4 = w50 << 27;
+    dvMask &= <u32>(<i32>(u50_4 ^ u53_29n) >> 31) | 0xdfed77ff; // W50[4] ^ W53[29] = 0
     if (dvMask == 0) break;
-    dvMask &= ((((w59 >>> 4) ^ (w63 >>> 29)) & 1) - 1) | 0xbfffffff; // W59[4] ^ W63[29] = 0
-    dvMask &= ((((w44 >>> 3) ^ (w48 >>> 28)) & 1) - 1) | 0x7fffffff; // W44[3] ^ W48[28] = 0
-    dvMask &= (0 - (((w38 >>> 4) ^ (w43 >>> 29)) & 1)) | 0x7fff7ffd; // W38[4] ^ W43[29] = 1
-    dvMask &= (0 - (((w36 ^ w37) >>> 4) & 1)) | 0xfffff7ff; // W36[4] ^ W37[4] = 1
+    dvMask &= <u32>(<i32>(u41_4 ^ u43_4) >> 31) | 0xffffffda; // W41[4] ^ W43[4] = 1
+    dvMask &= <u32>(<i32>(u42_4 ^ u44_4) >> 31) | 0xffffff75; // W42[4] ^ W44[4] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w35 >>> 30) ^ (w36 >>> 3)) & 1)) | 0xffefffff; // W35[30] ^ W36[3] = 1
-    dvMask &= (0 - (((w36 >>> 30) ^ (w41 >>> 28)) & 1)) | 0xffdfffff; // W36[30] ^ W41[28] = 1
-    dvMask &= (0 - (((w37 >>> 30) ^ (w42 >>> 28)) & 1)) | 0xff7fffff; // W37[30] ^ W42[28] = 1
-    dvMask &= (0 - (((w38 >>> 30) ^ (w43 >>> 28)) & 1)) | 0xfdffffff; // W38[30] ^ W43[28] = 1
+    dvMask &= <u32>(<i32>(u39_1 ^ u42_6) >> 31) | 0xffffffef; // W39[1] ^ W42[6] = 1
+    let u62_2 = w62 << 29;
+    let u63_7 = w63 << 24;
+    dvMask &= <u32>(<i32>(u62_2 ^ u63_7) >> 31) | 0xffffffbf; // W62[2] ^ W63[7] = 1
     if (dvMask == 0) break;
-    dvMask &= (0 - (((w39 >>> 30) ^ (w44 >>> 28)) & 1)) | 0xf7ffffff; // W39[30] ^ W44[28] = 1
-    dvMask &= (0 - (((w57 >>> 4) ^ (w58 >>> 29)) & 1)) | 0xefffffff; // W57[4] ^ W58[29] = 1
-    dvMask &= ((((w58 >>> 4) ^ (w62 >>> 29)) & 1) - 1) | 0xdfffffff; // W58[4] ^ W62[29] = 0
-    dvMask &= ((((w57 >>> 4) ^ (w59 >>> 29)) & 1) - 1) | 0xbfffffff; // W57[4] ^ W59[29] = 0
+    let u63_2 = w63 << 29;
+    let u64_7 = w64 << 24;
+    dvMask &= <u32>(<i32>(u63_2 ^ u64_7) >> 31) | 0xfffffeff; // W63[2] ^ W64[7] = 1
+    dvMask &= <u32>(<i32>(u42_1 ^ u43_6) >> 31) | 0xfffffbff; // W42[1] ^ W43[6] = 1
     if (dvMask == 0) break;
-    dvMask &= ((((w60 >>> 4) ^ (w64 >>> 29)) & 1) - 1) | 0x7fffffff; // W60[4] ^ W64[29] = 0
-    dvMask &= (0 - (((w37 >>> 4) ^ (w42 >>> 29)) & 1)) | 0xbfffdffe; // W37[4] ^ W42[29] = 1
-    dvMask &= (0 - (((w35 >>> 30) ^ (w40 >>> 28)) & 1)) | 0xffefffff; // W35[30] ^ W40[28] = 1
-    dvMask &= ((((w59 ^ w60) >>> 29) & 1) - 1) | 0xf7ffffff; // W59[29] ^ W60[29] = 0
+    let u37_6n = ~(w37 << 25);
+    dvMask &= <u32>(<i32>(u37_1 ^ u37_6n) >> 31) | 0xffffbfff; // W37[1] ^ W37[6] = 0
+    let u47_1 = w47 << 30;
+    let u50_6 = w50 << 25;
+    dvMask &= <u32>(<i32>(u47_1 ^ u50_6) >> 31) | 0xfffbffff; // W47[1] ^ W50[6] = 1
+    if (dvMask == 0) break;
+    let u53_6 = w53 << 25;
+    let u54_1n = ~(w54 << 30);
+    dvMask &= <u32>(<i32>(u53_6 ^ u54_1n) >> 31) | 0xffbfffff; // W53[6] ^ W54[1] = 0
+    let u54_6 = w54 << 25;
+    let u55_1n = ~(w55 << 30);
+    dvMask &= <u32>(<i32>(u54_6 ^ u55_1n) >> 31) | 0xfeffffff; // W54[6] ^ W55[1] = 0
+    if (dvMask == 0) break;
+    let u59_29 = w59 << 2;
+    dvMask &= <u32>(<i32>(u56_29 ^ u59_29) >> 31) | 0xf5ffffff; // W56[29] ^ W59[29] = 1
+    let u55_6 = w55 << 25;
+    let u56_1n = ~(w56 << 30);
+    dvMask &= <u32>(<i32>(u55_6 ^ u56_1n) >> 31) | 0xfbffffff; // W55[6] ^ W56[1] = 0
+    if (dvMask == 0) break;
+    let u51_4 = w51 << 27;
+    dvMask &= <u32>(<i32>(u51_4 ^ u54_29n) >> 31) | 0xbfd7dfff; // W51[4] ^ W54[29] = 0
+    dvMask &= <u32>(<i32>(u40_4 ^ u42_4) >> 31) | 0x7ffffff5; // W40[4] ^ W42[4] = 1
+    if (dvMask == 0) break;
+    let u63_1 = w63 << 30;
+    let u64_6 = w64 << 25;
+    dvMask &= <u32>(<i32>(u63_1 ^ u64_6) >> 31) | 0xfffefffb; // W63[1] ^ W64[6] = 1
+    let u50_1 = w50 << 30;
+    dvMask &= <u32>(<i32>(u42_1 ^ u50_1) >> 31) | 0xfffffbff; // W42[1] ^ W50[1] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u43_1 ^ u44_6) >> 31) | 0xffffefff; // W43[1] ^ W44[6] = 1
+    let u35_5 = w35 << 26;
+    let u39_30n = ~(w39 << 1);
+    dvMask &= <u32>(<i32>(u35_5 ^ u39_30n) >> 31) | 0xffffbfff; // W35[5] ^ W39[30] = 0
+    if (dvMask == 0) break;
+    let u51_6 = w51 << 25;
+    let u53_6n = ~(w53 << 25);
+    dvMask &= <u32>(<i32>(u51_6 ^ u53_6n) >> 31) | 0xffbfffff; // W51[6] ^ W53[6] = 0
+    let u57_29 = w57 << 2;
+    let u58_29n = ~(w58 << 2);
+    dvMask &= <u32>(<i32>(u57_29 ^ u58_29n) >> 31) | 0xef7fffff; // W57[29] ^ W58[29] = 0
+    if (dvMask == 0) break;
+    let u52_6 = w52 << 25;
+    let u54_6n = ~(w54 << 25);
+    dvMask &= <u32>(<i32>(u52_6 ^ u54_6n) >> 31) | 0xfeffffff; // W52[6] ^ W54[6] = 0
+    let u58_29 = w58 << 2;
+    let u59_29n = ~(w59 << 2);
+    dvMask &= <u32>(<i32>(u58_29 ^ u59_29n) >> 31) | 0xddffffff; // W58[29] ^ W59[29] = 0
+    if (dvMask == 0) break;
+    let u55_6n = ~(w55 << 25);
+    dvMask &= <u32>(<i32>(u53_6 ^ u55_6n) >> 31) | 0xfbffffff; // W53[6] ^ W55[6] = 0
+    dvMask &= <u32>(<i32>(u48_4 ^ u50_4) >> 31) | 0xfffd77ff; // W48[4] ^ W50[4] = 1
+    if (dvMask == 0) break;
+    let u54_4 = w54 << 27;
+    dvMask &= <u32>(<i32>(u54_4 ^ u57_29n) >> 31) | 0xf77fffff; // W54[4] ^ W57[29] = 0
+    dvMask &= <u32>(<i32>(u43_4 ^ u45_4) >> 31) | 0xfffffddb; // W43[4] ^ W45[4] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u47_4 ^ u49_4) >> 31) | 0xfffeddff; // W47[4] ^ W49[4] = 1
+    let u61_1 = w61 << 30;
+    let u62_6 = w62 << 25;
+    dvMask &= <u32>(<i32>(u61_1 ^ u62_6) >> 31) | 0xfffffffe; // W61[1] ^ W62[6] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u44_4 ^ u46_4) >> 31) | 0xfffff777; // W44[4] ^ W46[4] = 1
+    dvMask &= <u32>(<i32>(u44_1 ^ u51_6) >> 31) | 0xffffbfff; // W44[1] ^ W51[6] = 1
+    if (dvMask == 0) break;
+    let u53_4 = w53 << 27;
+    dvMask &= <u32>(<i32>(u53_4 ^ u56_29n) >> 31) | 0xfddfffff; // W53[4] ^ W56[29] = 0
+    dvMask &= <u32>(<i32>(u50_1 ^ u53_6) >> 31) | 0xffbfffff; // W50[1] ^ W53[6] = 1
+    if (dvMask == 0) break;
+    let u51_1 = w51 << 30;
+    dvMask &= <u32>(<i32>(u51_1 ^ u54_6) >> 31) | 0xfeffffff; // W51[1] ^ W54[6] = 1
+    let u52_1 = w52 << 30;
+    dvMask &= <u32>(<i32>(u52_1 ^ u55_6) >> 31) | 0xfbffffff; // W52[1] ^ W55[6] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u36_4 ^ u38_4) >> 31) | 0xd7ffffff; // W36[4] ^ W38[4] = 1
+    let u55_4 = w55 << 27;
+    dvMask &= <u32>(<i32>(u55_4 ^ u58_29n) >> 31) | 0xedffffff; // W55[4] ^ W58[29] = 0
+    if (dvMask == 0) break;
+    let u35_4 = w35 << 27;
+    let u39_29n = ~(w39 << 2);
+    dvMask &= <u32>(<i32>(u35_4 ^ u39_29n) >> 31) | 0xfff7ff7b; // W35[4] ^ W39[29] = 0
+    dvMask &= <u32>(<i32>(u53_29 ^ u56_29) >> 31) | 0xffcf7fff; // W53[29] ^ W56[29] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u45_4 ^ u47_4) >> 31) | 0xffffdddf; // W45[4] ^ W47[4] = 1
+    let u59_5 = w59 << 26;
+    let u63_30n = ~(w63 << 1);
+    dvMask &= <u32>(<i32>(u59_5 ^ u63_30n) >> 31) | 0xfffffffe; // W59[5] ^ W63[30] = 0
+    if (dvMask == 0) break;
+    let u62_1 = w62 << 30;
+    let u63_6 = w63 << 25;
+    dvMask &= <u32>(<i32>(u62_1 ^ u63_6) >> 31) | 0xfffffffd; // W62[1] ^ W63[6] = 1
+    let u61_0 = w61 << 31;
+    let u62_5 = w62 << 26;
+    dvMask &= <u32>(<i32>(u61_0 ^ u62_5) >> 31) | 0xfffdfff7; // W61[0] ^ W62[5] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u44_1 ^ u52_1) >> 31) | 0xffffbfff; // W44[1] ^ W52[1] = 1
+    let u56_4 = w56 << 27;
+    dvMask &= <u32>(<i32>(u56_4 ^ u59_29n) >> 31) | 0xd7ffffff; // W56[4] ^ W59[29] = 0
+    if (dvMask == 0) break;
+    let u60_0 = w60 << 31;
+    let u61_5 = w61 << 26;
+    dvMask &= <u32>(<i32>(u60_0 ^ u61_5) >> 31) | 0xfffefffb; // W60[0] ^ W61[5] = 1
+    dvMask &= <u32>(<i32>(u38_4 ^ u42_29n) >> 31) | 0xff77df7f; // W38[4] ^ W42[29] = 0
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u46_4 ^ u48_4) >> 31) | 0xffff777f; // W46[4] ^ W48[4] = 1
+    dvMask &= <u32>(<i32>(u43_4 ^ u47_29n) >> 31) | 0xb7f7fffe; // W43[4] ^ W47[29] = 0
+    if (dvMask == 0) break;
+    let u58_0 = w58 << 31;
+    dvMask &= <u32>(<i32>(u58_0 ^ u59_5) >> 31) | 0xfffffffe; // W58[0] ^ W59[5] = 1
+    let u60_5 = w60 << 26;
+    let u64_30n = ~(w64 << 1);
+    dvMask &= <u32>(<i32>(u60_5 ^ u64_30n) >> 31) | 0xfffffffd; // W60[5] ^ W64[30] = 0
+    if (dvMask == 0) break;
+    let u62_0 = w62 << 31;
+    let u63_5 = w63 << 26;
+    dvMask &= <u32>(<i32>(u62_0 ^ u63_5) >> 31) | 0xfff7ffdf; // W62[0] ^ W63[5] = 1
+    dvMask &= <u32>(<i32>(u41_4 ^ u45_29n) >> 31) | 0xef7edfff; // W41[4] ^ W45[29] = 0
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u37_4 ^ u41_29n) >> 31) | 0xffddf7df; // W37[4] ^ W41[29] = 0
+    dvMask &= <u32>(<i32>(u39_4 ^ u43_29n) >> 31) | 0xfdef7dff; // W39[4] ^ W43[29] = 0
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u44_4 ^ u48_29n) >> 31) | 0x6feffffd; // W44[4] ^ W48[29] = 0
+    let u59_0 = w59 << 31;
+    dvMask &= <u32>(<i32>(u59_0 ^ u60_5) >> 31) | 0xfffffffd; // W59[0] ^ W60[5] = 1
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u40_4 ^ u44_29n) >> 31) | 0xf7dff7ff; // W40[4] ^ W44[29] = 0
+    let u35_3 = w35 << 28;
+    let u39_28n = ~(w39 << 3);
+    dvMask &= <u32>(<i32>(u35_3 ^ u39_28n) >> 31) | 0xfff7dfff; // W35[3] ^ W39[28] = 0
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u42_4 ^ u46_29n) >> 31) | 0xddfd7fff; // W42[4] ^ W46[29] = 0
+    dvMask &= <u32>(<i32>(u54_29 ^ u57_29) >> 31) | 0xff5fffff; // W54[29] ^ W57[29] = 1
+    if (dvMask == 0) break;
+    let u41_3 = w41 << 28;
+    let u45_28n = ~(w45 << 3);
+    dvMask &= <u32>(<i32>(u41_3 ^ u45_28n) >> 31) | 0xefffffff; // W41[3] ^ W45[28] = 0
+    let u43_3 = w43 << 28;
+    let u47_28n = ~(w47 << 3);
+    dvMask &= <u32>(<i32>(u43_3 ^ u47_28n) >> 31) | 0xbfffffff; // W43[3] ^ W47[28] = 0
+    if (dvMask == 0) break;
+    let u63_0 = w63 << 31;
+    let u64_5 = w64 << 26;
+    dvMask &= <u32>(<i32>(u63_0 ^ u64_5) >> 31) | 0xffefff7f; // W63[0] ^ W64[5] = 1
+    dvMask &= <u32>(<i32>(u49_4 ^ u51_4) >> 31) | 0xfff7dfff; // W49[4] ^ W51[4] = 1
+    if (dvMask == 0) break;
+    let u36_30 = w36 << 1;
+    let u37_3 = w37 << 28;
+    dvMask &= <u32>(<i32>(u36_30 ^ u37_3) >> 31) | 0xffdfffff; // W36[30] ^ W37[3] = 1
+    let u37_30 = w37 << 1;
+    let u38_3 = w38 << 28;
+    dvMask &= <u32>(<i32>(u37_30 ^ u38_3) >> 31) | 0xff7fffff; // W37[30] ^ W38[3] = 1
+    if (dvMask == 0) break;
+    let u38_30 = w38 << 1;
+    let u39_3 = w39 << 28;
+    dvMask &= <u32>(<i32>(u38_30 ^ u39_3) >> 31) | 0xfdffffff; // W38[30] ^ W39[3] = 1
+    let u39_30 = w39 << 1;
+    let u40_3 = w40 << 28;
+    dvMask &= <u32>(<i32>(u39_30 ^ u40_3) >> 31) | 0xf7ffffff; // W39[30] ^ W40[3] = 1
+    if (dvMask == 0) break;
+    let u61_29 = w61 << 2;
+    dvMask &= <u32>(<i32>(u58_29 ^ u61_29) >> 31) | 0xefffffff; // W58[29] ^ W61[29] = 1
+    let u42_3 = w42 << 28;
+    let u46_28n = ~(w46 << 3);
+    dvMask &= <u32>(<i32>(u42_3 ^ u46_28n) >> 31) | 0xdfffffff; // W42[3] ^ W46[28] = 0
+    if (dvMask == 0) break;
+    let u59_4 = w59 << 27;
+    let u63_29n = ~(w63 << 2);
+    dvMask &= <u32>(<i32>(u59_4 ^ u63_29n) >> 31) | 0xbfffffff; // W59[4] ^ W63[29] = 0
+    let u44_3 = w44 << 28;
+    let u48_28n = ~(w48 << 3);
+    dvMask &= <u32>(<i32>(u44_3 ^ u48_28n) >> 31) | 0x7fffffff; // W44[3] ^ W48[28] = 0
+    if (dvMask == 0) break;
+    dvMask &= <u32>(<i32>(u38_4 ^ u43_29) >> 31) | 0x7fff7ffd; // W38[4] ^ W43[29] = 1
+    dvMask &= <u32>(<i32>(u36_4 ^ u37_4) >> 31) | 0xfffff7ff; // W36[4] ^ W37[4] = 1
+    if (dvMask == 0) break;
+    let u35_30 = w35 << 1;
+    let u36_3 = w36 << 28;
+    dvMask &= <u32>(<i32>(u35_30 ^ u36_3) >> 31) | 0xffefffff; // W35[30] ^ W36[3] = 1
+    let u41_28 = w41 << 3;
+    dvMask &= <u32>(<i32>(u36_30 ^ u41_28) >> 31) | 0xffdfffff; // W36[30] ^ W41[28] = 1
+    if (dvMask == 0) break;
+    let u42_28 = w42 << 3;
+    dvMask &= <u32>(<i32>(u37_30 ^ u42_28) >> 31) | 0xff7fffff; // W37[30] ^ W42[28] = 1
+    let u43_28 = w43 << 3;
+    dvMask &= <u32>(<i32>(u38_30 ^ u43_28) >> 31) | 0xfdffffff; // W38[30] ^ W43[28] = 1
+    if (dvMask == 0) break;
+    let u44_28 = w44 << 3;
+    dvMask &= <u32>(<i32>(u39_30 ^ u44_28) >> 31) | 0xf7ffffff; // W39[30] ^ W44[28] = 1
+    let u57_4 = w57 << 27;
+    dvMask &= <u32>(<i32>(u57_4 ^ u58_29) >> 31) | 0xefffffff; // W57[4] ^ W58[29] = 1
+    if (dvMask == 0) break;
+    let u58_4 = w58 << 27;
+    let u62_29n = ~(w62 << 2);
+    dvMask &= <u32>(<i32>(u58_4 ^ u62_29n) >> 31) | 0xdfffffff; // W58[4] ^ W62[29] = 0
+    dvMask &= <u32>(<i32>(u57_4 ^ u59_29n) >> 31) | 0xbfffffff; // W57[4] ^ W59[29] = 0
+    if (dvMask == 0) break;
+    let u60_4 = w60 << 27;
+    let u64_29n = ~(w64 << 2);
+    dvMask &= <u32>(<i32>(u60_4 ^ u64_29n) >> 31) | 0x7fffffff; // W60[4] ^ W64[29] = 0
+    dvMask &= <u32>(<i32>(u37_4 ^ u42_29) >> 31) | 0xbfffdffe; // W37[4] ^ W42[29] = 1
+    if (dvMask == 0) break;
+    let u40_28 = w40 << 3;
+    dvMask &= <u32>(<i32>(u35_30 ^ u40_28) >> 31) | 0xffefffff; // W35[30] ^ W40[28] = 1
+    let u60_29n = ~(w60 << 2);
+    dvMask &= <u32>(<i32>(u59_29 ^ u60_29n) >> 31) | 0xf7ffffff; // W59[29] ^ W60[29] = 0
   } while (false);
   e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w65; b = rotl<u32>(b, 30);
   let w66 = rotl<u32>(w63 ^ w58 ^ w52 ^ w50, 1);

@@ -58,3 +58,6 @@ export function packResolveCheck(): i32 { return resolveCheck(); }
 // The .idx (version 2).
 export function packIdxBuild(): i32 { return idxBuild(); }
 export function packIdxPtr(): usize { return idxPtr(); }
+
+// Reading objects by id from a pack and its .idx (checkout).
+export * from "./read";

@@ -2,6 +2,8 @@
 // exports a Command; the dispatcher in wasmgit.ts knows nothing else about them.
 import { indexPackCommand } from './index-pack.ts';
 import { verifyPackCommand } from './verify-pack.ts';
+import { lsRemote } from './ls-remote.ts';
+import { cloneCommand } from './clone.ts';
 
 export interface Command {
   summary: string;
@@ -11,6 +13,8 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  clone: cloneCommand,
   'index-pack': indexPackCommand,
   'verify-pack': verifyPackCommand,
+  'ls-remote': lsRemote,
 };
