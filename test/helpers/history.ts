@@ -125,7 +125,7 @@ export function makeHistory(dir: string, opts: HistoryOptions): void {
   // Big random blobs do not compress: storing them (level 0) saves seconds; a
   // later repack still deltifies them (past --big-file-threshold it would not).
   const level = opts.bigFile ? ['-c', 'core.compression=0'] : [];
-  execFileSync('git', [...level, 'fast-import', '--quiet', '--big-file-threshold=1m'], { cwd: dir, env: gitEnv, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
+  execFileSync('git', [...level, '-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--big-file-threshold=1m'], { cwd: dir, env: gitEnv, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
 }
 
 /** Repacks everything into one pack with OFS deltas chained deep; returns the .pack path. */
@@ -155,7 +155,7 @@ export async function makeRandomBlobPack(dir: string, totalBytes: number, blobBy
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   git(dir, ['init', '-q', '--bare', '-b', 'main', '.']);
-  const child = spawn('git', ['-c', 'core.compression=0', '-c', 'pack.compression=0', 'fast-import', '--quiet', '--big-file-threshold=1m'], {
+  const child = spawn('git', ['-c', 'core.compression=0', '-c', 'pack.compression=0', '-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--big-file-threshold=1m'], {
     cwd: dir,
     env: gitEnv,
     stdio: ['pipe', 'inherit', 'inherit'],
