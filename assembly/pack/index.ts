@@ -36,7 +36,7 @@ export function packTableAlloc(n: u32): usize {
 // Pass 2: resolving deltas, in one instance or split over several.
 export function packResolveBegin(source: u32, cacheLimit: u64, memoryLimit: u64, record: bool): i32 { return resolveBegin(source, cacheLimit, memoryLimit, record); }
 let rootsBuf: usize = 0;
-/** Lists roots with children as (entry, weight) u32 pairs at packRootsPtr(); returns how many. */
+/** Lists roots with children as (entry, estimated work) u32 pairs at packRootsPtr(); returns how many. */
 export function packRootsBuild(): i32 {
   rootsBuf = tryAlloc((<u64>count << 3) + 8);
   if (rootsBuf == 0) return fail(E_OUT_OF_MEMORY, "no memory to list delta bases");

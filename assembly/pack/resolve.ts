@@ -200,21 +200,45 @@ function hasChildren(e: u32): bool {
   return ofsChildren(e) != 0 || (refCount != 0 && hasRefChild(refLowerBound(idOf(e)), idOf(e)));
 }
 
-/** The roots (non-delta entries) with at least one child, in pack order, and
- * for each a weight (1 + its OFS children and direct REF children), for the host
- * to split the work. Writes u32 pairs at `out` (2 * count u32s); returns how many. */
+/**
+ * The roots (non-delta entries) with at least one child, in pack order, and for
+ * each an estimate of the work in its tree, for the host to split the work.
+ * A node costs 1 + its size / 1 KiB (a per-object setup plus hashing, which is
+ * per byte); a tree sums its OFS descendants and the REF deltas on the root
+ * with theirs (REF deltas on deltas are found only while resolving). Writes
+ * (entry, weight) u32 pairs at `out`; returns how many.
+ */
 export function resolveRoots(out: usize): u32 {
+  let sub = tryAlloc(<u64>max(count, 1) << 2);
+  if (sub == 0) return 0;
+  memory.fill(sub, 0, <usize>max(count, 1) << 2);
+  // Bases come before their OFS deltas, so one backward pass sums each subtree.
+  for (let i = count; i > 0; i--) {
+    let e = i - 1;
+    let own = 1 + <u64>(resultOf(e) >> 10) + <u64>load<u32>(sub + (<usize>e << 2));
+    let cost = <u32>min(own, <u64>0xffffffff);
+    store<u32>(sub + (<usize>e << 2), cost);
+    if (typeOf(e) == OBJ_OFS_DELTA) {
+      let b = sub + (<usize>baseOf(e) << 2);
+      store<u32>(b, <u32>min(<u64>load<u32>(b) + <u64>cost, <u64>0xffffffff));
+    }
+  }
   let k: u32 = 0;
   for (let e: u32 = 0; e < count; e++) {
     if (isDelta(typeOf(e))) continue;
-    let w = ofsChildren(e);
+    let w = <u64>load<u32>(sub + (<usize>e << 2));
+    let children = ofsChildren(e);
     if (refCount != 0) {
       let s = refLowerBound(idOf(e));
-      while (hasRefChild(s, idOf(e))) { w++; s++; }
+      while (hasRefChild(s, idOf(e))) {
+        w += <u64>load<u32>(sub + (<usize>load<u32>(refEntries + (<usize>s << 2)) << 2));
+        children++;
+        s++;
+      }
     }
-    if (w == 0) continue;
+    if (children == 0) continue;
     store<u32>(out + (<usize>k << 3), e);
-    store<u32>(out + (<usize>k << 3), w + 1, 4);
+    store<u32>(out + (<usize>k << 3), <u32>min(w, <u64>0xffffffff), 4);
     k++;
   }
   return k;

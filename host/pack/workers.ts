@@ -6,7 +6,7 @@
 //
 // The main thread works too: with N threads there are N-1 workers. Roots go out
 // in small batches (in pack order, sized by weight) from one queue, each worker
-// holding two so it never waits for the main thread between batches.
+// holding three so it never waits for the main thread between batches.
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,9 @@ export interface ResolveOptions {
    */
   mainThread?: boolean;
 }
+
+/** Batches a worker holds at once. */
+const PREFETCH = 3;
 
 interface Batch {
   roots: Uint32Array;
@@ -130,7 +133,7 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
   for (let i = 0; i < weights.length; i++) totalWeight += weights[i];
   // Enough batches that the last ones are short (good balance), few enough
   // that messaging stays negligible next to the work.
-  const target = Math.max(256, Math.ceil(totalWeight / (opts.threads * 32)));
+  const target = Math.max(256, Math.ceil(totalWeight / (opts.threads * 64)));
   const queue = makeBatches(entries, weights, target);
   let next = 0;
   let done = 0;
@@ -160,8 +163,9 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
 
   const onMessage = (w: Worker) => (m: WorkerReply) => {
     if (m.type === 'ready') {
-      send(w);
-      send(w);
+      // Three in hand: a worker keeps busy while the main thread, inside a
+      // batch of its own, cannot answer.
+      for (let i = 0; i < PREFETCH; i++) send(w);
     } else if (m.type === 'done') {
       outstanding--;
       try {
