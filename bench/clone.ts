@@ -108,7 +108,7 @@ async function bench(label: string, url: string, runs: number): Promise<void> {
   const results = new Map<string, Run>();
   for (let r = 0; r < runs; r++) {
     for (const tool of TOOLS) {
-      const dir = join(work, 'clones', `${tool.name.split(' ')[0]}-${label}`);
+      const dir = join(work, 'clones', `${tool.name.split(' ')[0]}-${label.replace(/[^\w.-]+/g, '_')}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(join(work, 'clones'), { recursive: true });
       const run = await measure(tool.cmd(url, dir), work);
