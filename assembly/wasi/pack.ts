@@ -23,7 +23,7 @@ export let packHashPtr: usize = 0;
 
 /** Indexes the pack open as `fd` (of `size` bytes). Returns 0 or the core's negative error. */
 export function indexPackFd(fd: u32, size: u64): i32 {
-  let st = packScanBegin(size);
+  let st = packScanBegin(size, U64.MAX_VALUE); // default delta store
   if (st < 0) return st;
   let at: u64 = 0;
   while (at < size) {

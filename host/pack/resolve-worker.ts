@@ -28,9 +28,9 @@ try {
   pc.loadTable(table, count);
   const fd = openSync(packPath, 'r');
   pc.resolveBegin(fileSource(fd), { cacheLimit, memoryLimit, record: true });
-  port.on('message', (m: { type: 'batch'; roots: Uint32Array }) => {
+  port.on('message', (m: { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
     try {
-      const resolved = pc.resolveList(m.roots);
+      const resolved = pc.resolveList(m.roots, m.store);
       const records = pc.records();
       port.postMessage({ type: 'done', resolved, records }, [records.buffer as ArrayBuffer]);
     } catch (err) {

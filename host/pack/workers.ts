@@ -109,7 +109,8 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     if (failure || next >= queue.length) return false;
     const b = queue[next++];
     outstanding++;
-    w.postMessage({ type: 'batch', roots: b.roots });
+    const store = pc.gatherStore(b.roots);
+    w.postMessage({ type: 'batch', roots: b.roots, store }, [store.buffer as ArrayBuffer]);
     return true;
   };
 
