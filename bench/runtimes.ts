@@ -130,7 +130,7 @@ async function chromium(pack: string): Promise<Timing> {
     await page.goto(origin + '/');
     const result = await page.evaluate(async ({ origin, runs }) => {
       const src = `
-        import { loadCore } from '${origin}/dist/core/index.js';
+        import { loadCore, PackCore } from '${origin}/dist/core/index.js';
         onmessage = async ({ data: runs }) => {
           const f0 = performance.now();
           const pack = new Uint8Array(await (await fetch('${origin}/pack')).arrayBuffer());
@@ -138,22 +138,15 @@ async function chromium(pack: string): Promise<Timing> {
           let best = Infinity, idx;
           for (let r = 0; r < runs; r++) {
             const core = await loadCore();
-            const e = core.exports;
             const t0 = performance.now();
-            const src = core.addSource({ readAt(o, d) { const n = Math.max(0, Math.min(d.length, pack.length - o)); d.set(pack.subarray(o, o + n)); return n; } });
-            core.check(e.packScanBegin(BigInt(pack.length)));
-            for (let at = 0; at < pack.length; ) {
-              const n = Math.min(e.packScanSpace(), pack.length - at);
-              core.bytes(e.packScanWindow(), n).set(pack.subarray(at, at + n));
-              core.check(e.packScanPush(n));
-              at += n;
-            }
-            core.check(e.packScanEnd());
-            core.check(e.packResolveBegin(src, 0n, 0));
-            core.check(e.packResolveAll());
-            core.check(e.packResolveCheck());
-            const len = core.check(e.packIdxBuild());
-            idx = core.bytes(e.packIdxPtr(), len).slice();
+            const pc = new PackCore(core);
+            pc.scanBegin(pack.length);
+            pc.scanPush(pack);
+            pc.scanEnd();
+            pc.resolveBegin({ readAt(o, d) { const n = Math.max(0, Math.min(d.length, pack.length - o)); d.set(pack.subarray(o, o + n)); return n; } });
+            pc.resolveAll();
+            pc.resolveCheck();
+            idx = pc.buildIdx();
             best = Math.min(best, performance.now() - t0);
           }
           postMessage({ ms: best, fetchMs, idx });
