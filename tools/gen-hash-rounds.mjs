@@ -265,28 +265,48 @@ function verifyAndMeasure(ordered, exitEvery) {
 
 const EXIT_EVERY = 2;
 /**
+ * Tests run without branches in the hot loop. Measured (bench/core-hash.ts):
+ * 48, 64 and 80 are within noise of each other; fewer leaves more blocks to the
+ * out-of-line rest, more adds work to every block.
+ */
+const UBC_BATCH = 64;
+
+/** Fraction of random blocks whose mask is still non-zero after the first n tests, for every n. */
+function survival(ordered, runs = 20000) {
+  const alive = new Array(ordered.length + 1).fill(0);
+  for (let r = 0; r < runs; r++) {
+    const w = new Array(80);
+    for (let i = 0; i < 16; i++) w[i] = (Math.random() * 2 ** 32) >>> 0;
+    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    let mask = 0xffffffff;
+    for (let i = 0; i <= ordered.length; i++) {
+      if (mask !== 0) alive[i]++;
+      if (i < ordered.length && !holds(ordered[i], w)) mask = (mask & ~ordered[i].dvs) >>> 0;
+    }
+  }
+  return alive.map((x) => x / runs);
+}
+/**
  * Emits the tests. Each operand bit is first moved to bit 31 of a local (once,
  * at first use; a complemented copy when the test wants the two bits equal),
  * so a test is XOR + arithmetic shift (0 or -1) + OR with the other DVs + AND:
  *   dvMask &= ((p ^ q) >> 31) | ~dvs    where bit 31 of p ^ q is 1 iff the test holds.
  */
-function ubcCode(ordered) {
+function ubcCode(ordered, exits) {
   const lines = [];
   const have = new Set();
   const operand = (a, x, complement) => {
     const name = `u${a}_${x}${complement ? 'n' : ''}`;
     if (!have.has(name)) {
       have.add(name);
+      if (!have.has(`w${a}`)) { have.add(`w${a}`); lines.push(`let w${a} = load<u32>(UBC_W, ${a * 4});`); }
       const shifted = x === 31 ? `w${a}` : `w${a} << ${31 - x}`;
-      lines.push(`      let ${name} = ${complement ? `~(${shifted})` : shifted};`);
+      lines.push(`let ${name} = ${complement ? `~(${shifted})` : shifted};`);
     }
     return name;
   };
-  lines.push('    // SHA-1DC: unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.');
-  lines.push('    let dvMask: u32 = 0xffffffff;');
-  lines.push('    do {');
   ordered.forEach((c, i) => {
-    if (i > 0 && i % EXIT_EVERY === 0) lines.push('      if (dvMask == 0) break;');
+    if (exits && i % EXIT_EVERY === 0) lines.push('if (dvMask == 0) return 0;');
     let expr;
     if (c.b === null) {
       // Single bit: holds iff bit31 of (p or ~p) is set.
@@ -295,19 +315,73 @@ function ubcCode(ordered) {
       // bit_a ^ bit_b = v holds iff bit31 of (p ^ q) is 1, with q complemented when v = 0.
       expr = `(${operand(c.a, c.x, false)} ^ ${operand(c.b, c.y, c.v === 0)})`;
     }
-    lines.push(`      dvMask &= <u32>(<i32>${expr} >> 31) | ${hex(~c.dvs)}; // W${c.a}[${c.x}]${c.b === null ? '' : ` ^ W${c.b}[${c.y}]`} = ${c.v}`);
+    lines.push(`dvMask &= <u32>(<i32>${expr} >> 31) | ${hex(~c.dvs)}; // W${c.a}[${c.x}]${c.b === null ? '' : ` ^ W${c.b}[${c.y}]`} = ${c.v}`);
   });
-  lines.push('    } while (false);');
   return lines;
+}
+
+/** Statements of the unrolled recompression from the state before `step` (see genSha1). */
+function recompressBody(step) {
+  const lines = [];
+  const wt = (t) => `(load<u32>(w, ${4 * t}) ^ load<u32>(dm, ${4 * t}))`;
+  lines.push(`let ${roles1(step).map((v, i) => `${v} = load<u32>(state, ${4 * i})`).join(', ')};`);
+  for (let t = step - 1; t >= 0; t--) {
+    // Undo step t: its B was rotated after f used it, its E received the sum.
+    const [A, B, C, D, E] = roles1(t);
+    lines.push(`${B} = rotr<u32>(${B}, 30); ${E} -= rotl<u32>(${A}, 5) + ${f1(t, B, C, D)} + ${hex(K1[(t / 20) | 0])} + ${wt(t)};`);
+  }
+  lines.push('let i0 = a, i1 = b, i2 = c, i3 = d, i4 = e;');
+  lines.push(roles1(step).map((v, i) => `${v} = load<u32>(state, ${4 * i});`).join(' '));
+  for (let t = step; t < 80; t++) lines.push(sha1Step(t, wt(t)).trim());
+  lines.push('store<u32>(out, i0 + a, 0); store<u32>(out, i1 + b, 4); store<u32>(out, i2 + c, 8); store<u32>(out, i3 + d, 12); store<u32>(out, i4 + e, 16);');
+  return lines;
+}
+
+/**
+ * Runs the emitted recompression statements as JavaScript (u32 arrays for the
+ * pointers) against a straightforward SHA-1 compression: from the true state
+ * before `step` and a zero difference it must give back the block's input and
+ * output chaining values. The collision test files exercise only DVs tested
+ * from step 65, so this is what checks the step-58 code.
+ */
+function checkRecompress(step) {
+  const stmt = (x) => {
+    x = x.trim().replace(/rotl<u32>/g, 'rotl').replace(/rotr<u32>/g, 'rotr')
+      .replace(/load<u32>\((\w+), (\d+)\)/g, (_, m, off) => `${m}[${off / 4}]`)
+      .replace(/^store<u32>\((\w+), (.*), (\d+)\)$/, (_, m, v, off) => `${m}[${off / 4}] = (${v})`);
+    const op = /^(let )?(\w+) ([+-]?)= (.*)$/.exec(x);
+    if (!op) return x;
+    if (op[1]) return x.replace(/= ([^,]+)/g, '= ($1) >>> 0');
+    return `${op[2]} = (${op[3] ? `${op[2]} ${op[3]} (${op[4]})` : op[4]}) >>> 0`;
+  };
+  const body = recompressBody(step).flatMap((l) => l.split(/;\s*/).filter((x) => x.trim())).map(stmt).join(';\n');
+  const run = new Function('w', 'dm', 'state', 'out', 'rotl', 'rotr', body);
+  for (let r = 0; r < 200; r++) {
+    const w = new Uint32Array(80), dm = new Uint32Array(80), out = new Uint32Array(5);
+    for (let i = 0; i < 16; i++) w[i] = Math.random() * 2 ** 32;
+    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    const ihv = Array.from({ length: 5 }, () => (Math.random() * 2 ** 32) >>> 0);
+    let [a, b, c, d, e] = ihv, state;
+    for (let t = 0; t < 80; t++) {
+      if (t === step) state = new Uint32Array([a, b, c, d, e]);
+      const f = t < 20 ? (b & c) | (~b & d) : t < 40 || t >= 60 ? b ^ c ^ d : (b & c) | (b & d) | (c & d);
+      const tmp = (rotl(a, 5) + f + e + K1[(t / 20) | 0] + w[t]) >>> 0;
+      e = d; d = c; c = rotl(b, 30); b = a; a = tmp;
+    }
+    const want = [a, b, c, d, e].map((x, i) => (x + ihv[i]) >>> 0);
+    run(w, dm, state, out, rotl, rotr);
+    if (want.some((x, i) => x !== out[i])) throw new Error(`sha1Recompress${step} does not recompress the block it came from`);
+  }
 }
 
 function genSha1() {
   const out = [HEADER];
   out.push(`// SHA-1 compression (FIPS 180-4 §6.1.2), fully unrolled, and the same with the
 // per-block work of SHA-1 collision detection (SHA-1DC, Stevens & Shumow 2017):
-// the expanded message W[0..79] stays in locals, the states before steps 58 and
-// 65 are kept, and the unavoidable bit conditions of the 32 disturbance vectors
-// are tested. Words are big-endian: v128 load + byte shuffle.
+// the words of W the unavoidable bit conditions of the 32 disturbance vectors
+// read and the states before steps 58 and 65 are stored, and the conditions are
+// tested; the rare recompression check is unrolled too. Words are big-endian:
+// v128 load + byte shuffle.
 `);
   // Plain: rolling 16-word schedule, h kept in locals across blocks.
   out.push('/** Compresses `n` 64-byte blocks at `p` into the state h[0..4] (5 u32 at `h`). */');
@@ -332,38 +406,92 @@ function genSha1() {
   out.push('');
 
   const ordered = orderConditions();
+  const used = [...new Set(ordered.flatMap((c) => (c.b === null ? [c.a] : [c.a, c.b])))].sort((x, y) => x - y);
+  const alive = survival(ordered);
+  out.push(`/** W[t] for the words the bit conditions read (W[${used[0]}..${used[used.length - 1]}]), written by sha1CompressDetect. */`);
+  out.push('const UBC_W: usize = memory.data(320);');
+  out.push('');
   out.push(`/**
- * Compresses one block at \`p\` into h[0..4] and returns the mask of disturbance
- * vectors whose unavoidable bit conditions W satisfies (usually 0). When it is
- * not 0, the states (A,B,C,D,E) before steps 58 and 65 are stored at
- * \`states\` and \`states + 20\` for the recompression check.
+ * Compresses up to \`n\` blocks at \`p\` into h[0..4], stopping after the first
+ * block that passes the first ${UBC_BATCH} bit-condition tests (${(100 * alive[UBC_BATCH]).toFixed(0)}% of ordinary blocks; their
+ * mask then goes to sha1UbcRest). Returns the number of blocks compressed. For
+ * the last block, \`info\` receives: +0 its DV mask (u32, 0 if none), +4 its
+ * input chaining value, +24 and +44 the states (A,B,C,D,E) before steps 58
+ * and 65 (5 × u32 each).
  *
- * ${ordered.length} conditions (implied by the DVs' own); tested in an order in which ordinary data clears
- * the mask after about ${verifyAndMeasure(ordered, EXIT_EVERY).toFixed(1)} of them.
+ * The rounds are those of the plain compression (a rolling 16-word schedule, so
+ * few values are live); the words the conditions read are stored as they are
+ * computed. The tests run without branches: an early exit taken at a
+ * data-dependent test mispredicts on nearly every block and cost more than the
+ * tests it skipped.
  */`);
-  out.push('export function sha1CompressDetect(h: usize, p: usize, states: usize): u32 {');
-  out.push('  let a = load<u32>(h, 0), b = load<u32>(h, 4), c = load<u32>(h, 8), d = load<u32>(h, 12), e = load<u32>(h, 16);');
-  out.push(...loadWords('  ', 'let '));
-  const saved = {};
+  out.push('export function sha1CompressDetect(h: usize, p: usize, n: usize, info: usize): usize {');
+  out.push('  let h0 = load<u32>(h, 0), h1 = load<u32>(h, 4), h2 = load<u32>(h, 8), h3 = load<u32>(h, 12), h4 = load<u32>(h, 16);');
+  out.push('  let start = p, end = p + (n << 6);');
+  out.push('  let dvMask: u32 = 0;');
+  out.push('  while (p < end) {');
+  out.push('    let a = h0, b = h1, c = h2, d = h3, e = h4;');
+  out.push(...loadWords('    ', 'let '));
   for (let t = 0; t < 80; t++) {
-    if (t >= 16) out.push(`  let w${t} = rotl<u32>(w${t - 3} ^ w${t - 8} ^ w${t - 14} ^ w${t - 16}, 1);`);
+    const w = `w${t % 16}`;
+    if (t >= 16) out.push(`    ${w} = rotl<u32>(w${(t - 3) % 16} ^ w${(t - 8) % 16} ^ w${(t - 14) % 16} ^ ${w}, 1);`);
+    if (used.includes(t)) out.push(`    store<u32>(UBC_W, ${w}, ${t * 4});`);
     if (t === 58 || t === 65) {
-      const r = roles1(t);
-      out.push(`  let s${t}a = ${r[0]}, s${t}b = ${r[1]}, s${t}c = ${r[2]}, s${t}d = ${r[3]}, s${t}e = ${r[4]};`);
-      saved[t] = true;
+      const off = t === 58 ? 24 : 44;
+      out.push('    ' + roles1(t).map((v, i) => `store<u32>(info, ${v}, ${off + 4 * i});`).join(' '));
     }
-    if (t === 65) out.push(...ubcCode(ordered).map((l) => l.slice(2)));
-    out.push(sha1Step(t, `w${t}`).slice(2));
+    out.push(sha1Step(t, w));
   }
-  out.push('  store<u32>(h, load<u32>(h, 0) + a, 0); store<u32>(h, load<u32>(h, 4) + b, 4); store<u32>(h, load<u32>(h, 8) + c, 8);');
-  out.push('  store<u32>(h, load<u32>(h, 12) + d, 12); store<u32>(h, load<u32>(h, 16) + e, 16);');
-  out.push('  if (dvMask != 0) {');
-  out.push('    store<u32>(states, s58a, 0); store<u32>(states, s58b, 4); store<u32>(states, s58c, 8); store<u32>(states, s58d, 12); store<u32>(states, s58e, 16);');
-  out.push('    store<u32>(states, s65a, 20); store<u32>(states, s65b, 24); store<u32>(states, s65c, 28); store<u32>(states, s65d, 32); store<u32>(states, s65e, 36);');
+  out.push('    // SHA-1DC: the first unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.');
+  out.push('    dvMask = 0xffffffff;');
+  out.push(...ubcCode(ordered.slice(0, UBC_BATCH), false).map((l) => '    ' + l));
+  out.push('    p += 64;');
+  out.push('    if (dvMask != 0) {');
+  out.push('      store<u32>(info, h0, 4); store<u32>(info, h1, 8); store<u32>(info, h2, 12); store<u32>(info, h3, 16); store<u32>(info, h4, 20);');
+  out.push('      h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;');
+  out.push('      break;');
+  out.push('    }');
+  out.push('    h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;');
   out.push('  }');
+  out.push('  store<u32>(info, dvMask, 0);');
+  out.push('  store<u32>(h, h0, 0); store<u32>(h, h1, 4); store<u32>(h, h2, 8); store<u32>(h, h3, 12); store<u32>(h, h4, 16);');
+  out.push('  return (p - start) >> 6;');
+  out.push('}');
+  out.push('');
+  out.push(`/**
+ * The remaining ${ordered.length - UBC_BATCH} tests for the block sha1CompressDetect stopped at. Returns the
+ * mask of DVs all of whose conditions hold: ${(100 * alive[ordered.length]).toFixed(1)}% of ordinary blocks, which go
+ * on to the recompression check.
+ *
+ * ${ordered.length} conditions in all (implied by the DVs' own), ordered greedily by expected kills.
+ */`);
+  out.push('export function sha1UbcRest(dvMask: u32): u32 {');
+  out.push(...ubcCode(ordered.slice(UBC_BATCH), true).map((l) => '  ' + l));
   out.push('  return dvMask;');
   out.push('}');
   out.push('');
+  out.push('/** W[0..79] of the block at `p`, stored at `w`. */');
+  out.push('export function sha1Expand(p: usize, w: usize): void {');
+  out.push(...loadWords('  ', 'let '));
+  for (let t = 0; t < 80; t++) {
+    if (t >= 16) out.push(`  let w${t} = rotl<u32>(w${t - 3} ^ w${t - 8} ^ w${t - 14} ^ w${t - 16}, 1);`);
+    out.push(`  store<u32>(w, w${t}, ${4 * t});`);
+  }
+  out.push('}');
+  out.push('');
+  for (const step of [58, 65]) {
+    checkRecompress(step);
+    out.push(`/**
+ * The sister block's chaining values for a DV tested from step ${step}: from the state
+ * before step ${step} (A..E at \`state\`), runs steps ${step - 1}..0 backwards with W ^ dm
+ * (\`w\`, \`dm\`: 80 u32 each) to its input chaining value, and steps ${step}..79
+ * forwards; writes input + final state (its output chaining value) to \`out\`.
+ */`);
+    out.push(`export function sha1Recompress${step}(w: usize, dm: usize, state: usize, out: usize): void {`);
+    out.push(...recompressBody(step).map((l) => '  ' + l));
+    out.push('}');
+    out.push('');
+  }
 
   out.push('/** Number of disturbance vectors; DV i is bit i of the mask sha1CompressDetect returns. */');
   out.push(`export const SHA1DC_DV_COUNT: i32 = ${DVS.length};`);
