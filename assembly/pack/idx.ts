@@ -16,6 +16,7 @@ import { packChecksum } from "./scan";
 import { count, crcOf, idOf, offsetOf, sortById, tryAlloc } from "./table";
 
 let idxBuf: usize = 0;
+const counts = memory.data(1024); // ids per first byte, for the fanout
 let idxLen: usize = 0;
 
 export function idxPtr(): usize { return idxBuf; }
@@ -38,7 +39,6 @@ export function idxBuild(): i32 {
   let crcOut = idsOut + m * 20;
   let offOut = crcOut + m * 4;
   let largeOut = offOut + m * 4;
-  let counts = memory.data(1024);
   memory.fill(counts, 0, 1024);
   let k: u32 = 0;
   for (let j: usize = 0; j < m; j++) {

@@ -3,7 +3,7 @@
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
 import { defaultThreads } from '../pack/index-pack.ts';
-import { verifyPack } from '../pack/verify-pack.ts';
+import { packPathFor, verifyPack } from '../pack/verify-pack.ts';
 
 const specs: OptionSpec[] = [
   { name: 'verbose', short: 'v', help: 'list the objects, the delta chain histogram and the verdict' },
@@ -29,10 +29,11 @@ ${formatOptions(specs)}
       try {
         const r = await verifyPack(arg, { threads: threads || defaultThreads(), listing: verbose && !statOnly });
         if (verbose || statOnly) process.stdout.write(r.listing + r.histogram);
+        if (r.mismatch) throw new Error(r.mismatch);
         if (verbose && !statOnly) process.stdout.write(`${r.packPath}: ok\n`);
       } catch (err) {
         process.stderr.write(`fatal: ${(err as Error).message}\n`);
-        if (verbose || statOnly) process.stdout.write(`${arg.endsWith('.idx') ? arg.slice(0, -4) + '.pack' : arg}: bad\n`);
+        if (verbose || statOnly) process.stdout.write(`${packPathFor(arg)}: bad\n`);
         status = 1;
       }
     }

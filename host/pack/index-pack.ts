@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { compileCore, loadCore } from '../core/instance.ts';
 import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
-import { resolveParallel } from './workers.ts';
+import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
 
 export type IndexPhase = 'receiving' | 'indexing' | 'resolving';
 export type IndexProgress = (phase: IndexPhase, done: number, total: number) => void;
@@ -77,7 +77,7 @@ export function defaultThreads(): number {
 }
 
 /** Pass 2 and the index, once pass 1 has seen the whole pack (in a file at `packPath`). */
-async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOptions, module: WebAssembly.Module, wantTable: boolean): Promise<IndexResult> {
+async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOptions, module: WebAssembly.Module, wantTable: boolean, pool?: ResolvePool): Promise<IndexResult> {
   const fd = openSync(packPath, 'r');
   try {
     const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit });
@@ -90,9 +90,12 @@ async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOption
         pc.core.onProgress = (kind, d, t) => progress?.(d, t);
         pc.resolveAll();
       } else {
-        const r = await resolveParallel(pc, deltas, {
-          packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread,
-        });
+        const r = await resolveParallel(
+          pc,
+          deltas,
+          { packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread },
+          pool,
+        );
         resolvedInWorkers = r.inWorkers;
       }
     }
@@ -113,19 +116,26 @@ async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOption
 export async function indexPackFile(packPath: string, opts: IndexOptions & { table?: boolean } = {}): Promise<IndexResult> {
   const module = opts.module ?? (await compileCore());
   const pc = new PackCore(await loadCore({ module }));
-  const fd = openSync(packPath, 'r');
+  const threads = opts.threads ?? defaultThreads();
+  // Worker threads start now and get ready while pass 1 runs.
+  const pool = threads > 1 ? ResolvePool.start(workerThreads(threads, opts.mainThread), module) : undefined;
   try {
-    const size = fstatSync(fd).size;
-    pc.core.onProgress = (kind, d, t) => {
-      if (kind === PROGRESS_INDEXING) opts.onProgress?.('indexing', d, t);
-    };
-    pc.scanBegin(size, opts.deltaStoreLimit);
-    pc.scanFrom((dst, pos) => readSync(fd, dst, 0, dst.length, pos));
-    pc.scanEnd();
+    const fd = openSync(packPath, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      pc.core.onProgress = (kind, d, t) => {
+        if (kind === PROGRESS_INDEXING) opts.onProgress?.('indexing', d, t);
+      };
+      pc.scanBegin(size, opts.deltaStoreLimit);
+      pc.scanFrom((dst, pos) => readSync(fd, dst, 0, dst.length, pos));
+      pc.scanEnd();
+    } finally {
+      closeSync(fd);
+    }
+    return await resolveAndBuild(pc, packPath, { ...opts, threads }, module, !!opts.table, pool);
   } finally {
-    closeSync(fd);
+    await pool?.close();
   }
-  return resolveAndBuild(pc, packPath, opts, module, !!opts.table);
 }
 
 /** `git index-pack`'s default .idx name: the pack's name with .idx for .pack. */

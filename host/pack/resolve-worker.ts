@@ -7,31 +7,38 @@ import { CoreError, loadCore } from '../core/instance.ts';
 import { PackCore } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 
-const data = workerData as {
-  module: WebAssembly.Module;
+const { module } = workerData as { module: WebAssembly.Module };
+const port = parentPort!;
+
+interface Init {
+  type: 'init';
   packPath: string;
-  table: Uint8Array | null;
+  table: Uint8Array;
   count: number;
   cacheLimit: number;
   memoryLimit: number;
-};
-const { module, packPath, count, cacheLimit, memoryLimit } = data;
-const port = parentPort!;
+}
 
 function reply(err: unknown): void {
   const e = err as Error;
   port.postMessage({ type: 'error', message: e.message, code: err instanceof CoreError ? err.code : -1, offset: err instanceof CoreError ? err.offset : undefined });
 }
 
-try {
-  const core = await loadCore({ module });
-  const pc = new PackCore(core);
-  pc.loadTable(data.table!, count);
-  data.table = null; // the core has its copy: let this one go
-  const fd = openSync(packPath, 'r');
-  pc.resolveBegin(fileSource(fd), { cacheLimit, memoryLimit, record: true });
-  port.on('message', (m: { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
+// Messages wait in the port until the listener below is attached, so the host
+// may send the table while this thread is still instantiating the core. (A
+// failure here is thrown: the host sees the thread's 'error' event.)
+{
+  const pc = new PackCore(await loadCore({ module }));
+  let fd = -1;
+  port.on('message', (m: Init | { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
     try {
+      if (m.type === 'init') {
+        pc.loadTable(m.table, m.count);
+        fd = openSync(m.packPath, 'r');
+        pc.resolveBegin(fileSource(fd), { cacheLimit: m.cacheLimit, memoryLimit: m.memoryLimit, record: true });
+        port.postMessage({ type: 'ready' });
+        return;
+      }
       const resolved = pc.resolveList(m.roots, m.store);
       const records = pc.records();
       port.postMessage({ type: 'done', resolved, records }, [records.buffer as ArrayBuffer]);
@@ -39,8 +46,7 @@ try {
       reply(err);
     }
   });
-  port.once('close', () => closeSync(fd));
-  port.postMessage({ type: 'ready' });
-} catch (err) {
-  reply(err);
+  port.once('close', () => {
+    if (fd >= 0) closeSync(fd);
+  });
 }

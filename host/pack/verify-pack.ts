@@ -13,6 +13,8 @@ export interface VerifyResult {
   listing: string;
   /** The histogram verify-pack -v and -s print. */
   histogram: string;
+  /** Why the .idx does not match the index of its pack, when it does not. */
+  mismatch?: string;
 }
 
 /** The .pack git verify-pack checks for a given argument. */
@@ -57,8 +59,10 @@ export function histogram(t: EntryTable): string {
 }
 
 /**
- * Verifies one pack against its .idx: the pack must index cleanly and the index
- * computed must equal the file byte for byte. Throws with the reason otherwise.
+ * Verifies one pack against its .idx: the pack must index cleanly (else this
+ * throws, naming the offset) and the index computed must equal the file byte
+ * for byte (else `mismatch` says where they differ; the listing is still made,
+ * as git prints it before failing).
  */
 export async function verifyPack(arg: string, opts: IndexOptions & { listing?: boolean } = {}): Promise<VerifyResult> {
   const packPath = packPathFor(arg);
@@ -70,8 +74,12 @@ export async function verifyPack(arg: string, opts: IndexOptions & { listing?: b
     throw new Error(`cannot open existing pack idx file for '${packPath}': ${(err as Error).message}`);
   }
   const r = await indexPackFile(packPath, { ...opts, table: true });
-  if (!Buffer.from(r.idx.buffer, r.idx.byteOffset, r.idx.byteLength).equals(existing)) {
-    throw new Error(`${idxPath} does not match the index of ${packPath} (${existing.length} bytes, expected ${r.idx.length})`);
+  const ours = Buffer.from(r.idx.buffer, r.idx.byteOffset, r.idx.byteLength);
+  let mismatch: string | undefined;
+  if (!ours.equals(existing)) {
+    let at = 0;
+    while (at < ours.length && at < existing.length && ours[at] === existing[at]) at++;
+    mismatch = `${idxPath} does not match the index of ${packPath}: first difference at byte ${at} (${existing.length} bytes, expected ${ours.length})`;
   }
-  return { packPath, listing: opts.listing ? listObjects(r.table!) : '', histogram: histogram(r.table!) };
+  return { packPath, listing: opts.listing ? listObjects(r.table!) : '', histogram: histogram(r.table!), mismatch };
 }

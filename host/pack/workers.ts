@@ -74,11 +74,57 @@ function makeBatches(entries: Uint32Array, weights: Uint32Array, target: number)
   return out;
 }
 
+/** Worker threads for `threads` in all: the main thread counts as one unless it stays out. */
+export function workerThreads(threads: number, mainThread = true): number {
+  return mainThread ? threads - 1 : Math.max(1, threads - 1);
+}
+
+/**
+ * Worker threads for pass 2, started ahead of time: they boot (a thread, a
+ * module instance) while pass 1 still runs, then wait for the entry table.
+ */
+export class ResolvePool {
+  /** The first failure of each worker (starting up, or later), if any. */
+  readonly failures = new Map<Worker, Error>();
+
+  private constructor(readonly workers: Worker[]) {
+    for (const w of workers) {
+      // Recorded here, so a worker that fails before it is given work neither
+      // crashes the process nor goes unnoticed.
+      w.on('error', (err) => this.failures.has(w) || this.failures.set(w, err));
+      w.on('exit', (code) => this.failures.has(w) || this.failures.set(w, new Error(`a delta resolution thread exited (${code})`)));
+    }
+  }
+
+  static start(count: number, module: WebAssembly.Module): ResolvePool {
+    const workers: Worker[] = [];
+    for (let i = 0; i < count; i++) workers.push(startWorker({ module }));
+    return new ResolvePool(workers);
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    for (const w of workers) this.failures.set(w, new Error('closed'));
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /**
  * Resolves every delta of the pack whose pass 1 ran in `pc` (resolveBegin
  * already called on it), filling pc's table. Throws CoreError on a bad delta.
+ * Uses `pool`'s workers when given (and leaves closing it to the caller).
  */
-export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions): Promise<{ inWorkers: number }> {
+export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions, pool?: ResolvePool): Promise<{ inWorkers: number }> {
+  const mainThread = opts.mainThread ?? true;
+  const own = pool ? null : ResolvePool.start(workerThreads(opts.threads, mainThread), opts.module);
+  try {
+    return await runBatches(pc, deltas, opts, mainThread, pool ?? own!);
+  } finally {
+    await own?.close();
+  }
+}
+
+async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, mainThread: boolean, pool: ResolvePool): Promise<{ inWorkers: number }> {
   const { entries, weights } = pc.roots();
   let totalWeight = 0;
   for (let i = 0; i < weights.length; i++) totalWeight += weights[i];
@@ -94,8 +140,6 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     opts.onProgress?.(done, deltas);
   };
 
-  let table: Uint8Array | null = pc.tableBytes();
-  const workers: Worker[] = [];
   let failure: Error | null = null;
   let outstanding = 0;
   let wake: (() => void) | null = null;
@@ -114,39 +158,54 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     return true;
   };
 
-  const mainThread = opts.mainThread ?? true;
-  const workerCount = mainThread ? opts.threads - 1 : Math.max(1, opts.threads - 1);
-  for (let t = 0; t < workerCount && next < queue.length; t++) {
-    const w = startWorker({ module: opts.module, packPath: opts.packPath, table: table!, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 });
-    workers.push(w);
-    w.on('message', (m: WorkerReply) => {
-      if (m.type === 'ready') {
-        send(w);
-        send(w);
-      } else if (m.type === 'done') {
-        outstanding--;
-        try {
-          pc.mergeRecords(m.records);
-          inWorkers += m.resolved;
-          report(m.resolved);
-        } catch (err) {
-          failure ??= err as Error;
-        }
-        send(w);
-      } else {
-        outstanding--;
-        failure ??= new CoreError(m.message, m.code, m.offset);
+  const onMessage = (w: Worker) => (m: WorkerReply) => {
+    if (m.type === 'ready') {
+      send(w);
+      send(w);
+    } else if (m.type === 'done') {
+      outstanding--;
+      try {
+        pc.mergeRecords(m.records);
+        inWorkers += m.resolved;
+        report(m.resolved);
+      } catch (err) {
+        failure ??= err as Error;
       }
-      poke();
-    });
-    w.on('error', (err) => {
-      failure ??= err;
-      outstanding = 0;
-      poke();
-    });
-  }
+      send(w);
+    } else {
+      outstanding--;
+      failure ??= new CoreError(m.message, m.code, m.offset);
+    }
+    poke();
+  };
+  const onError = (err: Error) => {
+    failure ??= err;
+    outstanding = 0;
+    poke();
+  };
 
-  table = null; // each worker has its copy
+  const onExit = (code: number) => onError(new Error(`a delta resolution thread exited (${code})`));
+
+  const used: { w: Worker; message: (m: WorkerReply) => void }[] = [];
+  if (queue.length > 0) {
+    const table = pc.tableBytes();
+    const last = pool.workers[pool.workers.length - 1];
+    for (const w of pool.workers) {
+      const early = pool.failures.get(w);
+      if (early) {
+        onError(early);
+        break;
+      }
+      const message = onMessage(w);
+      w.on('message', message);
+      w.on('error', onError);
+      w.on('exit', onExit);
+      used.push({ w, message });
+      // The last worker takes the table itself (transferred); the others, copies.
+      const init = { type: 'init', packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 };
+      w.postMessage(init, w === last ? [table.buffer as ArrayBuffer] : []);
+    }
+  }
   try {
     // The main thread takes batches from the same queue, yielding between them
     // so worker replies are merged and answered promptly.
@@ -161,6 +220,10 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     if (failure) throw failure;
     return { inWorkers };
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const { w, message } of used) {
+      w.off('message', message);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    }
   }
 }

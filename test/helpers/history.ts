@@ -125,7 +125,7 @@ export function makeHistory(dir: string, opts: HistoryOptions): void {
   // Big random blobs do not compress: storing them (level 0) saves seconds; a
   // later repack still deltifies them (past --big-file-threshold it would not).
   const level = opts.bigFile ? ['-c', 'core.compression=0'] : [];
-  execFileSync('git', [...level, 'fast-import', '--quiet', '--big-file-threshold=1m'], { cwd: dir, env: gitEnv, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
+  execFileSync('git', [...level, '-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--big-file-threshold=1m'], { cwd: dir, env: gitEnv, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
 }
 
 /** Repacks everything into one pack with OFS deltas chained deep; returns the .pack path. */
@@ -141,4 +141,40 @@ export function packRef(dir: string, prefix: string): string {
   const list = git(dir, ['rev-list', '--objects', '--all']);
   const id = git(dir, ['pack-objects', '-q', '--no-reuse-delta', '--depth=50', '--window=50', prefix], { input: list }).trim();
   return `${prefix}-${id}.pack`;
+}
+
+/**
+ * A bare repository at `dir` whose one pack (written by fast-import) holds
+ * random, incompressible blobs adding up to more than `totalBytes`: a pack past
+ * 4 GiB without a long repack. Blobs are one random block with a distinct
+ * 8-byte stamp each, stored (level 0) since they do not compress.
+ */
+export async function makeRandomBlobPack(dir: string, totalBytes: number, blobBytes = 48 << 20): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const { randomBytes } = await import('node:crypto');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  git(dir, ['init', '-q', '--bare', '-b', 'main', '.']);
+  const child = spawn('git', ['-c', 'core.compression=0', '-c', 'pack.compression=0', '-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--big-file-threshold=1m'], {
+    cwd: dir,
+    env: gitEnv,
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  const done = new Promise<void>((resolve, reject) => child.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`fast-import exited ${c}`)))));
+  const emit = (b: string | Buffer) => new Promise<void>((resolve) => (child.stdin.write(b) ? resolve() : child.stdin.once('drain', resolve)));
+  const block = randomBytes(blobBytes);
+  const count = Math.ceil(totalBytes / blobBytes);
+  await emit('commit refs/heads/main\ncommitter C O Mitter <committer@example.com> 1600000000 +0000\ndata 6\nlarge\n');
+  for (let i = 0; i < count; i++) {
+    const stamp = Buffer.alloc(8);
+    stamp.writeBigUInt64LE((BigInt(i + 1) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn);
+    await emit(`M 100644 inline blob${i}.bin\ndata ${blobBytes}\n`);
+    await emit(stamp);
+    await emit(block.subarray(8));
+    await emit('\n');
+  }
+  child.stdin.end();
+  await done;
+  const packDir = join(dir, 'objects', 'pack');
+  return join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!);
 }
