@@ -151,20 +151,25 @@ function packIn(dir: string): string {
 
 interface Measure {
   seconds: number;
+  /** user + system CPU seconds (all threads). */
+  cpu: number;
   rssKiB: number;
 }
 
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-/** Runs a command; wall time and peak RSS (GNU time's %M, else the last VmHWM read from /proc). */
+/**
+ * Runs a command: wall time, CPU time and peak RSS, from GNU time (%U %S %M),
+ * else from getrusage via /proc polling (VmHWM; CPU time then not reported).
+ */
 async function measure(cmd: string, argv: string[]): Promise<Measure> {
   if (timeBin) {
     const t0 = performance.now();
-    const r = spawnSync(timeBin, ['-f', '%M', cmd, ...argv], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(timeBin, ['-f', '%U %S %M', cmd, ...argv], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
-    const rssKiB = Number(r.stderr.trim().split('\n').pop());
-    return { seconds, rssKiB };
+    const [user, sys, rss] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    return { seconds, cpu: user + sys, rssKiB: rss };
   }
   const t0 = performance.now();
   const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -182,7 +187,7 @@ async function measure(cmd: string, argv: string[]): Promise<Measure> {
   const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
   clearInterval(poll);
   if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${stderr}`);
-  return { seconds: (performance.now() - t0) / 1000, rssKiB: hwm };
+  return { seconds: (performance.now() - t0) / 1000, cpu: NaN, rssKiB: hwm };
 }
 
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
@@ -194,6 +199,8 @@ async function compare(pack: string, threadCounts: number[], label: string): Pro
   const gitIdx = join(work, 'git.idx');
   const ourIdx = join(work, 'wasmgit.idx');
   const rows: string[] = [];
+  const best = (a: Measure | null, b: Measure): Measure =>
+    !a ? b : { seconds: Math.min(a.seconds, b.seconds), cpu: Math.min(a.cpu, b.cpu), rssKiB: Math.max(a.rssKiB, b.rssKiB) };
   for (const threads of threadCounts) {
     let g: Measure | null = null;
     let w: Measure | null = null;
@@ -202,19 +209,19 @@ async function compare(pack: string, threadCounts: number[], label: string): Pro
       const gm = await measure('git', ['index-pack', `--threads=${threads}`, '-o', gitIdx, pack]);
       const wm = await measure(process.execPath, [cli, 'index-pack', '--threads', String(threads), '-o', ourIdx, pack]);
       if (!readFileSync(gitIdx).equals(readFileSync(ourIdx))) throw new Error(`the indexes differ (threads ${threads})`);
-      if (!g || gm.seconds < g.seconds) g = { seconds: gm.seconds, rssKiB: Math.max(gm.rssKiB, g ? g.rssKiB : 0) };
-      else g.rssKiB = Math.max(g.rssKiB, gm.rssKiB);
-      if (!w || wm.seconds < w.seconds) w = { seconds: wm.seconds, rssKiB: Math.max(wm.rssKiB, w ? w.rssKiB : 0) };
-      else w.rssKiB = Math.max(w.rssKiB, wm.rssKiB);
+      g = best(g, gm);
+      w = best(w, wm);
     }
+    const f = (x: number) => x.toFixed(2);
     rows.push(
-      `| ${threads} | ${g!.seconds.toFixed(2)} s | ${w!.seconds.toFixed(2)} s | ${(w!.seconds / g!.seconds).toFixed(2)} | ${mib(g!.rssKiB)} | ${mib(w!.rssKiB)} | ${(w!.rssKiB / g!.rssKiB).toFixed(2)} |`,
+      `| ${threads} | ${f(g!.seconds)} s | ${f(w!.seconds)} s | **${f(w!.seconds / g!.seconds)}** | ${f(g!.cpu)} s | ${f(w!.cpu)} s | ${f(w!.cpu / g!.cpu)} | ${mib(g!.rssKiB)} | ${mib(w!.rssKiB)} | ${f(w!.rssKiB / g!.rssKiB)} |`,
     );
   }
-  console.log(`(best of ${runs} runs; peak RSS: the highest of the runs; .idx identical in every run)\n`);
-  console.log('| threads | git index-pack | wasmgit index-pack | time ratio | git peak RSS | wasmgit peak RSS | RSS ratio |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`(best of ${runs} runs for times, highest for RSS; the two .idx files identical in every run)\n`);
+  console.log('| threads | git wall | wasmgit wall | wall ratio | git CPU | wasmgit CPU | CPU ratio | git peak RSS | wasmgit peak RSS | RSS ratio |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
+  console.log(`\nload average while measuring: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${cores} cores (wall times are only comparable on an idle machine; CPU times hold up better under load)`);
 }
 
 async function main(): Promise<void> {

@@ -45,9 +45,49 @@ function f1(t, b, c, d) {
   if (t < 40 || t >= 60) return `(${b} ^ ${c} ^ ${d})`; // Parity
   return `((${b} & ${c}) | (${d} & (${b} | ${c})))`; // Maj
 }
-function sha1Step(t, w) {
+function sha1Step(t, w, addK = true) {
   const [A, B, C, D, E] = roles1(t);
-  return `    ${E} += rotl<u32>(${A}, 5) + ${f1(t, B, C, D)} + ${hex(K1[(t / 20) | 0])} + ${w}; ${B} = rotl<u32>(${B}, 30);`;
+  // rotl(A, 5) is added last: A is the only term the previous step just
+  // produced, so the chain from step to step is rotl + add, not rotl + 4 adds
+  // (measured: plain SHA-1 +16%, SHA-1DC +10%).
+  return `    ${E} += ${w}${addK ? ` + ${hex(K1[(t / 20) | 0])}` : ''} + ${f1(t, B, C, D)}; ${E} += rotl<u32>(${A}, 5); ${B} = rotl<u32>(${B}, 30);`;
+}
+
+/**
+ * The message schedule 4 words at a time in v128 (x0..x19 = W[4k..4k+3]),
+ * stored with K added at WK for the rounds, and plain at UBC_W where
+ * \`keepW(t)\` wants word t. Groups 4..7 use the recurrence itself, the last
+ * lane patched with the first (W[t+3] depends on W[t]); from W[32] on,
+ * W[t] = rotl(W[t-6] ^ W[t-16] ^ W[t-28] ^ W[t-32], 2) has no dependency
+ * inside a group. Each group is computed 4 groups ahead of the rounds using it.
+ */
+function simdSchedule(indent, keepW, steps) {
+  const out = [];
+  const BSWAP = 'i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12)';
+  const kvec = (k) => { const K = hex(K1[(4 * k / 20) | 0]); return `i32x4(${K}, ${K}, ${K}, ${K})`; };
+  const rotlv = (x, n) => `v128.or(i32x4.shl(${x}, ${n}), i32x4.shr_u(${x}, ${32 - n}))`;
+  const emit = (k) => {
+    if (k < 4) out.push(`${indent}let x${k} = i8x16.swizzle(v128.load(p, ${16 * k}), ${BSWAP});`);
+    else if (k < 8) {
+      // W[t-3] (lanes 1..3 of x(k-1), then 0), W[t-8], W[t-14] (lanes 2,3 of x(k-4), 0,1 of x(k-3)), W[t-16].
+      out.push(`${indent}let r${k} = v128.xor(v128.xor(i8x16.shuffle(x${k - 1}, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x${k - 2}), v128.xor(i8x16.shuffle(x${k - 4}, x${k - 3}, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x${k - 4}));`);
+      out.push(`${indent}r${k} = ${rotlv(`r${k}`, 1)};`);
+      out.push(`${indent}let f${k} = i8x16.shuffle(zero, r${k}, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);`);
+      out.push(`${indent}let x${k} = v128.xor(r${k}, ${rotlv(`f${k}`, 1)});`);
+    } else {
+      out.push(`${indent}let r${k} = v128.xor(v128.xor(i8x16.shuffle(x${k - 2}, x${k - 1}, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x${k - 4}), v128.xor(x${k - 7}, x${k - 8}));`);
+      out.push(`${indent}let x${k} = ${rotlv(`r${k}`, 2)};`);
+    }
+    out.push(`${indent}v128.store(WK, i32x4.add(x${k}, ${kvec(k)}), ${16 * k});`);
+    if ([0, 1, 2, 3].some((i) => keepW(4 * k + i))) out.push(`${indent}v128.store(UBC_W, x${k}, ${16 * k});`);
+  };
+  out.push(`${indent}let zero = i32x4.splat(0);`);
+  for (let k = 0; k < 4; k++) emit(k);
+  for (let g = 0; g < 20; g++) {
+    if (g + 4 < 20) emit(g + 4);
+    for (let t = 4 * g; t < 4 * g + 4; t++) out.push(...steps(t));
+  }
+  return out;
 }
 
 // --- SHA-1DC data: disturbance vectors → message differences --------------
@@ -265,28 +305,48 @@ function verifyAndMeasure(ordered, exitEvery) {
 
 const EXIT_EVERY = 2;
 /**
+ * Tests run without branches in the hot loop. Measured: 52 and 64 are within
+ * noise of each other, 40 and 80 ~4% slower; fewer leaves more blocks to the
+ * out-of-line rest, more adds work to every block.
+ */
+const UBC_BATCH = 64;
+
+/** Fraction of random blocks whose mask is still non-zero after the first n tests, for every n. */
+function survival(ordered, runs = 20000) {
+  const alive = new Array(ordered.length + 1).fill(0);
+  for (let r = 0; r < runs; r++) {
+    const w = new Array(80);
+    for (let i = 0; i < 16; i++) w[i] = (Math.random() * 2 ** 32) >>> 0;
+    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    let mask = 0xffffffff;
+    for (let i = 0; i <= ordered.length; i++) {
+      if (mask !== 0) alive[i]++;
+      if (i < ordered.length && !holds(ordered[i], w)) mask = (mask & ~ordered[i].dvs) >>> 0;
+    }
+  }
+  return alive.map((x) => x / runs);
+}
+/**
  * Emits the tests. Each operand bit is first moved to bit 31 of a local (once,
  * at first use; a complemented copy when the test wants the two bits equal),
  * so a test is XOR + arithmetic shift (0 or -1) + OR with the other DVs + AND:
  *   dvMask &= ((p ^ q) >> 31) | ~dvs    where bit 31 of p ^ q is 1 iff the test holds.
  */
-function ubcCode(ordered) {
+function ubcCode(ordered, exits) {
   const lines = [];
   const have = new Set();
   const operand = (a, x, complement) => {
     const name = `u${a}_${x}${complement ? 'n' : ''}`;
     if (!have.has(name)) {
       have.add(name);
+      if (!have.has(`w${a}`)) { have.add(`w${a}`); lines.push(`let w${a} = load<u32>(UBC_W, ${a * 4});`); }
       const shifted = x === 31 ? `w${a}` : `w${a} << ${31 - x}`;
-      lines.push(`      let ${name} = ${complement ? `~(${shifted})` : shifted};`);
+      lines.push(`let ${name} = ${complement ? `~(${shifted})` : shifted};`);
     }
     return name;
   };
-  lines.push('    // SHA-1DC: unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.');
-  lines.push('    let dvMask: u32 = 0xffffffff;');
-  lines.push('    do {');
   ordered.forEach((c, i) => {
-    if (i > 0 && i % EXIT_EVERY === 0) lines.push('      if (dvMask == 0) break;');
+    if (exits && i % EXIT_EVERY === 0) lines.push('if (dvMask == 0) return 0;');
     let expr;
     if (c.b === null) {
       // Single bit: holds iff bit31 of (p or ~p) is set.
@@ -295,35 +355,85 @@ function ubcCode(ordered) {
       // bit_a ^ bit_b = v holds iff bit31 of (p ^ q) is 1, with q complemented when v = 0.
       expr = `(${operand(c.a, c.x, false)} ^ ${operand(c.b, c.y, c.v === 0)})`;
     }
-    lines.push(`      dvMask &= <u32>(<i32>${expr} >> 31) | ${hex(~c.dvs)}; // W${c.a}[${c.x}]${c.b === null ? '' : ` ^ W${c.b}[${c.y}]`} = ${c.v}`);
+    lines.push(`dvMask &= <u32>(<i32>${expr} >> 31) | ${hex(~c.dvs)}; // W${c.a}[${c.x}]${c.b === null ? '' : ` ^ W${c.b}[${c.y}]`} = ${c.v}`);
   });
-  lines.push('    } while (false);');
   return lines;
+}
+
+/** Statements of the unrolled recompression from the state before `step` (see genSha1). */
+function recompressBody(step) {
+  const lines = [];
+  const wt = (t) => `(load<u32>(w, ${4 * t}) ^ load<u32>(dm, ${4 * t}))`;
+  lines.push(`let ${roles1(step).map((v, i) => `${v} = load<u32>(state, ${4 * i})`).join(', ')};`);
+  for (let t = step - 1; t >= 0; t--) {
+    // Undo step t: its B was rotated after f used it, its E received the sum.
+    const [A, B, C, D, E] = roles1(t);
+    lines.push(`${B} = rotr<u32>(${B}, 30); ${E} -= rotl<u32>(${A}, 5) + ${f1(t, B, C, D)} + ${hex(K1[(t / 20) | 0])} + ${wt(t)};`);
+  }
+  lines.push('let i0 = a, i1 = b, i2 = c, i3 = d, i4 = e;');
+  lines.push(roles1(step).map((v, i) => `${v} = load<u32>(state, ${4 * i});`).join(' '));
+  for (let t = step; t < 80; t++) lines.push(sha1Step(t, wt(t)).trim());
+  lines.push('store<u32>(out, i0 + a, 0); store<u32>(out, i1 + b, 4); store<u32>(out, i2 + c, 8); store<u32>(out, i3 + d, 12); store<u32>(out, i4 + e, 16);');
+  return lines;
+}
+
+/**
+ * Runs the emitted recompression statements as JavaScript (u32 arrays for the
+ * pointers) against a straightforward SHA-1 compression: from the true state
+ * before `step` and a zero difference it must give back the block's input and
+ * output chaining values. The collision test files exercise only DVs tested
+ * from step 65, so this is what checks the step-58 code.
+ */
+function checkRecompress(step) {
+  const stmt = (x) => {
+    x = x.trim().replace(/rotl<u32>/g, 'rotl').replace(/rotr<u32>/g, 'rotr')
+      .replace(/load<u32>\((\w+), (\d+)\)/g, (_, m, off) => `${m}[${off / 4}]`)
+      .replace(/^store<u32>\((\w+), (.*), (\d+)\)$/, (_, m, v, off) => `${m}[${off / 4}] = (${v})`);
+    const op = /^(let )?(\w+) ([+-]?)= (.*)$/.exec(x);
+    if (!op) return x;
+    if (op[1]) return x.replace(/= ([^,]+)/g, '= ($1) >>> 0');
+    return `${op[2]} = (${op[3] ? `${op[2]} ${op[3]} (${op[4]})` : op[4]}) >>> 0`;
+  };
+  const body = recompressBody(step).flatMap((l) => l.split(/;\s*/).filter((x) => x.trim())).map(stmt).join(';\n');
+  const run = new Function('w', 'dm', 'state', 'out', 'rotl', 'rotr', body);
+  for (let r = 0; r < 200; r++) {
+    const w = new Uint32Array(80), dm = new Uint32Array(80), out = new Uint32Array(5);
+    for (let i = 0; i < 16; i++) w[i] = Math.random() * 2 ** 32;
+    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    const ihv = Array.from({ length: 5 }, () => (Math.random() * 2 ** 32) >>> 0);
+    let [a, b, c, d, e] = ihv, state;
+    for (let t = 0; t < 80; t++) {
+      if (t === step) state = new Uint32Array([a, b, c, d, e]);
+      const f = t < 20 ? (b & c) | (~b & d) : t < 40 || t >= 60 ? b ^ c ^ d : (b & c) | (b & d) | (c & d);
+      const tmp = (rotl(a, 5) + f + e + K1[(t / 20) | 0] + w[t]) >>> 0;
+      e = d; d = c; c = rotl(b, 30); b = a; a = tmp;
+    }
+    const want = [a, b, c, d, e].map((x, i) => (x + ihv[i]) >>> 0);
+    run(w, dm, state, out, rotl, rotr);
+    if (want.some((x, i) => x !== out[i])) throw new Error(`sha1Recompress${step} does not recompress the block it came from`);
+  }
 }
 
 function genSha1() {
   const out = [HEADER];
   out.push(`// SHA-1 compression (FIPS 180-4 §6.1.2), fully unrolled, and the same with the
 // per-block work of SHA-1 collision detection (SHA-1DC, Stevens & Shumow 2017):
-// the expanded message W[0..79] stays in locals, the states before steps 58 and
-// 65 are kept, and the unavoidable bit conditions of the 32 disturbance vectors
-// are tested. Words are big-endian: v128 load + byte shuffle.
+// the words of W the unavoidable bit conditions of the 32 disturbance vectors
+// read and the states before steps 58 and 65 are stored, and the conditions are
+// tested; the rare recompression check is unrolled too. Words are big-endian:
+// v128 load + byte shuffle.
 `);
-  // Plain: rolling 16-word schedule, h kept in locals across blocks.
+  out.push('/** W[t] + K[t] for the rounds (the message schedule is computed 4 words at a time in v128). */');
+  out.push('const WK: usize = memory.data(320);');
+  out.push('');
+  // Plain: h kept in locals across blocks.
   out.push('/** Compresses `n` 64-byte blocks at `p` into the state h[0..4] (5 u32 at `h`). */');
   out.push('export function sha1CompressPlain(h: usize, p: usize, n: usize): void {');
   out.push('  let h0 = load<u32>(h, 0), h1 = load<u32>(h, 4), h2 = load<u32>(h, 8), h3 = load<u32>(h, 12), h4 = load<u32>(h, 16);');
   out.push('  let end = p + (n << 6);');
   out.push('  while (p < end) {');
   out.push('    let a = h0, b = h1, c = h2, d = h3, e = h4;');
-  out.push(...loadWords('    ', 'let '));
-  for (let t = 0; t < 80; t++) {
-    let w = `w${t % 16}`;
-    if (t >= 16) {
-      out.push(`    ${w} = rotl<u32>(w${(t - 3) % 16} ^ w${(t - 8) % 16} ^ w${(t - 14) % 16} ^ ${w}, 1);`);
-    }
-    out.push(sha1Step(t, w));
-  }
+  out.push(...simdSchedule('    ', () => false, (t) => [sha1Step(t, `load<u32>(WK, ${4 * t})`, false)]));
   out.push('    h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;');
   out.push('    p += 64;');
   out.push('  }');
@@ -332,38 +442,90 @@ function genSha1() {
   out.push('');
 
   const ordered = orderConditions();
+  const used = [...new Set(ordered.flatMap((c) => (c.b === null ? [c.a] : [c.a, c.b])))].sort((x, y) => x - y);
+  const alive = survival(ordered);
+  out.push(`/** W[t] for the words the bit conditions read (W[${used[0]}..${used[used.length - 1]}]), written by sha1CompressDetect. */`);
+  out.push('const UBC_W: usize = memory.data(320);');
+  out.push('');
   out.push(`/**
- * Compresses one block at \`p\` into h[0..4] and returns the mask of disturbance
- * vectors whose unavoidable bit conditions W satisfies (usually 0). When it is
- * not 0, the states (A,B,C,D,E) before steps 58 and 65 are stored at
- * \`states\` and \`states + 20\` for the recompression check.
+ * Compresses up to \`n\` blocks at \`p\` into h[0..4], stopping after the first
+ * block that passes the first ${UBC_BATCH} bit-condition tests (${(100 * alive[UBC_BATCH]).toFixed(0)}% of ordinary blocks; their
+ * mask then goes to sha1UbcRest). Returns the number of blocks compressed. For
+ * the last block, \`info\` receives: +0 its DV mask (u32, 0 if none), +4 its
+ * input chaining value, +24 and +44 the states (A,B,C,D,E) before steps 58
+ * and 65 (5 × u32 each).
  *
- * ${ordered.length} conditions (implied by the DVs' own); tested in an order in which ordinary data clears
- * the mask after about ${verifyAndMeasure(ordered, EXIT_EVERY).toFixed(1)} of them.
+ * The rounds are those of the plain compression; the schedule also stores the
+ * words the conditions read (UBC_W), so few values stay live in locals. The
+ * tests run without branches: an early exit taken at a
+ * data-dependent test mispredicts on nearly every block and cost more than the
+ * tests it skipped.
  */`);
-  out.push('export function sha1CompressDetect(h: usize, p: usize, states: usize): u32 {');
-  out.push('  let a = load<u32>(h, 0), b = load<u32>(h, 4), c = load<u32>(h, 8), d = load<u32>(h, 12), e = load<u32>(h, 16);');
-  out.push(...loadWords('  ', 'let '));
-  const saved = {};
-  for (let t = 0; t < 80; t++) {
-    if (t >= 16) out.push(`  let w${t} = rotl<u32>(w${t - 3} ^ w${t - 8} ^ w${t - 14} ^ w${t - 16}, 1);`);
+  out.push('export function sha1CompressDetect(h: usize, p: usize, n: usize, info: usize): usize {');
+  out.push('  let h0 = load<u32>(h, 0), h1 = load<u32>(h, 4), h2 = load<u32>(h, 8), h3 = load<u32>(h, 12), h4 = load<u32>(h, 16);');
+  out.push('  let start = p, end = p + (n << 6);');
+  out.push('  let dvMask: u32 = 0;');
+  out.push('  while (p < end) {');
+  out.push('    let a = h0, b = h1, c = h2, d = h3, e = h4;');
+  out.push(...simdSchedule('    ', (t) => used.includes(t), (t) => {
+    const lines = [];
     if (t === 58 || t === 65) {
-      const r = roles1(t);
-      out.push(`  let s${t}a = ${r[0]}, s${t}b = ${r[1]}, s${t}c = ${r[2]}, s${t}d = ${r[3]}, s${t}e = ${r[4]};`);
-      saved[t] = true;
+      const off = t === 58 ? 24 : 44;
+      lines.push('    ' + roles1(t).map((v, i) => `store<u32>(info, ${v}, ${off + 4 * i});`).join(' '));
     }
-    if (t === 65) out.push(...ubcCode(ordered).map((l) => l.slice(2)));
-    out.push(sha1Step(t, `w${t}`).slice(2));
-  }
-  out.push('  store<u32>(h, load<u32>(h, 0) + a, 0); store<u32>(h, load<u32>(h, 4) + b, 4); store<u32>(h, load<u32>(h, 8) + c, 8);');
-  out.push('  store<u32>(h, load<u32>(h, 12) + d, 12); store<u32>(h, load<u32>(h, 16) + e, 16);');
-  out.push('  if (dvMask != 0) {');
-  out.push('    store<u32>(states, s58a, 0); store<u32>(states, s58b, 4); store<u32>(states, s58c, 8); store<u32>(states, s58d, 12); store<u32>(states, s58e, 16);');
-  out.push('    store<u32>(states, s65a, 20); store<u32>(states, s65b, 24); store<u32>(states, s65c, 28); store<u32>(states, s65d, 32); store<u32>(states, s65e, 36);');
+    lines.push(sha1Step(t, `load<u32>(WK, ${4 * t})`, false));
+    return lines;
+  }));
+  out.push('    // SHA-1DC: the first unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.');
+  out.push('    dvMask = 0xffffffff;');
+  out.push(...ubcCode(ordered.slice(0, UBC_BATCH), false).map((l) => '    ' + l));
+  out.push('    p += 64;');
+  out.push('    if (dvMask != 0) {');
+  out.push('      store<u32>(info, h0, 4); store<u32>(info, h1, 8); store<u32>(info, h2, 12); store<u32>(info, h3, 16); store<u32>(info, h4, 20);');
+  out.push('      h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;');
+  out.push('      break;');
+  out.push('    }');
+  out.push('    h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;');
   out.push('  }');
+  out.push('  store<u32>(info, dvMask, 0);');
+  out.push('  store<u32>(h, h0, 0); store<u32>(h, h1, 4); store<u32>(h, h2, 8); store<u32>(h, h3, 12); store<u32>(h, h4, 16);');
+  out.push('  return (p - start) >> 6;');
+  out.push('}');
+  out.push('');
+  out.push(`/**
+ * The remaining ${ordered.length - UBC_BATCH} tests for the block sha1CompressDetect stopped at. Returns the
+ * mask of DVs all of whose conditions hold: ${(100 * alive[ordered.length]).toFixed(1)}% of ordinary blocks, which go
+ * on to the recompression check.
+ *
+ * ${ordered.length} conditions in all (implied by the DVs' own), ordered greedily by expected kills.
+ */`);
+  out.push('export function sha1UbcRest(dvMask: u32): u32 {');
+  out.push(...ubcCode(ordered.slice(UBC_BATCH), true).map((l) => '  ' + l));
   out.push('  return dvMask;');
   out.push('}');
   out.push('');
+  out.push('/** W[0..79] of the block at `p`, stored at `w`. */');
+  out.push('export function sha1Expand(p: usize, w: usize): void {');
+  out.push(...loadWords('  ', 'let '));
+  for (let t = 0; t < 80; t++) {
+    if (t >= 16) out.push(`  let w${t} = rotl<u32>(w${t - 3} ^ w${t - 8} ^ w${t - 14} ^ w${t - 16}, 1);`);
+    out.push(`  store<u32>(w, w${t}, ${4 * t});`);
+  }
+  out.push('}');
+  out.push('');
+  for (const step of [58, 65]) {
+    checkRecompress(step);
+    out.push(`/**
+ * The sister block's chaining values for a DV tested from step ${step}: from the state
+ * before step ${step} (A..E at \`state\`), runs steps ${step - 1}..0 backwards with W ^ dm
+ * (\`w\`, \`dm\`: 80 u32 each) to its input chaining value, and steps ${step}..79
+ * forwards; writes input + final state (its output chaining value) to \`out\`.
+ */`);
+    out.push(`export function sha1Recompress${step}(w: usize, dm: usize, state: usize, out: usize): void {`);
+    out.push(...recompressBody(step).map((l) => '  ' + l));
+    out.push('}');
+    out.push('');
+  }
 
   out.push('/** Number of disturbance vectors; DV i is bit i of the mask sha1CompressDetect returns. */');
   out.push(`export const SHA1DC_DV_COUNT: i32 = ${DVS.length};`);
