@@ -11,7 +11,7 @@ import {
   packScanBegin, packScanWindow, packScanSpace, packScanPush, packScanEnd,
   packResolveBegin, packResolveAll, packResolveCheck, packIdxBuild, packIdxPtr, packChecksumPtr,
 } from "../pack/index";
-import { count, typeOf, kindOf, idOf, sizeOf, offsetOf, depthOf, baseOf } from "../pack/table";
+import { count, typeOf, kindOf, idOf, idHex, sizeOf, offsetOf, depthOf, baseOf } from "../pack/table";
 import { isDelta } from "../pack/entry";
 import { kindName } from "../pack/object";
 import { writeString } from "./io";
@@ -51,15 +51,6 @@ export function indexPackFd(fd: u32, size: u64): i32 {
   return 0;
 }
 
-function hex(p: usize): string {
-  let s = "";
-  for (let i = 0; i < 20; i++) {
-    let b = load<u8>(p + i);
-    s += "0123456789abcdef".charAt(b >> 4) + "0123456789abcdef".charAt(b & 15);
-  }
-  return s;
-}
-
 function plural(n: u32, one: string, many: string): string {
   return n.toString() + " " + (n == 1 ? one : many);
 }
@@ -80,12 +71,12 @@ export function writeVerbose(fd: u32): void {
   for (let e: u32 = 0; e < n; e++) {
     let name = kindName(kindOf(e));
     while (name.length < 6) name += " ";
-    line = hex(idOf(e)) + " " + name + " " + sizeOf(e).toString() + " " +
+    line = idHex(idOf(e)) + " " + name + " " + sizeOf(e).toString() + " " +
       (offsetOf(e + 1) - offsetOf(e)).toString() + " " + offsetOf(e).toString();
     if (isDelta(typeOf(e))) {
       let d = depthOf(e);
       histogram[d]++;
-      line += " " + d.toString() + " " + hex(idOf(baseOf(e)));
+      line += " " + d.toString() + " " + idHex(idOf(baseOf(e)));
     } else bases++;
     writeString(fd, line + "\n");
   }

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, trunc
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { skipWithReason } from '../helpers/skip.ts';
-import { ROOT, WASI_RUNNER, WASI_WASM, CORE_WASM, bun, deno, git, makeGitPack, run, type GitPack } from '../helpers/runtimes.ts';
+import { ROOT, WASI_RUNNER, WASI_WASM, CORE_WASM, bun, deno, git, makeFastImportPack, makeGitPack, run, type GitPack } from '../helpers/runtimes.ts';
 
 const test = suite('wasi');
 let fx: GitPack;
@@ -97,6 +97,18 @@ for (const rt of runtimes) {
     assert.fixture(v.stdout, gitVerify);
   });
 }
+
+test('node:wasi: many packs in one run, memory growing between WASI calls, do not crash Node', () => {
+  // Calling node:wasi's functions straight from wasm lets V8 use their fast-call
+  // path, which can touch memory freed by memory.grow (nodejs/node#53087):
+  // verifying a 20k-object pack eight times in one instance crashed with SIGSEGV
+  // until examples/wasi/run.mjs put a JS function in between.
+  const d = mkdtempSync(join(fx.dir, '..', 'grow-'));
+  makeFastImportPack(d, 'mid', 5000);
+  const r = run(process.execPath, ['--disable-warning=ExperimentalWarning', WASI_RUNNER, 'verify-pack', ...Array(8).fill('mid.idx')], d);
+  assert.is(r.status, 0, `exit ${r.status}, signal-like status means a crash: ${r.stderr}`);
+  assert.is(r.stderr, '');
+});
 
 test('node:wasi: -o writes where asked, through an absolute path', () => {
   const d = workDir();
