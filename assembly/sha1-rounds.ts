@@ -544,7 +544,7 @@ export function sha1CompressDetect(h: usize, p: usize, n: usize, info: usize): u
 /**
  * The remaining 92 tests for the block sha1CompressDetect stopped at. Returns the
  * mask of DVs all of whose conditions hold: 4.6% of ordinary blocks, which go
- * on to the recompression check.
+ * on to the recompression check. Ordinary blocks run 72.0 tests in all on average.
  *
  * 156 conditions in all (implied by the DVs' own), ordered greedily by expected kills.
  */

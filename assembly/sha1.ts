@@ -14,9 +14,9 @@
 //   1. compress, storing the words of W the bit conditions read and the states
 //      before steps 58 and 65;
 //   2. test the DVs' unavoidable bit conditions on W: a first batch without
-//      branches in the hot loop, the rest (about a third of ordinary blocks)
-//      out of line; after all of them ~5% of ordinary blocks keep a DV;
-//   3. (rare) for each surviving DV, recompress W ^ dm backwards from the saved
+//      branches in the hot loop, the rest (for the ~25% of ordinary blocks
+//      still live) out of line; after all of them ~5% of ordinary blocks keep a DV;
+//   3. (those ~5%) for each surviving DV, recompress W ^ dm backwards from the saved
 //      state to get the sister's input chaining value, and forwards to its
 //      output; equal to ours means this block completes a collision.
 //
