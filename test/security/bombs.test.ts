@@ -85,6 +85,15 @@ test('an entry declaring a 1 TiB object in 20 bytes is refused, with no memory c
   }
 });
 
+test('an entry declaring 2^64-1 bytes (the inflater\'s "size unknown") is refused, not inflated unchecked', async () => {
+  const pack = packOf([blob('tiny', (1n << 64n) - 1n)]);
+  for (const knownSize of [true, false]) {
+    const r = await index(pack, { knownSize });
+    assert.ok(r.error, 'refused');
+    assert.match(r.error!.message, /size 18446744073709551615 at pack offset 12/);
+  }
+});
+
 test('a delta declaring a 1 TiB result is refused in pass 1, before any memory is committed', async () => {
   // Base size 4, result 2^40, one copy of 4 bytes: the header lies about the result.
   const pack = packOf([blob('base'), ofsDelta(0, [...encodeVarint(4n), ...encodeVarint(1n << 40n), 0x90, 0x04])]);
