@@ -677,11 +677,23 @@ function fastLoop(): void {
     bb >>= <u64>t2;
     bc -= t2;
     let room = outEnd - op;
-    if (<usize>dist > op - outStart || <usize>length > room) {
-      // Reaches into earlier calls' output, too far back, or does not fit.
+    if (<usize>length > room) {
       bb = savedBb;
       bc = savedBc;
       break;
+    }
+    if (<usize>dist > op - outStart) {
+      // Starts in the output of earlier calls (streaming output windows).
+      let back = <usize>dist - (op - outStart);
+      if (back > <usize>whave) {
+        // Too far back: the careful path reports it.
+        bb = savedBb;
+        bc = savedBc;
+        break;
+      }
+      copyWithHistory(op, <usize>dist, back, <usize>length);
+      op += <usize>length;
+      continue;
     }
     let src = op - <usize>dist;
     let end = op + <usize>length;
@@ -734,6 +746,22 @@ function fastLoop(): void {
 }
 
 // ---- the 32 KiB history -----------------------------------------------------------
+
+/**
+ * Copies a match whose source starts `back` bytes before the current output
+ * buffer (0 < back ≤ whave): first from the window, then, if the match is
+ * longer, from the start of the output buffer onwards.
+ */
+function copyWithHistory(op: usize, dist: usize, back: usize, length: usize): void {
+  let wpos = <usize>((wnext - <u32>back) & WMASK);
+  let n = min(length, back);
+  let first = min(n, <usize>WSIZE - wpos);
+  memory.copy(op, window + wpos, first);
+  if (n > first) memory.copy(op + first, window, n - first);
+  // The rest overlaps its source at distance `dist`: byte by byte.
+  let src = op + n - dist;
+  for (let i = n; i < length; i++) store<u8>(op + i, load<u8>(src + i - n));
+}
 
 /** Appends this call's output to the circular window (its last 32 KiB at most). */
 function saveWindow(ptr: usize, len: usize): void {

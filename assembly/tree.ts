@@ -37,13 +37,16 @@ const TREE_FLAG_ODD_MODE: u32 = 2;
 let table: usize = 0;
 let tableCap: usize = 0; // in entries
 
-function ensureTable(n: usize): void {
+/** Makes room for `n` entries, keeping the first `keep`. */
+function ensureTable(n: usize, keep: usize): void {
   if (n <= tableCap) return;
   let cap = max<usize>(tableCap * 2, 256);
   while (cap < n) cap *= 2;
   // Stub runtime: the old table is not reclaimed, but doubling bounds the waste
   // to the size of the largest table.
-  table = heap.alloc(cap * ENTRY_SIZE);
+  let grown = heap.alloc(cap * ENTRY_SIZE);
+  if (keep) memory.copy(grown, table, keep * ENTRY_SIZE);
+  table = grown;
   tableCap = cap;
 }
 
@@ -135,7 +138,7 @@ export function treeParse(data: usize, len: usize): i32 {
       }
     }
 
-    ensureTable(count + 1);
+    ensureTable(count + 1, count);
     let r = table + count * ENTRY_SIZE;
     store<u32>(r, canon, 0);
     store<u32>(r, <u32>(name - data), 4);
@@ -144,7 +147,7 @@ export function treeParse(data: usize, len: usize): i32 {
     count++;
     prevName = name; prevLen = nameLen; prevMode = canon;
   }
-  ensureTable(1);
+  ensureTable(1, 0);
   return <i32>count;
 }
 

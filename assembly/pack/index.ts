@@ -4,14 +4,15 @@
 
 import { E_OUT_OF_MEMORY, fail } from "../error";
 import { idxBuild, idxPtr } from "./idx";
-import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveList, resolveRoots } from "./resolve";
+import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveGather, resolveList, resolveRoots } from "./resolve";
+import { storeGatherPtr, storeLoad, storeUnload } from "./store";
 import { packChecksum, scanBegin, scanEnd, scanOffset, scanPush, scanSpace, scanWindow } from "./scan";
 import { block, blockLen, count, layout, tryAlloc } from "./table";
 
 export { deltaHeader, deltaBaseSize, deltaResultSize, applyDelta } from "./delta";
 
 // Pass 1: the host streams the pack in.
-export function packScanBegin(totalSize: u64): i32 { return scanBegin(totalSize); }
+export function packScanBegin(totalSize: u64, deltaStoreLimit: u64): i32 { return scanBegin(totalSize, deltaStoreLimit); }
 export function packScanWindow(): usize { return scanWindow(); }
 export function packScanSpace(): usize { return scanSpace(); }
 export function packScanPush(n: usize): i32 { return scanPush(n); }
@@ -44,6 +45,11 @@ export function packRootsBuild(): i32 {
 export function packRootsPtr(): usize { return rootsBuf; }
 export function packResolveList(list: usize, n: u32): i32 { return resolveList(list, n); }
 export function packResolveAll(): i32 { return resolveAll(); }
+// The delta store, shipped with each batch to a worker (store.ts).
+export function packStoreGather(list: usize, n: u32): i32 { return resolveGather(list, n); }
+export function packStoreGatherPtr(): usize { return storeGatherPtr(); }
+export function packStoreLoad(p: usize, len: usize): i32 { return storeLoad(p, len); }
+export function packStoreUnload(p: usize, len: usize): void { storeUnload(p, len); }
 export function packRecordsPtr(): usize { return recordsPtr(); }
 export function packRecordsCount(): u32 { return recordsCount(); }
 export function packMergeRecords(p: usize, n: u32): i32 { return mergeRecords(p, n); }

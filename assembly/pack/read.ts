@@ -26,10 +26,11 @@
 // and a lookup is one slot compare. Objects up to a quarter of the ring are
 // cached; git's own delta_base_cache works the same way with an LRU list.
 
-import { E_INVALID_ARG, E_MISSING_BASE, E_OBJECT_TOO_LARGE, E_PACK_FORMAT, E_READ, E_SIZE_MISMATCH, E_TRUNCATED, errorMessageLen, errorMessagePtr, fail, OK } from "../error";
+import { E_INVALID_ARG, E_MISSING_BASE, E_OBJECT_TOO_LARGE, E_OUT_OF_MEMORY, E_PACK_FORMAT, E_READ, E_SIZE_MISMATCH, E_TRUNCATED, errorMessageLen, errorMessagePtr, fail, OK } from "../error";
 import { readAt } from "../host";
 import { inflateConsumed, inflateInit, inflateProduced, inflateStep } from "../inflate";
 import { applyDelta, deltaBaseSize, deltaHeader, deltaResultSize } from "./delta";
+import { tryAlloc } from "./table";
 
 // inflateStep() results (contract of assembly/inflate.ts).
 const INFLATE_DONE: i32 = 1;
@@ -41,8 +42,10 @@ const OBJ_TAG: i32 = 4;
 const OBJ_OFS_DELTA: i32 = 6;
 const OBJ_REF_DELTA: i32 = 7;
 
-// Largest object held whole: keeps two objects and a delta inside wasm32's 4 GiB.
-const MAX_OBJECT: u64 = 1 << 30;
+// Largest object held whole: keeps two objects and a delta inside wasm32's 4 GiB
+// (and within the largest block the stub runtime hands out, tryAlloc's limit).
+const ALLOC_LIMIT: u64 = (1 << 30) - 64;
+const MAX_OBJECT: u64 = ALLOC_LIMIT;
 // Deeper than any chain git writes (pack.depth is capped at 4095); only a
 // REF_DELTA cycle in a corrupt pack gets here.
 const MAX_CHAIN: i32 = 10000;
@@ -118,11 +121,21 @@ function innerMessage(): string {
   return String.UTF8.decodeUnsafe(errorMessagePtr(), <usize>errorMessageLen());
 }
 
-/** Grows a buffer to at least `need` bytes (the old one is not reclaimed: stub runtime). */
+/**
+ * The capacity to give a buffer that must hold `need` bytes. The old buffer is
+ * not reclaimed (stub runtime), so growth is by a quarter more than needed,
+ * not by doubling: one huge object must not cost twice its size.
+ */
 @inline function grownCap(cap: usize, need: usize): usize {
-  let c = max<usize>(cap * 2, 4096);
-  while (c < need) c *= 2;
-  return c;
+  let c = max<usize>(max<usize>(need + (need >> 2), cap + (cap >> 1)), 4096);
+  return min<usize>(c, max<usize>(need, <usize>ALLOC_LIMIT));
+}
+
+/** A fresh buffer of `size` bytes, or 0 with E_OUT_OF_MEMORY recorded (wasm32 holds at most 4 GiB). */
+function buffer(size: usize, p: i32, off: u64): usize {
+  let b = tryAlloc(<u64>size);
+  if (!b) fail(E_OUT_OF_MEMORY, where(p, off) + "no memory left for a buffer of " + size.toString() + " bytes", off);
+  return b;
 }
 
 /** Forgets every pack and cached object (memory is not reclaimed). */
@@ -162,7 +175,10 @@ function cacheFind(p: i32, off: u64): usize {
 
 function cacheAdd(p: i32, off: u64, type: i32, data: usize, len: usize): void {
   if (ringSize == 0 || len > (ringSize >> 2)) return;
-  if (!ring) ring = heap.alloc(ringSize);
+  if (!ring) {
+    ring = tryAlloc(<u64>ringSize);
+    if (!ring) { ringSize = 0; return; } // no room for a cache: read without one
+  }
   if (!slots) {
     slots = heap.alloc(SLOTS * SLOT);
     memory.fill(slots, 0, SLOTS * SLOT);
@@ -237,8 +253,9 @@ function entryEnd(p: i32, off: u64): u64 {
 }
 
 /** LSD radix sort of `n` u64 at `a` (scratch `b`) on 16-bit digits; returns where the result is. */
+let counts: usize = 0; // 65536 u32 counters, allocated once
+
 function radixSort64(a: usize, b: usize, n: usize, maxValue: u64): usize {
-  let counts = heap.alloc(65536 << 2);
   let src = a, dst = b;
   for (let shift: u64 = 0; shift < 64 && (maxValue >> shift) != 0; shift += 16) {
     memory.fill(counts, 0, 65536 << 2);
@@ -315,8 +332,10 @@ export function packAdd(source: u32, idxPtr: usize, idxLen: usize, packBytes: u6
   }
 
   // Offsets, sorted, to know where each entry ends.
-  let sorted = heap.alloc(max<usize>(n, 1) << 3);
-  let tmp = heap.alloc(max<usize>(n, 1) << 3);
+  if (!counts) counts = heap.alloc(65536 << 2); // before `tmp`, so that `tmp` can be freed
+  let sorted = tryAlloc(<u64>max<usize>(n, 1) << 3);
+  let tmp = sorted ? tryAlloc(<u64>max<usize>(n, 1) << 3) : 0;
+  if (!tmp) return fail(E_OUT_OF_MEMORY, "no memory to sort the offsets of " + n.toString() + " objects");
   let maxOff: u64 = 0;
   let end = packBytes - 20;
   for (let i: usize = 0; i < n; i++) {
@@ -333,6 +352,7 @@ export function packAdd(source: u32, idxPtr: usize, idxLen: usize, packBytes: u6
   }
   let res = radixSort64(sorted, tmp, n, maxOff);
   if (res != sorted) memory.copy(sorted, res, n << 3);
+  heap.free(tmp); // the latest allocation, so it is reclaimed
   for (let i: usize = 1; i < n; i++) {
     if (load<u64>(sorted + (i << 3)) == load<u64>(sorted + ((i - 1) << 3))) {
       return fail(E_PACK_FORMAT, "pack index gives offset " + load<u64>(sorted + (i << 3)).toString() + " to two objects", 0);
@@ -398,8 +418,12 @@ function windowAt(p: i32, off: u64, need: usize, ahead: usize): usize {
   if (off + want > limit) want = limit - off;
   let len = <usize>want;
   if (len > winCap) {
-    winCap = grownCap(winCap, len);
-    win = heap.alloc(winCap);
+    let cap = grownCap(winCap, len);
+    let b = buffer(cap, p, off);
+    if (!b) return 0;
+    win = b;
+    winCap = cap;
+    winPack = -1;
   }
   let got = readAt(packSource(p), off, win, <u32>len);
   winPack = p;
@@ -524,7 +548,12 @@ function readEntry(p: i32, off: u64): i32 {
       // The base object itself.
       type = hType;
       let len = <usize>hSize;
-      if (len > capA) { capA = grownCap(capA, len); bufA = heap.alloc(capA); }
+      if (len > capA) {
+        let cap = grownCap(capA, len);
+        let b = buffer(cap, cp, co);
+        if (!b) return E_OUT_OF_MEMORY;
+        bufA = b; capA = cap;
+      }
       st = inflateEntry(cp, co, hData, hEnd, bufA, len);
       if (st < 0) return st;
       cur = bufA; curLen = len; curBuf = 0;
@@ -535,7 +564,7 @@ function readEntry(p: i32, off: u64): i32 {
     if (<usize>(depth + 1) * LINK > chainCap) {
       let old = chain;
       chainCap = grownCap(chainCap, <usize>(depth + 1) * LINK);
-      chain = heap.alloc(chainCap);
+      chain = heap.alloc(chainCap); // small: at most MAX_CHAIN links
       if (old) memory.copy(chain, old, <usize>depth * LINK);
     }
     let l = linkAt(depth++);
@@ -562,7 +591,12 @@ function readEntry(p: i32, off: u64): i32 {
     let ldata = load<u64>(l, 16);
     let lsize = <usize>load<u64>(l, 24);
     let lend = entryEnd(lp, lo);
-    if (lsize > deltaCap) { deltaCap = grownCap(deltaCap, lsize); deltaBuf = heap.alloc(deltaCap); }
+    if (lsize > deltaCap) {
+      let cap = grownCap(deltaCap, lsize);
+      let b = buffer(cap, lp, lo);
+      if (!b) return E_OUT_OF_MEMORY;
+      deltaBuf = b; deltaCap = cap;
+    }
     let st = inflateEntry(lp, lo, ldata, lend, deltaBuf, lsize);
     if (st < 0) return st;
     st = deltaHeader(deltaBuf, lsize);
@@ -575,10 +609,20 @@ function readEntry(p: i32, off: u64): i32 {
     let outLen = <usize>outLen64;
     let out: usize;
     if (curBuf == 0) {
-      if (outLen > capB) { capB = grownCap(capB, outLen); bufB = heap.alloc(capB); }
+      if (outLen > capB) {
+        let cap = grownCap(capB, outLen);
+        let b = buffer(cap, lp, lo);
+        if (!b) return E_OUT_OF_MEMORY;
+        bufB = b; capB = cap;
+      }
       out = bufB; curBuf = 1;
     } else {
-      if (outLen > capA) { capA = grownCap(capA, outLen); bufA = heap.alloc(capA); }
+      if (outLen > capA) {
+        let cap = grownCap(capA, outLen);
+        let b = buffer(cap, lp, lo);
+        if (!b) return E_OUT_OF_MEMORY;
+        bufA = b; capA = cap;
+      }
       out = bufA; curBuf = 0;
     }
     st = applyDelta(cur, curLen, deltaBuf, lsize, out, outLen);

@@ -38,6 +38,7 @@ import { sha1CtxSize, sha1Update, sha1Final } from "../sha1";
 import { applyDelta } from "./delta";
 import { isDelta, OBJ_OFS_DELTA, OBJ_REF_DELTA, parseEntryHeader } from "./entry";
 import { describeZlibError, hashObjectStart } from "./object";
+import { storeAppend, storedAt, storeGatherBegin, storeGatherLen, storeReady } from "./store";
 import {
   baseOf, compareId, count, depthOf, idHex, idOf, kindOf, NO_ENTRY, offsetOf, resultOf, setBase, setDepth, setKind, sizeOf, sortById, tryAlloc, typeOf,
 } from "./table";
@@ -45,7 +46,7 @@ import {
 /** git's core.deltaBaseCacheLimit default. */
 export const DEFAULT_CACHE_LIMIT: u64 = 96 << 20;
 /** Read-ahead for entries: most are far smaller, and neighbours are often read next. */
-const READ_MIN: usize = 32 << 10;
+const READ_MIN: usize = 4 << 10;
 const READ_CAP: usize = 1 << 20;
 const FRAME: usize = 16;
 
@@ -154,6 +155,7 @@ export function resolveBegin(src: u32, cacheLimit: u64, memLimit: u64, record: b
   for (let k: u32 = 0; k < refCount; k++) {
     memory.copy(refIds + <usize>k * 20, idOf(load<u32>(refEntries + (<usize>k << 2))), 20);
   }
+  if (!storeReady()) return noMemory(); // a worker's: filled batch by batch
   frames = tryAlloc(<u64>(m + 1) * FRAME);
   ctx = tryAlloc(sha1CtxSize());
   readBuf = tryAlloc(READ_CAP);
@@ -245,6 +247,47 @@ export function resolveAll(): i32 {
     if (r < 0) return r;
   }
   return <i32>resolved;
+}
+
+/**
+ * Gathers the stored deltas a worker needs for the trees of `n` roots (u32s at
+ * `list`), as records for store.ts storeLoad: every OFS descendant, and the REF
+ * deltas naming a root's id. (A REF delta on a delta cannot be found before its
+ * base is resolved; the worker reads it from the pack.) Returns the length of
+ * the records, at storeGatherPtr().
+ */
+export function resolveGather(list: usize, n: u32): i32 {
+  storeGatherBegin();
+  let stack = frames; // free between resolutions: a u32 stack of up to n entries
+  for (let k: u32 = 0; k < n; k++) {
+    let root = load<u32>(list + (<usize>k << 2));
+    let sp: usize = 0;
+    store<u32>(stack, root);
+    sp = 1;
+    if (refCount != 0) {
+      let slot = refLowerBound(idOf(root));
+      while (hasRefChild(slot, idOf(root))) {
+        let c = load<u32>(refEntries + (<usize>slot << 2));
+        if (!storeAppend(c)) return noMemory();
+        store<u32>(stack + (sp << 2), c);
+        sp++;
+        slot++;
+      }
+    }
+    while (sp != 0) {
+      sp--;
+      let e = load<u32>(stack + (sp << 2));
+      let a = load<u32>(childStart + (<usize>e << 2));
+      let b = load<u32>(childStart + (<usize>(e + 1) << 2));
+      for (let j = a; j < b; j++) {
+        let c = load<u32>(childList + (<usize>j << 2));
+        if (!storeAppend(c)) return noMemory();
+        store<u32>(stack + (sp << 2), c);
+        sp++;
+      }
+    }
+  }
+  return <i32>storeGatherLen();
 }
 
 export function recordsPtr(): usize { return records; }
@@ -411,18 +454,22 @@ function loadRoot(e: u32): usize {
 
 /**
  * Rebuilds child `e` of frame `parent` (whose content is present) at the arena
- * top: reads and inflates its delta just above, applies it. Returns the
- * content's address or 0.
+ * top: takes its delta from the delta store, or reads and inflates it just
+ * above, and applies it. Returns the content's address or 0.
  */
 function build(parent: u32, e: u32): usize {
   let outLen = resultOf(e);
   let deltaLen = sizeOf(e);
-  let p = reserve(align16(outLen) + align16(deltaLen), <i32>parent, e);
+  let kept = storedAt(e);
+  let p = reserve(align16(outLen) + (kept != 0 ? 0 : align16(deltaLen)), <i32>parent, e);
   if (p == 0) return 0;
   let base = fPtr(parent); // may have moved in reserve()
   let baseLen = <usize>resultOf(fEntry(parent));
-  let d = p + <usize>align16(outLen);
-  if (inflateEntry(e, d) < 0) return 0;
+  let d = kept;
+  if (d == 0) {
+    d = p + <usize>align16(outLen);
+    if (inflateEntry(e, d) < 0) return 0;
+  }
   let r = applyDelta(base, baseLen, d, <usize>deltaLen, p, <usize>outLen);
   if (r < 0) {
     let at = offsetOf(e);

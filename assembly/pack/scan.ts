@@ -19,7 +19,7 @@
 // compared with it, and the object count with the header's. Layout:
 // gitformat-pack.txt, "pack-*.pack files have the following format".
 
-import { E_INVALID_ARG, E_PACK_CHECKSUM, E_PACK_FORMAT, E_SHA1_COLLISION, E_TRUNCATED, E_DELTA, E_OUT_OF_MEMORY, fail } from "../error";
+import { E_INVALID_ARG, E_PACK_CHECKSUM, E_PACK_FORMAT, E_SHA1_COLLISION, E_TRUNCATED, E_DELTA, E_OUT_OF_MEMORY, E_SIZE_MISMATCH, fail } from "../error";
 import { progress, PROGRESS_INDEXING } from "../host";
 import { inflateInit, inflateStep, inflateConsumed, inflateProduced, INFLATE_DONE, INFLATE_NEED_INPUT, INFLATE_NEED_OUTPUT } from "../inflate";
 import { sha1CtxSize, sha1Init, sha1Update, sha1Final } from "../sha1";
@@ -27,6 +27,7 @@ import { crc32Update } from "../crc32";
 import { deltaHeader, deltaResultSize } from "./delta";
 import { ENTRY_HEADER_MAX, NEED_MORE, OBJ_OFS_DELTA, OBJ_REF_DELTA, entryBaseId, entryBaseOffset, entrySize, entryType, isDelta, parseEntryHeader } from "./entry";
 import { describeZlibError, hashObjectStart } from "./object";
+import { DEFAULT_STORE_LIMIT, storeInit, storeReserve } from "./store";
 import { allocTable, count, entryAt, growTable, idOf, NO_ENTRY, setBase, setCrc, setKind, setOffset, setResult, setSize, setType, sizeOf, tryAlloc } from "./table";
 
 /** Input window. Chunks of up to this size are pushed at once. */
@@ -63,15 +64,19 @@ let curSize: u64 = 0;
 let curCrc: u32 = 0;
 let deltaHead = memory.data(24);
 let deltaHeadLen: usize = 0;
+let curStore: usize = 0;    // where the current delta inflates to in the delta store, or 0
+let curProduced: u64 = 0;
+let storeLimit: u64 = DEFAULT_STORE_LIMIT;
 export const packChecksum = memory.data(20);
 let computed = memory.data(20);
 
 /**
  * Starts indexing a pack. `totalSize` is the pack's length when known (a file),
  * or 2^64-1 (a stream); it lets a header that claims absurdly many objects be
- * refused before any memory is committed for them.
+ * refused before any memory is committed for them. `deltaStoreLimit` bounds the
+ * inflated deltas kept for pass 2 (store.ts; U64.MAX_VALUE = the default).
  */
-export function scanBegin(totalSize: u64): i32 {
+export function scanBegin(totalSize: u64, deltaStoreLimit: u64): i32 {
   if (inBuf == 0) {
     inBuf = tryAlloc(IN_CAP);
     outBuf = tryAlloc(OUT_CAP);
@@ -84,6 +89,7 @@ export function scanBegin(totalSize: u64): i32 {
   windowAt = 0;
   next = 0;
   declaredTotal = totalSize;
+  storeLimit = deltaStoreLimit;
   sha1Init(packCtx, false); // the trailer is plain SHA-1 (no object to attack)
   return 0;
 }
@@ -181,19 +187,28 @@ function run(eof: bool): i32 {
       // the rest as entries arrive: its header's count is a claim nothing
       // bounds yet. A known length bounds the count above.
       if (!allocTable(n, declaredTotal == U64.MAX_VALUE ? FIRST_ROWS : U32.MAX_VALUE)) return -2;
+      if (!storeInit(storeLimit == U64.MAX_VALUE ? DEFAULT_STORE_LIMIT : storeLimit)) return fail(E_OUT_OF_MEMORY, "no memory for the delta store");
       inPos += 12;
       state = n != 0 ? S_ENTRY : S_TRAILER;
       continue;
     }
     if (state == S_BODY) {
-      let r = inflateStep(inBuf + inPos, avail, outBuf + outPos, OUT_CAP - outPos);
+      let r: i32;
+      if (curStore != 0) {
+        // A stored delta inflates straight into its place in the store.
+        r = inflateStep(inBuf + inPos, avail, curStore + <usize>curProduced, <usize>(curSize - curProduced));
+      } else {
+        r = inflateStep(inBuf + inPos, avail, outBuf + outPos, OUT_CAP - outPos);
+      }
       let c = inflateConsumed();
       let produced = inflateProduced();
       if (c != 0) {
         curCrc = crc32Update(curCrc, inBuf + inPos, c);
         inPos += c;
       }
-      if (produced != 0) {
+      if (curStore != 0) {
+        curProduced += <u64>produced;
+      } else if (produced != 0) {
         if (!isDelta(curType)) sha1Update(objCtx, outBuf + outPos, produced);
         else if (deltaHeadLen < 20) {
           let k = min(produced, 20 - deltaHeadLen);
@@ -209,6 +224,9 @@ function run(eof: bool): i32 {
         continue;
       }
       if (r == INFLATE_NEED_OUTPUT) {
+        // The inflater stops at the declared size, so a full store slot means
+        // the data goes on past it.
+        if (curStore != 0) return fail(E_SIZE_MISMATCH, "object at offset " + curAt.toString() + " inflates to more than the " + curSize.toString() + " bytes its header declares", curAt);
         outPos = 0;
         continue;
       }
@@ -247,6 +265,8 @@ function run(eof: bool): i32 {
       } else {
         hashObjectStart(objCtx, entryType, entrySize);
       }
+      curStore = isDelta(entryType) ? storeReserve(i, entrySize) : 0;
+      curProduced = 0;
       curCrc = crc32Update(0, inBuf + inPos, <usize>h);
       inPos += <usize>h;
       deltaHeadLen = 0;
@@ -297,7 +317,7 @@ function finishEntry(): i32 {
     setKind(i, curType);
     setResult(i, sizeOf(i));
   } else {
-    let h = deltaHeader(deltaHead, deltaHeadLen);
+    let h = curStore != 0 ? deltaHeader(curStore, <usize>min(curSize, 20)) : deltaHeader(deltaHead, deltaHeadLen);
     if (h < 0) return fail(E_DELTA, "bad delta header in object at offset " + curAt.toString(), curAt);
     // The most a delta can produce: two command bytes (0xc0-style copy with one
     // size byte) yield at most 0xff0000 bytes, a lone byte (copy of 0x10000) 64 KiB.

@@ -3,6 +3,7 @@
 import { indexPackCommand } from './index-pack.ts';
 import { verifyPackCommand } from './verify-pack.ts';
 import { lsRemote } from './ls-remote.ts';
+import { cloneCommand } from './clone.ts';
 
 export interface Command {
   summary: string;
@@ -12,6 +13,7 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  clone: cloneCommand,
   'index-pack': indexPackCommand,
   'verify-pack': verifyPackCommand,
   'ls-remote': lsRemote,

@@ -59,9 +59,14 @@ export class PackCore {
 
   constructor(readonly core: Core) {}
 
-  /** Starts pass 1. `totalSize` (the pack's length, when known) lets absurd headers be refused early. */
-  scanBegin(totalSize?: number): void {
-    this.core.check(this.core.exports.packScanBegin(totalSize === undefined ? 0xffffffffffffffffn : BigInt(totalSize)));
+  /**
+   * Starts pass 1. `totalSize` (the pack's length, when known) lets absurd
+   * headers be refused early; `deltaStoreLimit` bounds the inflated deltas kept
+   * for pass 2 (default 64 MiB; 0 keeps none).
+   */
+  scanBegin(totalSize?: number, deltaStoreLimit?: number): void {
+    const all = 0xffffffffffffffffn;
+    this.core.check(this.core.exports.packScanBegin(totalSize === undefined ? all : BigInt(totalSize), deltaStoreLimit === undefined ? all : BigInt(deltaStoreLimit)));
   }
 
   /** Feeds pack bytes to pass 1. */
@@ -153,15 +158,40 @@ export class PackCore {
   private listBuf = 0;
   private listCap = 0;
 
-  /** Resolves the trees of the given roots. Returns the number of deltas resolved. */
-  resolveList(roots: Uint32Array): number {
-    const e = this.core.exports;
+  private putList(roots: Uint32Array): void {
     if (roots.length > this.listCap) {
       this.listCap = Math.max(roots.length, 1024);
       this.listBuf = this.core.alloc(this.listCap * 4);
     }
     this.core.bytes(this.listBuf, roots.length * 4).set(new Uint8Array(roots.buffer, roots.byteOffset, roots.byteLength));
-    return this.core.check(e.packResolveList(this.listBuf, roots.length));
+  }
+
+  /**
+   * Resolves the trees of the given roots; `store` holds their stored deltas
+   * (from another instance's gatherStore). Returns the number of deltas resolved.
+   */
+  resolveList(roots: Uint32Array, store?: Uint8Array): number {
+    const e = this.core.exports;
+    this.putList(roots);
+    if (!store || store.length === 0) return this.core.check(e.packResolveList(this.listBuf, roots.length));
+    // The records are the last allocation, so freeing them afterwards gives the memory back.
+    const p = this.core.alloc(store.length);
+    this.core.bytes(p, store.length).set(store);
+    try {
+      this.core.check(e.packStoreLoad(p, store.length));
+      return this.core.check(e.packResolveList(this.listBuf, roots.length));
+    } finally {
+      e.packStoreUnload(p, store.length);
+      e.free(p);
+    }
+  }
+
+  /** The stored deltas of these roots' trees, for a worker resolving them (copied out). */
+  gatherStore(roots: Uint32Array): Uint8Array {
+    const e = this.core.exports;
+    this.putList(roots);
+    const len = this.core.check(e.packStoreGather(this.listBuf, roots.length));
+    return this.core.bytes(e.packStoreGatherPtr(), len).slice();
   }
 
   /** Resolves every delta in this instance. */

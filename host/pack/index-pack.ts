@@ -20,6 +20,11 @@ export interface IndexOptions {
   threads?: number;
   /** Budget in bytes for delta bases kept in memory while resolving (default 96 MiB, git's core.deltaBaseCacheLimit). */
   cacheLimit?: number;
+  /**
+   * Budget in bytes for small inflated deltas kept from the first pass so the
+   * second need not read and inflate them again (default 64 MiB; 0 keeps none).
+   */
+  deltaStoreLimit?: number;
   /** Cap in bytes on each core instance's memory while resolving (default: 4 GiB, all wasm32 allows). */
   memoryLimit?: number;
   onProgress?: IndexProgress;
@@ -114,7 +119,7 @@ export async function indexPackFile(packPath: string, opts: IndexOptions & { tab
     pc.core.onProgress = (kind, d, t) => {
       if (kind === PROGRESS_INDEXING) opts.onProgress?.('indexing', d, t);
     };
-    pc.scanBegin(size);
+    pc.scanBegin(size, opts.deltaStoreLimit);
     pc.scanFrom((dst, pos) => readSync(fd, dst, 0, dst.length, pos));
     pc.scanEnd();
   } finally {
@@ -180,7 +185,7 @@ export class PackIndexer {
       if (kind === PROGRESS_INDEXING) opts.onProgress?.('receiving', d, t);
     };
     try {
-      pc.scanBegin();
+      pc.scanBegin(undefined, opts.deltaStoreLimit);
     } catch (err) {
       closeSync(fd);
       rmSync(writePath, { force: true });

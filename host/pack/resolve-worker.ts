@@ -7,14 +7,15 @@ import { CoreError, loadCore } from '../core/instance.ts';
 import { PackCore } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 
-const { module, packPath, table, count, cacheLimit, memoryLimit } = workerData as {
+const data = workerData as {
   module: WebAssembly.Module;
   packPath: string;
-  table: Uint8Array;
+  table: Uint8Array | null;
   count: number;
   cacheLimit: number;
   memoryLimit: number;
 };
+const { module, packPath, count, cacheLimit, memoryLimit } = data;
 const port = parentPort!;
 
 function reply(err: unknown): void {
@@ -25,12 +26,13 @@ function reply(err: unknown): void {
 try {
   const core = await loadCore({ module });
   const pc = new PackCore(core);
-  pc.loadTable(table, count);
+  pc.loadTable(data.table!, count);
+  data.table = null; // the core has its copy: let this one go
   const fd = openSync(packPath, 'r');
   pc.resolveBegin(fileSource(fd), { cacheLimit, memoryLimit, record: true });
-  port.on('message', (m: { type: 'batch'; roots: Uint32Array }) => {
+  port.on('message', (m: { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
     try {
-      const resolved = pc.resolveList(m.roots);
+      const resolved = pc.resolveList(m.roots, m.store);
       const records = pc.records();
       port.postMessage({ type: 'done', resolved, records }, [records.buffer as ArrayBuffer]);
     } catch (err) {

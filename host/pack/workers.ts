@@ -94,7 +94,7 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     opts.onProgress?.(done, deltas);
   };
 
-  const table = pc.tableBytes();
+  let table: Uint8Array | null = pc.tableBytes();
   const workers: Worker[] = [];
   let failure: Error | null = null;
   let outstanding = 0;
@@ -109,14 +109,15 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     if (failure || next >= queue.length) return false;
     const b = queue[next++];
     outstanding++;
-    w.postMessage({ type: 'batch', roots: b.roots });
+    const store = pc.gatherStore(b.roots);
+    w.postMessage({ type: 'batch', roots: b.roots, store }, [store.buffer as ArrayBuffer]);
     return true;
   };
 
   const mainThread = opts.mainThread ?? true;
   const workerCount = mainThread ? opts.threads - 1 : Math.max(1, opts.threads - 1);
   for (let t = 0; t < workerCount && next < queue.length; t++) {
-    const w = startWorker({ module: opts.module, packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 });
+    const w = startWorker({ module: opts.module, packPath: opts.packPath, table: table!, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 });
     workers.push(w);
     w.on('message', (m: WorkerReply) => {
       if (m.type === 'ready') {
@@ -145,6 +146,7 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
     });
   }
 
+  table = null; // each worker has its copy
   try {
     // The main thread takes batches from the same queue, yielding between them
     // so worker replies are merged and answered promptly.

@@ -7,6 +7,7 @@
 import { AGENT, parseV0Capabilities } from './capabilities.ts';
 import { TransportError } from './errors.ts';
 import { FLUSH, PktReader, concat, pkt, text } from './pktline.ts';
+import { uniqueShallow } from './shallow.ts';
 import { demuxSideband, rawPack } from './sideband.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, RemoteRef } from './types.ts';
 
@@ -140,5 +141,5 @@ export async function readV0Response(r: PktReader, plan: V0Plan, sink: FetchSink
   }
   if (plan.sideband) await demuxSideband(r, sink);
   else await rawPack(r, sink);
-  return result;
+  return uniqueShallow(result);
 }

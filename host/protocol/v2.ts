@@ -5,6 +5,7 @@
 import { AGENT, Capabilities, addV2Capability, hasFeature, objectFormat } from './capabilities.ts';
 import { TransportError } from './errors.ts';
 import { DELIM, FLUSH, PktReader, concat, pkt, text } from './pktline.ts';
+import { uniqueShallow } from './shallow.ts';
 import { demuxSideband } from './sideband.ts';
 import type { FetchRequest, FetchResult, FetchSink, RemoteRef } from './types.ts';
 
@@ -105,7 +106,7 @@ export async function readFetchResponse(r: PktReader, sink: FetchSink, warnings:
     const section = text(head.data);
     if (section === 'packfile') {
       await demuxSideband(r, sink);
-      return result;
+      return uniqueShallow(result);
     }
     if (section === 'packfile-uris') {
       throw new TransportError('unsupported', 'the server offered packfile URIs, which wasmgit does not support', r.url);

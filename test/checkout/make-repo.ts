@@ -21,8 +21,8 @@ export function packsOf(gitDir: string): PackHandle[] {
  * A repository with everything a checkout must reproduce: regular, empty and
  * executable files, symbolic links (relative, absolute, dangling), a submodule,
  * Unicode and spaces in names, names that sort around a directory (`x`, `x-y`,
- * `x.y`, `x/`), a deep tree, and enough history on one file for long delta
- * chains once packed with `git repack -adf --depth=50`.
+ * `x.y`, `x/`), a deep tree, a wide one (600 entries), and enough history on
+ * one file for long delta chains once packed with `git repack -adf --depth=50`.
  */
 export function makeSampleRepo(root: string): string {
   const sub = join(root, 'sub-src');
@@ -67,6 +67,8 @@ export function makeSampleRepo(root: string): string {
   w(`${deep}/leaf.txt`, 'at the bottom\n');
   w('same/one', 'identical content\n');
   w('same/two', 'identical content\n');
+  // More entries in one tree than the core's first table holds (256).
+  for (let i = 0; i < 600; i++) w(`wide/f${String(i).padStart(3, '0')}`, `wide ${i % 50}\n`);
   w('binary.bin', Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 255)));
   g(src, ['submodule', 'add', '-q', '../sub-src', 'modules/sub']);
   g(src, ['add', '-A']);

@@ -29,8 +29,8 @@ export interface HttpServerOptions {
   dumb?: boolean;
   /** Serve HTTPS with this key and certificate. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  /** Misbehave: cut POST responses after `dropAfter` bytes, answer everything with a status, or never answer. */
-  fault?: { dropAfter?: number; status?: number; stall?: boolean };
+  /** Misbehave: cut POST responses after `dropAfter` bytes, answer everything with a status, never answer, or answer a byte at a time. */
+  fault?: { dropAfter?: number; status?: number; stall?: boolean; trickle?: boolean };
 }
 
 export interface RequestRecord {
@@ -114,9 +114,11 @@ function cgi(req: http.IncomingMessage, res: http.ServerResponse, opts: HttpServ
     }
     if (drop !== undefined && sent + chunk.length >= drop) {
       out.write(chunk.subarray(0, Math.max(0, drop - sent)));
-      // Flush what was written, then cut the connection without ending the chunked body.
-      if (out !== res) (out as zlib.Gzip).flush(() => res.socket?.destroy());
-      else setTimeout(() => res.socket?.destroy(), 20);
+      // Let what was written reach the socket, then close it (FIN, not a reset that
+      // could discard data the client has not read yet) without ending the chunked body.
+      const cut = () => setTimeout(() => res.socket?.end(), 50);
+      if (out !== res) (out as zlib.Gzip).flush(cut);
+      else cut();
       child.kill('SIGKILL');
       child.stdout.removeAllListeners('data');
       child.stdout.removeAllListeners('end');
@@ -152,6 +154,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     if (opts.fault?.stall) return; // never answers: the client's timeout must end it
+    if (opts.fault?.trickle) {
+      // The start of a long packet, then one byte every 100 ms: only a low-speed limit ends it.
+      res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement' });
+      res.write('fff0');
+      const timer = setInterval(() => res.write('a'), 100);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (opts.cors) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Access-Control-Allow-Headers', 'Git-Protocol, Content-Type, Authorization');
@@ -297,10 +307,9 @@ export async function startDroppingRelay(port: number, dropAfter: number): Promi
     client.pipe(upstream);
     upstream.on('data', (d: Buffer) => {
       if (seen + d.length >= dropAfter) {
-        client.write(d.subarray(0, dropAfter - seen), () => {
-          client.destroy();
-          upstream.destroy();
-        });
+        // end(), not destroy(): a reset could discard bytes the client has not read yet.
+        client.end(d.subarray(0, dropAfter - seen));
+        upstream.destroy();
         upstream.removeAllListeners('data');
         seen = dropAfter;
         return;

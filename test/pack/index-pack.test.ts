@@ -61,8 +61,13 @@ for (const [name, pack] of Object.entries(packs)) {
     assert.is(r.resolvedInWorkers, r.deltas, 'every delta came back from a worker');
   });
 
-  test(`${name}: a 4 KiB base budget (bases dropped and rebuilt) gives the same .idx`, async () => {
-    const r = await indexPackFile(pack, { threads: 1, cacheLimit: 4096 });
+  test(`${name}: a 4 KiB base budget (bases dropped and rebuilt) and no delta store (every delta read again) give the same .idx`, async () => {
+    const r = await indexPackFile(pack, { threads: 1, cacheLimit: 4096, deltaStoreLimit: 0 });
+    assert.ok(Buffer.from(r.idx).equals(expected.get(pack)!));
+  });
+
+  test(`${name}: a delta store too small for all deltas, workers only: the same .idx`, async () => {
+    const r = await indexPackFile(pack, { threads: 2, mainThread: false, deltaStoreLimit: 20_000 });
     assert.ok(Buffer.from(r.idx).equals(expected.get(pack)!));
   });
 

@@ -83,7 +83,7 @@ test('a connection cut in the middle of the pack: "the remote end hung up unexpe
     await remote.close();
     assert.is(err.kind, 'connection');
     assert.match(err.message, /^the remote end hung up unexpectedly \(/);
-    assert.ok(sink.bytes().length > 10_000, 'part of the pack arrived');
+    assert.ok(sink.bytes().length > 1_000, `part of the pack arrived (${sink.bytes().length} bytes)`);
   } finally {
     await relay.close();
   }

@@ -86,7 +86,7 @@ for (const v0 of [false, true]) {
       const sink = collectingSink();
       const res = await within(30_000, 'fetch', remote.fetch({ wants: adv.refs.map((r) => r.oid), depth: 1, noProgress: true }, sink));
       const tips = [...new Set(adv.refs.map((r) => r.oid))].sort();
-      assert.equal([...new Set(res.shallow)].sort(), tips, 'each branch tip is a shallow boundary');
+      assert.equal([...res.shallow].sort(), tips, 'each branch tip is a shallow boundary, once');
       assert.equal(res.unshallow, []);
       assert.equal(sink.messages, [], 'no-progress silences band 2');
       const { objects } = verifyFetched(tmp.dir, sink.bytes(), adv.refs, { shallow: res.shallow });
