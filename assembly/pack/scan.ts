@@ -186,8 +186,9 @@ function run(eof: bool): i32 {
       // A pack of unknown length (a stream) gets room for its first rows only,
       // the rest as entries arrive: its header's count is a claim nothing
       // bounds yet. A known length bounds the count above.
-      if (!allocTable(n, declaredTotal == U64.MAX_VALUE ? FIRST_ROWS : U32.MAX_VALUE)) return -2;
-      if (!storeInit(storeLimit == U64.MAX_VALUE ? DEFAULT_STORE_LIMIT : storeLimit)) return fail(E_OUT_OF_MEMORY, "no memory for the delta store");
+      let room = declaredTotal == U64.MAX_VALUE ? FIRST_ROWS : U32.MAX_VALUE;
+      if (!allocTable(n, room)) return -2;
+      if (!storeInit(storeLimit == U64.MAX_VALUE ? DEFAULT_STORE_LIMIT : storeLimit, room)) return fail(E_OUT_OF_MEMORY, "no memory for the delta store");
       inPos += 12;
       state = n != 0 ? S_ENTRY : S_TRAILER;
       continue;
