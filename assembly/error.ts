@@ -23,6 +23,7 @@ export const E_MISSING_BASE: i32 = -33;  // a delta's base is not in the pack
 export const E_OBJECT_TOO_LARGE: i32 = -34; // object cannot be held in linear memory
 export const E_READ: i32 = -35;          // host readAt returned fewer bytes than asked
 export const E_TREE: i32 = -40;          // malformed tree object
+export const E_PATH: i32 = -41;          // a path a checkout must refuse (see assembly/path-safety.ts)
 
 const MESSAGE_CAP: i32 = 512;
 const message = memory.data(MESSAGE_CAP);

@@ -8,15 +8,15 @@
 // Two decoding paths share one bit buffer and one set of tables:
 //
 // - The fast loop (state LEN, enough input and output left) refills a 64-bit
-//   bit buffer with one unaligned 8-byte load per iteration and decodes without
-//   per-symbol bounds checks. It runs only while at least 8 input bytes remain
-//   (the refill's load) and checks output room once per match. After a refill
-//   the buffer holds ≥ 56 bits: a length (≤ 15 code + 5 extra bits) plus a
-//   distance (≤ 15 + 13) is ≤ 48 bits, three literals ≤ 45 bits, so one refill
-//   covers a whole iteration. Anything unusual (a code it cannot handle, a
-//   distance reaching before this call's output, a match that does not fit,
-//   an invalid code) rewinds to the start of the iteration and hands over to
-//   the careful path, which reports the error or does the work.
+//   bit buffer with one unaligned 8-byte load per iteration (byte by byte in
+//   the last 8 bytes of input, stopping when fewer than 48 bits are left) and
+//   decodes without per-symbol bounds checks; it checks output room once per
+//   match. After a refill the buffer holds ≥ 48 bits: a length (≤ 15 code + 5
+//   extra bits) plus a distance (≤ 15 + 13) is ≤ 48 bits, three literals ≤ 45
+//   bits, so one refill covers a whole iteration. Anything unusual (a code it
+//   cannot handle, a distance reaching before this call's output, a match that
+//   does not fit, an invalid code) rewinds to the start of the iteration and
+//   hands over to the careful path, which reports the error or does the work.
 // - The careful path decodes one field at a time, pulls input only as needed
 //   and returns INFLATE_NEED_INPUT / INFLATE_NEED_OUTPUT at any field boundary.
 //
@@ -335,7 +335,7 @@ function run(): i32 {
   while (true) {
     let s = state;
     if (s == S_LEN) {
-      if (gInEnd - gIn >= 8 && gOutEnd - gOut >= 3) {
+      if (gOutEnd - gOut >= 3 && (gInEnd - gIn >= 8 || bitcnt + (<u32>(gInEnd - gIn) << 3) >= 48)) {
         fastLoop();
         if (state != S_LEN) continue;
       }
@@ -452,9 +452,18 @@ function run(): i32 {
     }
     if (s == S_CODELENS) {
       let total = nlen + ndist;
+      let pmask: usize = (<usize>1 << preBits) - 1;
       while (lensIdx < total) {
-        let e = decodeSlow(preTable, preBits);
-        if (e == 0) return INFLATE_NEED_INPUT;
+        // A code length code is ≤ 7 bits plus ≤ 7 extra bits, and its table has
+        // no subtables: with 14 bits buffered one lookup decodes it.
+        if (bitcnt < 14) pull();
+        let e: u32;
+        if (bitcnt >= 14) {
+          e = load<u32>(preTable + ((<usize>bitbuf & pmask) << 2));
+        } else {
+          e = decodeSlow(preTable, preBits);
+          if (e == 0) return INFLATE_NEED_INPUT;
+        }
         let sym = e >> 16;
         let bits = e & 0xff;
         if (sym < 16) {
@@ -477,7 +486,8 @@ function run(): i32 {
           rep = 11 + extra;
         }
         if (lensIdx + rep > total) return bad(E_DEFLATE_DATA, "zlib: invalid bit length repeat");
-        memory.fill(lens + <usize>lensIdx, <u8>val, <usize>rep);
+        let p = lens + <usize>lensIdx;
+        for (let i: usize = 0; i < <usize>rep; i++) store<u8>(p + i, <u8>val);
         lensIdx += rep;
         drop(bits);
       }
@@ -574,28 +584,41 @@ function fastLoop(): void {
   const dt = curDist;
   const dmask: usize = (<usize>1 << curDistBits) - 1;
   let next = S_LEN;
-  while (inEnd - ip >= 8 && outEnd - op >= 3) {
-    bb |= load<u64>(ip) << <u64>bc;
-    ip += (63 - bc) >> 3;
-    bc |= 56;
+  // Shifts by a whole entry: wasm takes a 64-bit shift count modulo 64, and
+  // an entry's low 6 bits are its bit count (≤ 28; bits 6-7 are zero).
+  while (outEnd - op >= 3) {
+    if (inEnd - ip >= 8) {
+      bb |= load<u64>(ip) << <u64>bc;
+      ip += (63 - bc) >> 3;
+      bc |= 56;
+    } else {
+      // The last bytes of the input (a zlib stream ends with 32 bits of
+      // Adler-32, so this covers all but the last ~2 bytes of deflate data).
+      while (bc <= 56 && ip < inEnd) {
+        bb |= (<u64>load<u8>(ip)) << <u64>bc;
+        ip++;
+        bc += 8;
+      }
+      if (bc < 48) break;
+    }
     const savedBb = bb;
     const savedBc = bc;
     let e = load<u32>(lt + ((<usize>bb & lmask) << 2));
     if (e & F_LIT) {
       // Up to three literals per refill (3 × 15 bits ≤ 56).
-      bb >>= <u64>(e & 0xff);
+      bb >>= <u64>e;
       bc -= e & 0xff;
       store<u8>(op, <u8>(e >> 16));
       op++;
       e = load<u32>(lt + ((<usize>bb & lmask) << 2));
       if (e & F_LIT) {
-        bb >>= <u64>(e & 0xff);
+        bb >>= <u64>e;
         bc -= e & 0xff;
         store<u8>(op, <u8>(e >> 16));
         op++;
         e = load<u32>(lt + ((<usize>bb & lmask) << 2));
         if (e & F_LIT) {
-          bb >>= <u64>(e & 0xff);
+          bb >>= <u64>e;
           bc -= e & 0xff;
           store<u8>(op, <u8>(e >> 16));
           op++;
@@ -610,7 +633,7 @@ function fastLoop(): void {
         bc -= mb;
         e = load<u32>(lt + ((<usize>(e >> 16) + (<usize>bb & ((<usize>1 << ((e >> 8) & 15)) - 1))) << 2));
         if (e & F_LIT) {
-          bb >>= <u64>(e & 0xff);
+          bb >>= <u64>e;
           bc -= e & 0xff;
           store<u8>(op, <u8>(e >> 16));
           op++;
@@ -619,7 +642,7 @@ function fastLoop(): void {
       }
       if (e & F_EXC) {
         if (e & F_EOB) {
-          bb >>= <u64>(e & 0xff);
+          bb >>= <u64>e;
           bc -= e & 0xff;
           next = finalBlock ? S_CHECK : S_BLOCK;
           break;
@@ -654,11 +677,23 @@ function fastLoop(): void {
     bb >>= <u64>t2;
     bc -= t2;
     let room = outEnd - op;
-    if (<usize>dist > op - outStart || <usize>length > room) {
-      // Reaches into earlier calls' output, too far back, or does not fit.
+    if (<usize>length > room) {
       bb = savedBb;
       bc = savedBc;
       break;
+    }
+    if (<usize>dist > op - outStart) {
+      // Starts in the output of earlier calls (streaming output windows).
+      let back = <usize>dist - (op - outStart);
+      if (back > <usize>whave) {
+        // Too far back: the careful path reports it.
+        bb = savedBb;
+        bc = savedBc;
+        break;
+      }
+      copyWithHistory(op, <usize>dist, back, <usize>length);
+      op += <usize>length;
+      continue;
     }
     let src = op - <usize>dist;
     let end = op + <usize>length;
@@ -711,6 +746,22 @@ function fastLoop(): void {
 }
 
 // ---- the 32 KiB history -----------------------------------------------------------
+
+/**
+ * Copies a match whose source starts `back` bytes before the current output
+ * buffer (0 < back ≤ whave): first from the window, then, if the match is
+ * longer, from the start of the output buffer onwards.
+ */
+function copyWithHistory(op: usize, dist: usize, back: usize, length: usize): void {
+  let wpos = <usize>((wnext - <u32>back) & WMASK);
+  let n = min(length, back);
+  let first = min(n, <usize>WSIZE - wpos);
+  memory.copy(op, window + wpos, first);
+  if (n > first) memory.copy(op + first, window, n - first);
+  // The rest overlaps its source at distance `dist`: byte by byte.
+  let src = op + n - dist;
+  for (let i = n; i < length; i++) store<u8>(op + i, load<u8>(src + i - n));
+}
 
 /** Appends this call's output to the circular window (its last 32 KiB at most). */
 function saveWindow(ptr: usize, len: usize): void {
@@ -774,6 +825,17 @@ function useFixedTables(): void {
   curDistBits = fixedDistBits;
 }
 
+/** Copies entries [0, n) of a table to [n, 2n). */
+// @ts-ignore: decorator
+@inline function doubleTable(tab: usize, n: u32): void {
+  let bytes = <usize>n << 2;
+  if (bytes >= 16) {
+    for (let i: usize = 0; i < bytes; i += 16) v128.store(tab + bytes + i, v128.load(tab + i));
+  } else {
+    for (let i: usize = 0; i < bytes; i += 4) store<u32>(tab + bytes + i, load<u32>(tab + i));
+  }
+}
+
 /**
  * Builds the decode table for `n` code lengths at `lensPtr` (RFC 1951 section
  * 3.2.2 canonical codes). Returns the main table's bit count, or -1 for an
@@ -790,10 +852,20 @@ function useFixedTables(): void {
  * the codes sharing its tableBits-bit prefix.
  */
 function buildTable(lensPtr: usize, n: u32, tab: usize, maxBits: u32, templates: usize, isPrecode: bool): i32 {
-  memory.fill(counts, 0, 32 * 4);
-  for (let s: u32 = 0; s < n; s++) {
-    let p = counts + (<usize>load<u8>(lensPtr + <usize>s) << 2);
-    store<u32>(p, load<u32>(p) + 1);
+  // Count codes per length, 16 lengths at a time. A scalar loop of
+  // counts[len]++ stalls on store-to-load forwarding whenever neighbouring
+  // symbols share a length (most often 0): it cost more than the rest of the
+  // table build for a short stream's literal/length code.
+  let nv = <usize>(n + 15) >> 4;
+  let lastMask = i8x16.gt_u(i8x16.splat(<i8>(n - ((<u32>nv - 1) << 4))), v128(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  for (let len: u32 = 1; len <= 15; len++) {
+    let want = i8x16.splat(<i8>len);
+    let acc = i8x16.splat(0);
+    let j: usize = 0;
+    for (; j + 1 < nv; j++) acc = i8x16.sub(acc, i8x16.eq(v128.load(lensPtr + (j << 4)), want));
+    acc = i8x16.sub(acc, v128.and(i8x16.eq(v128.load(lensPtr + (j << 4)), want), lastMask));
+    let w = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(acc));
+    store<u32>(counts + (<usize>len << 2), <u32>(i32x4.extract_lane(w, 0) + i32x4.extract_lane(w, 1) + i32x4.extract_lane(w, 2) + i32x4.extract_lane(w, 3)));
   }
   let left: i32 = 1;
   let maxLen: u32 = 0;
@@ -818,16 +890,23 @@ function buildTable(lensPtr: usize, n: u32, tab: usize, maxBits: u32, templates:
     store<u32>(tab + 4, F_EXC | 1);
     return 1;
   }
-  // Sort symbols by code length (then by symbol): canonical order.
+  // Sort the used symbols by code length (then by symbol): canonical order.
+  // Used symbols are found 16 at a time from a bit mask, so the loop runs once
+  // per used symbol (short streams use few of the 286).
   let off: u32 = 0;
   for (let len: u32 = 1; len <= 15; len++) {
     store<u32>(offsets + (<usize>len << 2), off);
     off += load<u32>(counts + (<usize>len << 2));
   }
-  for (let s: u32 = 0; s < n; s++) {
-    let len = <usize>load<u8>(lensPtr + <usize>s);
-    if (len) {
-      let p = offsets + (len << 2);
+  let zero = i8x16.splat(0);
+  for (let j: usize = 0; j < nv; j++) {
+    let v = v128.load(lensPtr + (j << 4));
+    let m = <u32>i8x16.bitmask(i8x16.ne(v, zero));
+    if (j + 1 == nv) m &= <u32>i8x16.bitmask(lastMask);
+    while (m) {
+      let s = (j << 4) + <usize>ctz(m);
+      m &= m - 1;
+      let p = offsets + (<usize>load<u8>(lensPtr + s) << 2);
       let o = load<u32>(p);
       store<u16>(sorted + (<usize>o << 1), <u16>s);
       store<u32>(p, o + 1);
@@ -849,7 +928,7 @@ function buildTable(lensPtr: usize, n: u32, tab: usize, maxBits: u32, templates:
       if (codeword == curEnd - 1) {
         // The last codeword: the code is complete within the main table.
         for (; len < tableBits; len++) {
-          memory.copy(tab + (<usize>curEnd << 2), tab, <usize>curEnd << 2);
+          doubleTable(tab, curEnd);
           curEnd <<= 1;
         }
         return <i32>tableBits;
@@ -862,7 +941,7 @@ function buildTable(lensPtr: usize, n: u32, tab: usize, maxBits: u32, templates:
     store<u32>(cp, 0);
     do {
       if (++len <= tableBits) {
-        memory.copy(tab + (<usize>curEnd << 2), tab, <usize>curEnd << 2);
+        doubleTable(tab, curEnd);
         curEnd <<= 1;
       }
     } while (load<u32>(counts + (<usize>len << 2)) == 0);

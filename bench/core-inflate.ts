@@ -244,7 +244,7 @@ export async function benchInflate(): Promise<Row[]> {
     'node:zlib inflateSync, 100 MB stream, 1 MiB chunks': () => { zlib.inflateSync(z, { chunkSize: CHUNK }); },
     'wasmgit Inflater, 100 MB stream, 1 MiB chunks in and out': () => { streamed(); },
     'wasmgit inflateWhole, 100 MB stream in core memory': () => { e.inflateWhole(zPtr, z.length, bigOut, big.length); },
-  }, 3);
+  }, 5);
   out.push(...rows(large, big.length, 'node:zlib inflateSync, 100 MB stream, 1 MiB chunks'));
   return out;
 }

@@ -21,6 +21,7 @@ test('npm pack holds the wasm, the compiled host and types, nothing else', () =>
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
   assert.ok(files.includes('build/wasmgit.wasm'), 'build/wasmgit.wasm is packed');
+  assert.ok(files.includes('build/wasmgit-wasi.wasm'), 'the WASI command build/wasmgit-wasi.wasm is packed');
   assert.ok(files.includes('dist/cli/wasmgit.js'), 'the CLI is packed');
   assert.ok(files.includes('dist/api.d.ts'), 'type declarations are packed');
   assert.ok(files.includes('dist/core/index.js'), 'wasmgit/core is packed');

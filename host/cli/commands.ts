@@ -1,5 +1,9 @@
 // The table of subcommands. Each lives in its own module under host/cli/ and
 // exports a Command; the dispatcher in wasmgit.ts knows nothing else about them.
+import { indexPackCommand } from './index-pack.ts';
+import { verifyPackCommand } from './verify-pack.ts';
+import { lsRemote } from './ls-remote.ts';
+import { cloneCommand } from './clone.ts';
 
 export interface Command {
   summary: string;
@@ -8,4 +12,9 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  clone: cloneCommand,
+  'index-pack': indexPackCommand,
+  'verify-pack': verifyPackCommand,
+  'ls-remote': lsRemote,
+};

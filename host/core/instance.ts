@@ -3,6 +3,8 @@
 // The host never maps files: a Source copies bytes into linear memory when the
 // core asks for them (host.readAt). This file knows nothing of packs or zlib;
 // the typed wrappers for each capability live beside it (host/core/*.ts).
+// Nothing here is Node-specific: wasm-file.ts finds the .wasm in any runtime.
+import { compileWasm, type WasmInput } from './wasm-file.ts';
 
 export interface Source {
   /** Copies bytes at `offset` into `dst`; returns how many were copied. */
@@ -85,31 +87,25 @@ export class Core {
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 
-/** Where the compiled core lives: next to the package, whether run from source or from dist/. */
-async function wasmBytes(): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  const { existsSync } = await import('node:fs');
-  const { fileURLToPath } = await import('node:url');
-  for (const rel of ['../build/wasmgit.wasm', '../../build/wasmgit.wasm', '../../../build/wasmgit.wasm']) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return readFile(path);
-  }
-  throw new Error('wasmgit: build/wasmgit.wasm not found (run `npm run build`)');
-}
-
 export interface LoadOptions {
-  /** The compiled core, for hosts without a filesystem (browsers) or to share one compilation. */
-  module?: WebAssembly.Module;
+  /**
+   * The compiled core, or where to get it: a Module (e.g. one compilation shared
+   * with workers), its bytes, a URL or a fetch Response. Without it the core is
+   * found next to the package (file read in Node, Bun and Deno; fetch in browsers).
+   */
+  module?: WasmInput;
 }
 
-export function compileCore(): Promise<WebAssembly.Module> {
-  compiled ??= wasmBytes().then((b) => WebAssembly.compile(b as BufferSource));
+/** Compiles the core once per process (or takes the caller's) and returns the Module. */
+export function compileCore(input?: WasmInput): Promise<WebAssembly.Module> {
+  if (input !== undefined) return compileWasm(input);
+  compiled ??= compileWasm();
   return compiled;
 }
 
 /** Instantiates a core with its own linear memory. Each worker gets its own. */
 export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
-  const module = opts.module ?? (await compileCore());
+  const module = await compileCore(opts.module);
   let core!: Core;
   const imports = {
     host: {

@@ -1,0 +1,205 @@
+// Checking out a tree: the last step of a clone.
+//
+//   1. walk the trees (the core parses each one and refuses unsafe names),
+//      collecting entries in index order and the cache tree;
+//   2. fetch missing blobs in one batch (partial clones), then check every
+//      `.gitmodules` as fsck does -- all before anything is written;
+//   3. create directories (parents first) and gitlinks;
+//   4. read blobs in pack order (so a delta's base is usually still in the
+//      core's cache) and write each file or symbolic link, keeping its stat data;
+//   5. write .git/index.
+import { CoreError, loadCore, type Core } from '../core/instance.ts';
+import { MissingObjectError, ObjectStore, type PackHandle } from '../core/objects.ts';
+import { displayPath, parseTreeAt, UnsafePathError } from '../core/tree.ts';
+import { statData, type CacheTreeNode, type IndexEntry, type StatData } from '../core/index-file.ts';
+import { gitmodulesProblem } from './gitmodules.ts';
+import { WorkTree } from './worktree.ts';
+import { writeIndex } from './index.ts';
+
+export interface CheckoutOptions {
+  gitDir: string;
+  workTree: string;
+  /** The tree to check out (40 hex digits). */
+  treeOid: string;
+  packs: PackHandle[];
+  /** Entries written so far and in all, for "Updating files: N% (n/total)". */
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+  /**
+   * Partial clones: called once, before anything is written, with the blob ids
+   * no pack holds; resolves to packs that hold them.
+   */
+  fetchMissing?(oids: string[]): Promise<PackHandle[]>;
+  /** The core to run on (default: a fresh instance, whose memory goes with it). */
+  core?: Core;
+}
+
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const S_IFGITLINK = 0o160000;
+const SLASH = Buffer.from('/');
+/** Deeper trees are refused rather than risking the stack (git 2.42+ has core.maxTreeDepth = 4096 too). */
+const MAX_DEPTH = 4096;
+
+interface Node {
+  name: Buffer;
+  id: Buffer;
+  entryCount: number;
+  /** The tree's id is what git would compute from the index entries below it. */
+  valid: boolean;
+  children: Node[];
+}
+
+interface Walk {
+  paths: Buffer[];
+  modes: number[];
+  ids: Buffer[];
+  dirs: Buffer[];
+  gitmodules: number[];
+}
+
+export async function checkout(opts: CheckoutOptions): Promise<{ files: number }> {
+  const core = opts.core ?? (await loadCore());
+  let packs = opts.packs;
+  let store = ObjectStore.open(core, packs);
+  try {
+    opts.signal?.throwIfAborted();
+    const w: Walk = { paths: [], modes: [], ids: [], dirs: [], gitmodules: [] };
+    const root = walkTree(core, store, Buffer.from(opts.treeOid, 'hex'), Buffer.alloc(0), Buffer.alloc(0), w, 0);
+    const n = w.paths.length;
+
+    const missing = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      if (w.modes[i] !== S_IFGITLINK && !store.has(w.ids[i])) missing.add(w.ids[i].toString('hex'));
+    }
+    if (missing.size) {
+      if (!opts.fetchMissing) {
+        const i = w.ids.findIndex((id, j) => w.modes[j] !== S_IFGITLINK && missing.has(id.toString('hex')));
+        throw new MissingObjectError(`${w.ids[i].toString('hex')} (for '${displayPath(w.paths[i])}')`);
+      }
+      const more = await opts.fetchMissing([...missing]);
+      opts.signal?.throwIfAborted();
+      store.close();
+      packs = [...packs, ...more];
+      store = ObjectStore.open(core, packs);
+    }
+
+    for (const i of w.gitmodules) {
+      if (w.modes[i] !== 0o100644 && w.modes[i] !== 0o100755) {
+        throw new UnsafePathError(displayPath(w.paths[i]), "'.gitmodules' is not a regular file (gitmodulesBlob)");
+      }
+      const problem = gitmodulesProblem(readBlob(store, w, i).data);
+      if (problem) throw new UnsafePathError(displayPath(w.paths[i]), problem);
+    }
+
+    const tree = new WorkTree(opts.workTree);
+    for (const d of w.dirs) tree.mkdir(d);
+
+    const stats: StatData[] = new Array(n);
+    let done = 0;
+    const progress = () => opts.onProgress?.(++done, n);
+    // Gitlinks first: they need no object.
+    for (let i = 0; i < n; i++) {
+      if (w.modes[i] !== S_IFGITLINK) continue;
+      stats[i] = statData(tree.gitlink(w.paths[i]));
+      progress();
+    }
+    const order: number[] = [];
+    const where: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      if (w.modes[i] === S_IFGITLINK) continue;
+      order.push(i);
+      where[i] = store.locate(w.ids[i]);
+    }
+    order.sort((a, b) => where[a] - where[b]);
+    let last = -1;
+    let data: Uint8Array = new Uint8Array(0);
+    for (const i of order) {
+      opts.signal?.throwIfAborted();
+      // Equal blobs sort together: read once, write each copy.
+      if (last < 0 || !w.ids[last].equals(w.ids[i])) data = readBlob(store, w, i).data;
+      last = i;
+      const st = w.modes[i] === S_IFLNK ? tree.symlink(w.paths[i], data) : tree.writeFile(w.paths[i], data, w.modes[i] === 0o100755);
+      stats[i] = statData(st);
+      progress();
+    }
+
+    const entries: IndexEntry[] = new Array(n);
+    for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], stat: stats[i] };
+    const trees: CacheTreeNode[] = [];
+    flatten(root, trees);
+    writeIndex(core, opts.gitDir, entries, trees);
+    return { files: n };
+  } finally {
+    store.close();
+  }
+}
+
+/** Reads entry `i`'s blob (a view valid until the next core call), naming the path on failure. */
+function readBlob(store: ObjectStore, w: Walk, i: number): { data: Uint8Array } {
+  let obj;
+  try {
+    obj = store.view(w.ids[i]);
+  } catch (err) {
+    if (err instanceof CoreError) throw new CoreError(`'${displayPath(w.paths[i])}': ${err.message}`, err.code, err.offset);
+    throw err;
+  }
+  if (obj.type !== 'blob') {
+    throw new CoreError(`'${displayPath(w.paths[i])}': object ${w.ids[i].toString('hex')} is a ${obj.type}, not a blob`, -1);
+  }
+  return obj;
+}
+
+/** Reads tree `id` at `prefix` (empty or ending in '/') and everything below it into `w`, in index order. */
+function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, name: Buffer, w: Walk, depth: number): Node {
+  const hex = id.toString('hex');
+  const at = prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root';
+  if (depth > MAX_DEPTH) throw new UnsafePathError(displayPath(prefix), `trees nest deeper than ${MAX_DEPTH} levels`);
+  let obj;
+  try {
+    obj = store.view(id);
+  } catch (err) {
+    if (err instanceof MissingObjectError) throw new MissingObjectError(`${hex} (the tree at ${at})`);
+    if (err instanceof CoreError) throw new CoreError(`tree at ${at}: ${err.message}`, err.code, err.offset);
+    throw err;
+  }
+  if (obj.type !== 'tree') throw new CoreError(`object ${hex} at ${at} is a ${obj.type}, not a tree`, -1);
+  const entries = parseTreeAt(core, obj.data.byteOffset, obj.data.length, prefix, `tree ${hex} at ${at}`);
+  const node: Node = { name, id, entryCount: 0, valid: true, children: [] };
+  for (const e of entries) {
+    if (e.oddMode) node.valid = false;
+    const path = Buffer.concat([prefix, e.name]);
+    if (e.gitmodules) w.gitmodules.push(w.paths.length);
+    if (e.mode === S_IFDIR) {
+      if (e.gitmodules) {
+        throw new UnsafePathError(displayPath(path), "'.gitmodules' is not a regular file (gitmodulesBlob)");
+      }
+      const mark = w.dirs.length;
+      w.dirs.push(path);
+      const child = walkTree(core, store, e.id, Buffer.concat([path, SLASH]), e.name, w, depth + 1);
+      if (child.entryCount === 0) {
+        // An empty tree has no index entry, so no directory either (as git),
+        // and the parent's id cannot be rebuilt from the index.
+        w.dirs.length = mark;
+        node.valid = false;
+      } else {
+        node.children.push(child);
+        if (!child.valid) node.valid = false;
+        node.entryCount += child.entryCount;
+      }
+    } else {
+      w.paths.push(path);
+      w.modes.push(e.mode);
+      w.ids.push(e.id);
+      node.entryCount++;
+    }
+  }
+  return node;
+}
+
+/** The cache tree in git's write order: a node, then its subtrees by name length, then name. */
+function flatten(node: Node, out: CacheTreeNode[]): void {
+  out.push({ name: node.name, entryCount: node.valid ? node.entryCount : -1, subtreeCount: node.children.length, id: node.id });
+  const kids = [...node.children].sort((a, b) => a.name.length - b.name.length || Buffer.compare(a.name, b.name));
+  for (const k of kids) flatten(k, out);
+}

@@ -1,0 +1,135 @@
+// `wasmgit clone [options] <repository> [<directory>]`: a thin layer over the
+// clone() API that parses git's options, prints git's progress on stderr, and
+// exits as git does (0; 128 fatal; 129 usage; 130 on SIGINT and 143 on SIGTERM,
+// after removing what the clone had created).
+import { parseArgs, formatOptions, UsageError, type OptionSpec } from './args.ts';
+import type { Command } from './commands.ts';
+import { clone, type CloneOptions } from '../clone.ts';
+import { GitProgressPrinter } from '../progress/printer.ts';
+import { AbortError } from '../errors.ts';
+
+const SPECS: OptionSpec[] = [
+  { name: 'verbose', short: 'v', help: 'be more verbose' },
+  { name: 'quiet', short: 'q', help: 'be more quiet: no progress, no "Cloning into" line' },
+  { name: 'progress', negatable: true, help: 'force progress reporting even when stderr is not a terminal' },
+  { name: 'no-checkout', short: 'n', help: "don't create a checkout" },
+  { name: 'bare', help: 'create a bare repository' },
+  { name: 'mirror', help: 'create a mirror repository (implies --bare): all refs, mapped to themselves' },
+  { name: 'origin', short: 'o', value: true, arg: 'name', help: "use <name> instead of 'origin' to track upstream" },
+  { name: 'branch', short: 'b', value: true, arg: 'branch', help: "checkout <branch> instead of the remote's HEAD (a tag detaches HEAD)" },
+  { name: 'depth', value: true, arg: 'depth', help: 'create a shallow clone of that depth (implies --single-branch)' },
+  { name: 'shallow-since', value: true, arg: 'time', help: 'create a shallow clone since a specific time' },
+  { name: 'shallow-exclude', value: true, multiple: true, arg: 'revision', help: 'deepen history of shallow clone, excluding rev (repeatable)' },
+  { name: 'single-branch', negatable: true, help: 'clone only one branch, HEAD or --branch' },
+  { name: 'no-tags', help: "don't clone any tags, and make later fetches not to follow them" },
+  { name: 'recurse-submodules', help: 'initialize and clone submodules in the clone, recursively' },
+  { name: 'recursive', help: 'alias of --recurse-submodules' },
+  { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
+  { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:0' },
+];
+
+function usage(): string {
+  return `usage: wasmgit clone [<options>] [--] <repo> [<dir>]
+
+Clones a repository into a new directory, as \`git clone\` does: remote-tracking
+branches for each branch of the repository, the remote's default branch (or
+--branch) checked out. <repo> is a URL (https://, http://, git://, ssh://,
+file://, [user@]host:path) or a local path, which needs no git installed.
+
+${formatOptions(SPECS)}
+
+Progress is shown when stderr is a terminal, or with --progress; -q silences it.
+Exit status: 0 on success, 128 on a fatal error, 129 on a usage error, 130 and
+143 when interrupted by SIGINT and SIGTERM (the partial clone is removed).
+`;
+}
+
+/** --shallow-since accepts what git's approxidate commonly gets: dates, `@<seconds>`, `<n> <unit>s ago`. */
+export function parseSince(text: string, now = Date.now()): Date {
+  const t = text.trim();
+  const at = /^@?(\d{9,})$/.exec(t);
+  if (at) return new Date(Number(at[1]) * 1000);
+  const ago = /^(\d+)[ .]*(second|minute|hour|day|week|month|year)s?[ .]*ago$/i.exec(t);
+  if (ago) {
+    const unit = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800, month: 2592000, year: 31536000 }[ago[2].toLowerCase() as 'day'];
+    return new Date(now - Number(ago[1]) * unit * 1000);
+  }
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms)) throw new UsageError(`invalid date for --shallow-since: '${text}'`);
+  return new Date(ms);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { opts, positional } = parseArgs(argv, SPECS);
+  if (positional.length === 0) {
+    process.stderr.write(`fatal: You must specify a repository to clone.\n\n${usage()}`);
+    return 129;
+  }
+  if (positional.length > 2) {
+    process.stderr.write(`fatal: Too many arguments.\n\n${usage()}`);
+    return 129;
+  }
+  let depth: number | undefined;
+  if (opts.depth !== undefined) {
+    const d = String(opts.depth);
+    depth = /^-?\d+$/.test(d) ? Number(d) : NaN;
+    if (!(depth > 0)) {
+      process.stderr.write(`fatal: depth ${d} is not a positive number\n`);
+      return 128;
+    }
+  }
+  const quiet = opts.quiet === true;
+  const terminal = !!process.stderr.isTTY;
+  const showProgress = !quiet && (opts.progress === true || (opts.progress !== false && terminal));
+  const printer = new GitProgressPrinter(
+    { write: (s) => void process.stderr.write(s), columns: Number(process.env.COLUMNS) || process.stderr.columns || 80 },
+    { progress: showProgress, quiet, terminal, color: terminal && !process.env.NO_COLOR },
+  );
+
+  const controller = new AbortController();
+  let exitForSignal = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (exitForSignal) process.exit(exitForSignal); // a second signal: stop waiting for cleanup
+    exitForSignal = sig === 'SIGINT' ? 130 : 143;
+    controller.abort(new AbortError(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const options: CloneOptions = {
+    repository: positional[0],
+    directory: positional[1],
+    bare: opts.bare === true,
+    mirror: opts.mirror === true,
+    noCheckout: opts['no-checkout'] === true,
+    branch: opts.branch as string | undefined,
+    singleBranch: opts['single-branch'] as boolean | undefined,
+    depth,
+    shallowSince: opts['shallow-since'] !== undefined ? parseSince(String(opts['shallow-since'])) : undefined,
+    shallowExclude: opts['shallow-exclude'] as string[] | undefined,
+    origin: opts.origin as string | undefined,
+    config: opts.config as string[] | undefined,
+    filter: opts.filter as string | undefined,
+    recurseSubmodules: opts['recurse-submodules'] === true || opts.recursive === true,
+    noTags: opts['no-tags'] === true,
+    serverProgress: showProgress,
+    onProgress: (e) => printer.handle(e),
+    signal: controller.signal,
+  };
+  try {
+    await clone(options);
+    return 0;
+  } catch (err) {
+    if (exitForSignal) return exitForSignal;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export const cloneCommand: Command = {
+  summary: 'Clone a repository into a new directory',
+  usage,
+  run,
+};

@@ -1,0 +1,107 @@
+// wasmgit index-pack: build the .idx of a pack, as git index-pack does.
+//
+//   wasmgit index-pack [-o <idx>] [--threads N] [-v] <pack>
+//   wasmgit index-pack --stdin [-o <idx>] [--threads N] [-v] <pack>
+//
+// Prints the pack's checksum (its name) like git; with --stdin, "pack\t<checksum>".
+import { createReadStream } from 'node:fs';
+import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
+import type { Command } from './commands.ts';
+import { defaultThreads, indexPack, PackIndexer, type IndexPhase } from '../pack/index-pack.ts';
+
+const specs: OptionSpec[] = [
+  { name: 'output', short: 'o', value: true, arg: 'idx', help: 'write the index to <idx> (default: <pack> with .idx for .pack)' },
+  { name: 'stdin', help: 'read the pack from standard input and write it to <pack>' },
+  { name: 'threads', value: true, arg: 'n', help: 'threads resolving deltas (default: number of cores)' },
+  { name: 'verbose', short: 'v', help: 'report progress on standard error' },
+];
+
+const PHASES: Record<IndexPhase, string> = {
+  receiving: 'Receiving objects',
+  indexing: 'Indexing objects',
+  resolving: 'Resolving deltas',
+};
+
+/** git-style progress lines: "Indexing objects: 42% (420/1000)", then ", done." */
+export function progressPrinter(out: NodeJS.WriteStream = process.stderr) {
+  let phase: IndexPhase | null = null;
+  let lastPct = -1;
+  let lastTotal = 0;
+  let lastDone = 0;
+  const line = (p: IndexPhase, done: number, total: number) => {
+    const pct = total ? Math.floor((done * 100) / total) : 100;
+    return `${PHASES[p]}: ${String(pct).padStart(3)}% (${done}/${total})`;
+  };
+  const end = () => {
+    if (phase) out.write(`\r${line(phase, lastTotal, lastTotal)}, done.\n`);
+    phase = null;
+  };
+  return {
+    update(p: IndexPhase, done: number, total: number) {
+      if (p !== phase) {
+        end();
+        phase = p;
+        lastPct = -1;
+      }
+      lastTotal = total;
+      lastDone = done;
+      const pct = total ? Math.floor((done * 100) / total) : 100;
+      if (pct !== lastPct) {
+        lastPct = pct;
+        out.write(`\r${line(p, done, total)}`);
+      }
+    },
+    end,
+    get done() {
+      return lastDone;
+    },
+  };
+}
+
+export const indexPackCommand: Command = {
+  summary: 'Build the .idx of a pack, as git index-pack does',
+  usage: () => `usage: wasmgit index-pack [-o <idx>] [--threads <n>] [-v] <pack>
+   or: wasmgit index-pack --stdin [-o <idx>] [--threads <n>] [-v] <pack>
+
+${formatOptions(specs)}
+`,
+  async run(argv) {
+    const { opts, positional } = parseArgs(argv, specs);
+    if (positional.length > 1) throw new UsageError('too many arguments');
+    const pack = positional[0];
+    let threads = defaultThreads();
+    if (opts.threads !== undefined) {
+      threads = Number(opts.threads);
+      if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`invalid number of threads specified (${opts.threads})`);
+      if (threads === 0) threads = defaultThreads();
+    }
+    const progress = opts.verbose ? progressPrinter() : null;
+    const common = { threads, idxPath: opts.output as string | undefined, onProgress: progress?.update };
+    if (opts.stdin) {
+      if (!pack) throw new UsageError('--stdin needs the <pack> path to write the pack to');
+      if (!pack.endsWith('.pack')) throw new Error(`packfile name '${pack}' does not end with '.pack'`);
+      let indexer: PackIndexer;
+      try {
+        indexer = await PackIndexer.create({ ...common, packPath: pack });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`unable to create '${pack}': File exists`);
+        throw err;
+      }
+      try {
+        for await (const chunk of createReadStream('', { fd: 0, highWaterMark: 1 << 20 })) indexer.write(chunk as Buffer);
+      } catch (err) {
+        indexer.abort();
+        throw err;
+      }
+      const r = await indexer.finish();
+      progress?.end();
+      process.stdout.write(`pack\t${r.packChecksum}\n`);
+      return 0;
+    }
+    if (!pack) throw new UsageError('missing <pack>');
+    const r = await indexPack(pack, common);
+    progress?.end();
+    process.stdout.write(`${r.packChecksum}\n`);
+    return 0;
+  },
+};

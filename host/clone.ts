@@ -1,0 +1,447 @@
+// `clone(options)`: the library API behind `wasmgit clone`, reproducing what
+// builtin/clone.c (git 2.39) does, step by step:
+//   check the target → init the repository → write -c and remote config →
+//   list the remote's refs → choose the wants → fetch the pack (streamed to
+//   objects/pack/tmp_pack_* while the core indexes it) → write refs, HEAD and
+//   reflogs → check out HEAD (fetching missing blobs first for a partial clone)
+//   → clone submodules.
+// A failure or an abort removes everything the clone created, like git's
+// remove_junk(): the whole directory when the clone made it, only its contents
+// when it was given an empty one.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { AbortError, CloneError, DestinationExistsError, WasmgitError } from './errors.ts';
+import { guessDirectoryName } from './clone/dirname.ts';
+import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
+import { resolveSource, type Source } from './clone/source.ts';
+import { canonicalKey, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
+import { initRepository, writeConfig } from './repo/init.ts';
+import { committerIdent } from './repo/ident.ts';
+import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
+import { assertRefName, refNameProblem } from './repo/refname.ts';
+import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type RepositoryObjects } from './clone/pieces.ts';
+import { cloneSubmodules } from './clone/submodules.ts';
+
+/** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
+export type CloneEvent =
+  | { phase: 'start'; directory: string; bare: boolean; local: boolean }
+  | { phase: 'remote'; message: string }
+  | { phase: 'receiving'; done: number; total: number; bytes?: number; final?: boolean }
+  | { phase: 'resolving'; done: number; total: number; final?: boolean }
+  | { phase: 'fetched' }
+  | { phase: 'checkout'; done: number; total: number; final?: boolean }
+  | { phase: 'warning'; message: string }
+  | { phase: 'note'; message: string; always?: boolean };
+
+export interface CloneOptions {
+  /** Repository to clone: a URL (http(s)://, git://, ssh://, file://, user@host:path) or a local path. */
+  repository: string;
+  /** Target directory; guessed from the repository as git guesses it when omitted. */
+  directory?: string;
+  /** `--bare`: no work tree, refs/heads/* mapped to refs/heads/*. */
+  bare?: boolean;
+  /** `--mirror`: bare, every ref mapped to itself, remote.<name>.mirror set. */
+  mirror?: boolean;
+  /** `-n/--no-checkout`. */
+  noCheckout?: boolean;
+  /** `-b/--branch`: a branch to check out, or a tag to detach HEAD at. */
+  branch?: string;
+  /** `--[no-]single-branch`; defaults to true for shallow clones, as in git. */
+  singleBranch?: boolean;
+  /** `--depth`. */
+  depth?: number;
+  /** `--shallow-since`. */
+  shallowSince?: Date;
+  /** `--shallow-exclude` (repeatable). */
+  shallowExclude?: string[];
+  /** `-o/--origin`: name of the remote (default clone.defaultRemoteName or `origin`). */
+  origin?: string;
+  /** `-c key=value` entries written to the new repository's config, in order. */
+  config?: string[];
+  /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
+  filter?: string;
+  /** `--recurse-submodules`. */
+  recurseSubmodules?: boolean;
+  /** `--no-tags`. */
+  noTags?: boolean;
+  /** Ask the server for progress messages (git does when it shows progress). */
+  serverProgress?: boolean;
+  onProgress?(event: CloneEvent): void;
+  signal?: AbortSignal;
+  /** Environment for credentials, proxies, identity (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Directory relative paths are resolved against (default process.cwd()). */
+  cwd?: string;
+  /**
+   * Set by --recurse-submodules for each submodule: the git directory lives in
+   * the superproject's .git/modules/<name>, the work tree gets a `.git` file,
+   * and HEAD is detached at the commit the superproject records.
+   */
+  submodule?: { gitDir: string; commit: string; worktree: string; gitfile: string };
+}
+
+export interface CloneResult {
+  /** The work tree (or the bare repository). */
+  directory: string;
+  gitDir: string;
+  url: string;
+  /** Commit HEAD points at, if any. */
+  head: string | null;
+  /** Branch HEAD is a symref to, if not detached. */
+  branch: string | null;
+  /** Files written by the checkout. */
+  files: number;
+  /** Paths of the packs written under objects/pack/. */
+  packs: string[];
+}
+
+interface Normalized {
+  bare: boolean;
+  mirror: boolean;
+  noCheckout: boolean;
+  singleBranch: boolean;
+  deepen: boolean;
+  config: [string, string][];
+  remoteName: string;
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AbortError('clone aborted', signal.reason);
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized {
+  const mirror = !!o.mirror;
+  const bare = mirror || !!o.bare;
+  if (o.depth !== undefined && !(Number.isInteger(o.depth) && o.depth > 0)) {
+    throw new CloneError(`depth ${o.depth} is not a positive number`, { url: o.repository });
+  }
+  const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
+  const config = (o.config ?? []).map(parseConfigParameter);
+  if (o.recurseSubmodules && !o.submodule) config.push(['submodule.active', '.']);
+  const fromConfig = (k: string) => {
+    let v: string | undefined;
+    for (const [key, val] of [...userConfig, ...config]) if (key === k) v = val;
+    return v;
+  };
+  const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
+  // remote.c: valid_remote_name — the name must make a valid ref below refs/remotes/.
+  if (!remoteName || refNameProblem(`refs/remotes/${remoteName}/test`)) {
+    throw new CloneError(`'${remoteName}' is not a valid remote name`, { url: o.repository });
+  }
+  return {
+    bare,
+    mirror,
+    noCheckout: bare || !!o.noCheckout,
+    singleBranch: o.singleBranch ?? deepen,
+    deepen,
+    config,
+    remoteName,
+  };
+}
+
+/** Ref prefixes for ls-refs, in the order git sends them (refspec prefixes, --branch expansions, tags). */
+function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[]): string[] {
+  const out = ['HEAD'];
+  for (const spec of [...extraRefspecs, n.mirror ? '+refs/*:refs/*' : '+refs/heads/*:']) {
+    const src = spec.replace(/^\+/, '').split(':')[0];
+    const star = src.indexOf('*');
+    out.push(star >= 0 ? src.slice(0, star) : src);
+  }
+  if (o.branch) {
+    const b = o.branch;
+    out.push(b, `refs/${b}`, `refs/tags/${b}`, `refs/heads/${b}`, `refs/remotes/${b}`, `refs/remotes/${b}/HEAD`);
+  }
+  if (!o.noTags) out.push('refs/tags/');
+  return [...new Set(out)];
+}
+
+export async function clone(o: CloneOptions): Promise<CloneResult> {
+  const env = o.env ?? process.env;
+  const cwd = o.cwd ?? process.cwd();
+  const emit = (e: CloneEvent) => o.onProgress?.(e);
+  throwIfAborted(o.signal);
+
+  const userConfig = readUserConfig(env);
+  const n = normalize(o, userConfig);
+  const source: Source = resolveSource(o.repository, cwd);
+
+  let dirArg = o.directory ?? guessDirectoryName(o.repository, n.bare);
+  dirArg = dirArg.replace(/(.)\/+$/, '$1');
+  const dir = isAbsolute(dirArg) ? dirArg : resolve(cwd, dirArg);
+  const destExisted = existsSync(dir);
+  if (destExisted && !isEmptyDir(dir)) {
+    throw new DestinationExistsError(`destination path '${dirArg}' already exists and is not an empty directory.`, { path: dir, url: source.url });
+  }
+  const sub = o.submodule;
+  const gitDir = sub?.gitDir ?? (n.bare ? dir : join(dir, '.git'));
+  const gitDirExisted = o.submodule?.gitDir ? existsSync(gitDir) : destExisted;
+  if (o.submodule?.gitDir && gitDirExisted && !isEmptyDir(gitDir)) {
+    throw new DestinationExistsError(`'${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
+  }
+
+  // Everything from here on is undone on failure (git: remove_junk).
+  const cleanup = () => {
+    for (const [path, existed] of [[dir, destExisted], ...(o.submodule?.gitDir ? [[gitDir, gitDirExisted]] : [])] as [string, boolean][]) {
+      try {
+        if (existed) for (const e of readdirSync(path)) rmSync(join(path, e), { recursive: true, force: true });
+        else rmSync(path, { recursive: true, force: true });
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  let objects: RepositoryObjects | null = null;
+  let conn: Connection | null = null;
+  try {
+    mkdirSync(dir, { recursive: true });
+    emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local });
+
+    const cfgLookup = (key: string) => {
+      const k = canonicalKey(key);
+      let v: string | undefined;
+      for (const [kk, vv] of [...userConfig, ...n.config]) if (kk === k) v = vv;
+      return v;
+    };
+    const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
+    if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
+    const config: ConfigWriter = initRepository(gitDir, { bare: n.bare, initialBranch: defaultBranch });
+    if (sub) {
+      config.set('core.worktree', sub.worktree);
+      writeFileSync(join(dir, '.git'), `gitdir: ${sub.gitfile}\n`);
+    }
+    for (const [k, v] of n.config) config.add(k, v);
+    const r = n.remoteName;
+    config.set(`remote.${r}.url`, source.url);
+    if (o.noTags) config.set(`remote.${r}.tagOpt`, '--no-tags');
+    writeConfig(gitDir, config);
+    const extraRefspecs = config.getAll(`remote.${r}.fetch`);
+    const ident = committerIdent(cfgLookup, env);
+    const msg = `clone: from ${source.display}`;
+
+    if (source.local) {
+      for (const [flag, set] of [['--depth', o.depth !== undefined], ['--shallow-since', !!o.shallowSince], ['--shallow-exclude', !!o.shallowExclude?.length], ['--filter', !!o.filter]] as const) {
+        if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });
+      }
+    }
+    const deepen = n.deepen && !source.local;
+    const filter = source.local ? undefined : o.filter;
+
+    throwIfAborted(o.signal);
+    conn = await connect(source.url, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
+    const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
+    throwIfAborted(o.signal);
+    const refs: AdvertisedRef[] = adv.refs;
+    const plan: RefPlan = planRefs(refs, adv.headTarget, {
+      remoteName: r,
+      bare: n.bare,
+      mirror: n.mirror,
+      singleBranch: n.singleBranch,
+      noTags: !!o.noTags,
+      branch: o.branch,
+      extraRefspecs,
+      defaultBranch,
+      url: source.url,
+    });
+
+    if (plan.fetchRefspec) {
+      config.add(`remote.${r}.fetch`, plan.fetchRefspec);
+      if (n.mirror) config.set(`remote.${r}.mirror`, 'true');
+    }
+    if (filter) {
+      // partial_clone_register(): the promisor remote and its filter; format version 1
+      // so that older gits, which cannot lazily fetch, refuse the repository.
+      config.set('core.repositoryformatversion', '1');
+      config.set(`remote.${r}.promisor`, 'true');
+      config.set(`remote.${r}.partialclonefilter`, filter);
+    }
+    writeConfig(gitDir, config);
+
+    const packs: string[] = [];
+    let shallow: string[] = [];
+    const empty = plan.mapped.length === 0;
+    if (!empty) {
+      const fetched = await fetchPack(conn, {
+        gitDir,
+        request: {
+          wants: plan.wants,
+          depth: source.local ? undefined : o.depth,
+          shallowSince: source.local ? undefined : o.shallowSince,
+          shallowExclude: source.local ? undefined : o.shallowExclude,
+          filter,
+          includeTag: plan.includeTag,
+          noProgress: !o.serverProgress,
+          signal: o.signal,
+        },
+        promisorRefs: filter ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
+        emit,
+        signal: o.signal,
+      });
+      if (fetched.pack) packs.push(fetched.pack);
+      shallow = deepen ? fetched.shallow : [];
+      if (source.local) emit({ phase: 'note', message: 'done.\n' });
+    }
+    throwIfAborted(o.signal);
+
+    objects = await openRepositoryObjects(gitDir, packs);
+    // update_remote_refs(): one packed-refs file for everything fetched...
+    const packed: PackedRef[] = plan.mapped.filter((m) => m.local).map((m) => ({ name: m.local!, oid: m.oid, peeled: m.peeled }));
+    if (packed.length) writePackedRefs(gitDir, packed);
+    if (shallow.length) writeShallow(gitDir, shallow);
+    // ...then tags the server sent along (include-tag) as loose refs (write_followtags).
+    if (n.singleBranch && !o.noTags) {
+      const have = new Map(packed.map((p) => [p.name, p.oid]));
+      for (const ref of refs) {
+        if (!ref.name.startsWith('refs/tags/') || have.get(ref.name) === ref.oid) continue;
+        if (!objects.has(ref.oid)) continue;
+        writeLooseRef(gitDir, ref.name, ref.oid);
+      }
+    }
+    const logRefs = !n.bare; // core.logAllRefUpdates is set only in non-bare repositories
+    if (plan.remoteHeadPointsAt && !n.bare) {
+      const name = `${plan.branchTop}HEAD`;
+      writeSymref(gitDir, name, plan.remoteHeadPointsAt.local!);
+      if (logRefs) appendReflog(gitDir, name, ZERO_OID, plan.remoteHeadPointsAt.oid, ident, msg);
+    }
+
+    // update_head()
+    let headOid: string | null = null;
+    let headBranch: string | null = null;
+    const our = plan.ourHead;
+    if (our && our.remote.startsWith('refs/heads/')) {
+      headBranch = our.remote;
+      writeSymref(gitDir, 'HEAD', our.remote);
+      headOid = our.oid;
+      if (!n.bare) {
+        writeLooseRef(gitDir, our.remote, our.oid);
+        appendReflog(gitDir, our.remote, ZERO_OID, our.oid, ident, msg);
+        appendReflog(gitDir, 'HEAD', ZERO_OID, our.oid, ident, msg);
+        installBranchConfig(config, our.remote.slice('refs/heads/'.length), r, our.remote, cfgLookup);
+      }
+    } else if (our) {
+      // --branch names a tag: detach HEAD at the commit it peels to.
+      const commit = objects.peelToCommit(our.oid);
+      if (!commit) throw new CloneError(`${our.remote} does not point to a commit`, { url: source.url });
+      headOid = commit;
+      writeFileSync(join(gitDir, 'HEAD'), `${commit}\n`);
+      if (logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, commit, ident, msg);
+    } else if (plan.remoteHead && !empty) {
+      headOid = plan.remoteHead.oid;
+      writeFileSync(join(gitDir, 'HEAD'), `${headOid}\n`);
+      if (logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, headOid, ident, msg);
+    } else {
+      // Nothing to check out: an empty repository, or a remote HEAD naming an unborn branch.
+      if (empty) emit({ phase: 'warning', message: 'You appear to have cloned an empty repository.' });
+      const target = plan.unbornHead ?? `refs/heads/${defaultBranch}`;
+      assertRefName(target);
+      if (plan.unbornHead || empty) writeSymref(gitDir, 'HEAD', target);
+      if (!n.bare) installBranchConfig(config, target.slice('refs/heads/'.length), r, target, cfgLookup);
+    }
+    writeConfig(gitDir, config);
+    throwIfAborted(o.signal);
+
+    if (sub) {
+      // `git checkout -f -q <commit>` in the new submodule: detach HEAD at the recorded commit.
+      if (!objects.has(sub.commit)) {
+        throw new CloneError(`Fetched in submodule path '${dir}', but it did not contain ${sub.commit}. Direct fetching of that commit failed.`, { url: source.url, path: dir });
+      }
+      const from = headBranch ? headBranch.slice('refs/heads/'.length) : (headOid ?? sub.commit);
+      writeFileSync(join(gitDir, 'HEAD'), `${sub.commit}\n`);
+      appendReflog(gitDir, 'HEAD', headOid ?? ZERO_OID, sub.commit, ident, `checkout: moving from ${from} to ${sub.commit}`);
+      headOid = sub.commit;
+      headBranch = null;
+    }
+
+    let files = 0;
+    if ((!n.noCheckout || sub) && headOid) {
+      if (!headBranch && !sub && cfgLookup('advice.detachedHead') !== 'false') emit({ phase: 'note', message: detachAdvice(headOid), always: true });
+      const result = await checkoutHead(conn, objects, {
+        gitDir,
+        workTree: dir,
+        commit: headOid,
+        filter,
+        emit,
+        serverProgress: !!o.serverProgress,
+        signal: o.signal,
+      });
+      files = result.files;
+      packs.push(...result.packs);
+      if (o.recurseSubmodules) {
+        await cloneSubmodules({
+          superGitDir: gitDir,
+          workTree: dir,
+          superUrl: source.url,
+          config,
+          userConfig,
+          options: o,
+          objects,
+          commit: headOid,
+          emit,
+          clone,
+        });
+      }
+    }
+    await objects.close();
+    objects = null;
+    await conn.close();
+    conn = null;
+    return { directory: dir, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs };
+  } catch (err) {
+    try {
+      await objects?.close();
+    } catch {
+      /* closing after a failure */
+    }
+    try {
+      await conn?.close();
+    } catch {
+      /* closing after a failure */
+    }
+    cleanup();
+    if (o.signal?.aborted && !(err instanceof AbortError)) throw new AbortError('clone aborted', o.signal.reason);
+    if (err instanceof WasmgitError) throw err;
+    throw toCloneError(err, source.url);
+  }
+}
+
+function toCloneError(err: unknown, url: string): WasmgitError {
+  const e = err as { message?: string; name?: string };
+  return new CloneError(e?.message ?? String(err), { url, cause: err });
+}
+
+// branch.c: install_branch_config — the new branch tracks the remote's branch of the same name.
+function installBranchConfig(config: ConfigWriter, branch: string, remote: string, merge: string, cfg: (k: string) => string | undefined): void {
+  config.set(`branch.${branch}.remote`, remote);
+  config.set(`branch.${branch}.merge`, merge);
+  const rebase = cfg('branch.autoSetupRebase');
+  if (rebase === 'always' || rebase === 'remote') config.set(`branch.${branch}.rebase`, 'true');
+}
+
+function detachAdvice(oid: string): string {
+  return `Note: switching to '${oid}'.
+
+You are in 'detached HEAD' state. You can look around, make experimental
+changes and commit them, and you can discard any commits you make in this
+state without impacting any branches by switching back to a branch.
+
+If you want to create a new branch to retain commits you create, you may
+do so (now or later) by using -c with the switch command. Example:
+
+  git switch -c <new-branch-name>
+
+Or undo this operation with:
+
+  git switch -
+
+Turn off this advice by setting config variable advice.detachedHead to false
+
+`;
+}
+

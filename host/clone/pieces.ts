@@ -1,0 +1,236 @@
+// The clone's joints: where the transport's pack stream meets the core's
+// streaming indexer, and where the fetched packs meet the object store and
+// the checkout. Each function here is one arrow of the flow in
+// docs/architecture.md ("Clone").
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openRemote, TransportError, type FetchRequest, type Remote } from '../transport/index.ts';
+import { PackIndexer } from '../pack/index-pack.ts';
+import { compileCore, loadCore, type Core } from '../core/instance.ts';
+import { ObjectStore, type PackHandle } from '../core/objects.ts';
+import { parseTree, type TreeEntry } from '../core/tree.ts';
+import { checkout } from '../checkout/checkout.ts';
+import { CloneError, RepositoryNotFoundError } from '../errors.ts';
+import type { CloneEvent } from '../clone.ts';
+
+export interface Connection {
+  url: string;
+  remote: Remote;
+  env: NodeJS.ProcessEnv;
+  config: Map<string, string>;
+  close(): Promise<void>;
+}
+
+/** Maps transport failures to the library's typed errors; the message stays git's. */
+export function transportFailure(err: unknown, url: string): Error {
+  if (err instanceof TransportError) {
+    if (err.kind === 'not-found') return new RepositoryNotFoundError(err.message, { url, cause: err });
+    return new CloneError(err.message, { url, cause: err });
+  }
+  return err as Error;
+}
+
+export async function connect(url: string, opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal }): Promise<Connection> {
+  let remote: Remote;
+  try {
+    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal });
+  } catch (err) {
+    throw transportFailure(err, url);
+  }
+  const wrapped: Remote = {
+    url: remote.url,
+    advertise: async (o) => {
+      try {
+        return await remote.advertise(o);
+      } catch (err) {
+        throw transportFailure(err, url);
+      }
+    },
+    fetch: async (req, sink) => {
+      try {
+        return await remote.fetch(req, sink);
+      } catch (err) {
+        throw transportFailure(err, url);
+      }
+    },
+    close: () => remote.close(),
+  };
+  return { url, remote: wrapped, env: opts.env, config: opts.config, close: () => remote.close() };
+}
+
+export interface FetchedPack {
+  pack: string;
+  idx: string;
+  objects: number;
+}
+
+/**
+ * One fetch: the pack streams into objects/pack/tmp_pack_* while the core
+ * indexes it (pass 1 per chunk, deltas and .idx at the end), then becomes
+ * pack-<checksum>.pack/.idx, plus a `.promisor` file for a promisor remote.
+ */
+export async function receivePack(
+  remote: Remote,
+  gitDir: string,
+  request: FetchRequest,
+  opts: { emit(e: CloneEvent): void; promisor?: string; signal?: AbortSignal },
+): Promise<{ pack: FetchedPack | null; shallow: string[] }> {
+  const { emit } = opts;
+  const indexer = await PackIndexer.create({
+    packDir: join(gitDir, 'objects', 'pack'),
+    module: await compileCore(),
+    onProgress: (phase, done, total) => {
+      if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
+      else if (phase === 'resolving') emit({ phase: 'resolving', done, total, final: done === total });
+    },
+  });
+  let sawData = false;
+  try {
+    const result = await remote.fetch(request, {
+      pack: (chunk) => {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        sawData = true;
+        indexer.write(chunk);
+      },
+      remoteMessage: (text) => emit({ phase: 'remote', message: text }),
+    });
+    for (const w of result.warnings ?? []) emit({ phase: 'warning', message: w });
+    if (!sawData) {
+      indexer.abort();
+      return { pack: null, shallow: result.shallow };
+    }
+    const r = await indexer.finish();
+    emit({ phase: 'fetched' });
+    if (opts.promisor !== undefined) {
+      // index-pack --promisor: the refs this pack was fetched for (empty for a lazy fetch).
+      writeFileSync(r.packPath.replace(/\.pack$/, '.promisor'), opts.promisor, { mode: 0o600 });
+    }
+    return { pack: { pack: r.packPath, idx: r.idxPath, objects: r.objects }, shallow: result.shallow };
+  } catch (err) {
+    indexer.abort();
+    throw err;
+  }
+}
+
+export async function fetchPack(
+  conn: Connection,
+  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; emit(e: CloneEvent): void; signal?: AbortSignal },
+): Promise<{ pack: string | null; shallow: string[] }> {
+  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, signal: o.signal });
+  return { pack: r.pack?.pack ?? null, shallow: r.shallow };
+}
+
+/** The repository's packs as the object store and checkout take them. */
+function packHandles(gitDir: string, packs: string[]): PackHandle[] {
+  return packs.map((p) => ({ pack: p, idx: p.replace(/\.pack$/, '.idx') }));
+}
+
+/** Read access to the objects of the new repository (the packs this clone wrote). */
+export interface RepositoryObjects {
+  has(oid: string): boolean;
+  read(oid: string): { type: string; data: Uint8Array };
+  /** Follows tags down to a commit; null if the chain ends elsewhere. */
+  peelToCommit(oid: string): string | null;
+  /** The tree a commit records. */
+  commitTree(oid: string): string;
+  /** Entries of the tree at `path` below `tree` ('' for the root); null if there is none. */
+  treeAt(tree: string, path: string): TreeEntry[] | null;
+  /** Adds packs written after opening (a partial clone's lazy fetch). */
+  addPacks(packs: string[]): void;
+  readonly packs: string[];
+  close(): Promise<void>;
+}
+
+export async function openRepositoryObjects(gitDir: string, packs: string[]): Promise<RepositoryObjects> {
+  const core: Core = await loadCore({ module: await compileCore() });
+  let all = [...packs];
+  let store = ObjectStore.open(core, packHandles(gitDir, all));
+  const read = (oid: string) => store.read(oid);
+  const header = (data: Uint8Array, field: string): string | undefined => {
+    const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+    const end = text.indexOf('\n\n');
+    for (const line of (end < 0 ? text : text.slice(0, end)).split('\n')) if (line.startsWith(`${field} `)) return line.slice(field.length + 1);
+    return undefined;
+  };
+  const self: RepositoryObjects = {
+    get packs() {
+      return all;
+    },
+    has: (oid) => store.has(oid),
+    read,
+    peelToCommit(oid) {
+      for (let i = 0; i < 100; i++) {
+        if (!store.has(oid)) return null;
+        const o = read(oid);
+        if (o.type === 'commit') return oid;
+        if (o.type !== 'tag') return null;
+        const next = header(o.data, 'object');
+        if (!next) return null;
+        oid = next;
+      }
+      return null;
+    },
+    commitTree(oid) {
+      const o = read(oid);
+      const tree = o.type === 'commit' ? header(o.data, 'tree') : undefined;
+      if (!tree || !/^[0-9a-f]{40}$/.test(tree)) throw new CloneError(`object ${oid} is not a commit`);
+      return tree;
+    },
+    treeAt(tree, path) {
+      let id = tree;
+      for (const part of path.split('/').filter(Boolean)) {
+        const entries = parseTree(core, read(id).data);
+        const e = entries.find((x) => x.name.toString('utf8') === part);
+        if (!e || e.mode !== 0o040000) return null;
+        id = e.id.toString('hex');
+      }
+      const o = read(id);
+      return o.type === 'tree' ? parseTree(core, o.data) : null;
+    },
+    addPacks(more) {
+      store.close();
+      all = [...all, ...more];
+      store = ObjectStore.open(core, packHandles(gitDir, all));
+    },
+    close: async () => store.close(),
+  };
+  return self;
+}
+
+/**
+ * Checks out `commit` into the work tree and writes the index. For a partial
+ * clone, the blobs the checkout needs and the packs lack are fetched first, in
+ * one request to the promisor remote, as git's lazy fetch does.
+ */
+export async function checkoutHead(
+  conn: Connection,
+  objects: RepositoryObjects,
+  o: { gitDir: string; workTree: string; commit: string; filter?: string; emit(e: CloneEvent): void; serverProgress: boolean; signal?: AbortSignal },
+): Promise<{ files: number; packs: string[] }> {
+  const tree = objects.commitTree(o.commit);
+  const added: string[] = [];
+  const result = await checkout({
+    gitDir: o.gitDir,
+    workTree: o.workTree,
+    treeOid: tree,
+    packs: packHandles(o.gitDir, objects.packs),
+    signal: o.signal,
+    onProgress: (done, total) => o.emit({ phase: 'checkout', done, total, final: done === total }),
+    fetchMissing: o.filter
+      ? async (oids) => {
+          // A fresh connection, as git runs a separate fetch for the promisor remote.
+          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal });
+          try {
+            const r = await receivePack(lazy.remote, o.gitDir, { wants: oids, filter: o.filter, noProgress: !o.serverProgress, signal: o.signal }, { emit: o.emit, promisor: '', signal: o.signal });
+            if (!r.pack) throw new CloneError(`could not fetch ${oids.length} missing objects from the promisor remote`, { url: conn.url });
+            added.push(r.pack.pack);
+            return packHandles(o.gitDir, [r.pack.pack]);
+          } finally {
+            await lazy.close();
+          }
+        }
+      : undefined,
+  });
+  if (added.length) objects.addPacks(added);
+  return { files: result.files, packs: added };
+}

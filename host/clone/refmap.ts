@@ -1,0 +1,168 @@
+// Which remote refs a clone fetches and what it names them locally
+// (builtin/clone.c: wanted_peer_refs, guess_remote_head via remote.c,
+// find_remote_branch, write_refspec_config). Pure functions over the ref
+// advertisement, so every option combination is testable without a server.
+import { RefNotFoundError } from '../errors.ts';
+import { assertRefName } from '../repo/refname.ts';
+
+export interface AdvertisedRef {
+  name: string;
+  oid: string;
+  peeled?: string;
+  symrefTarget?: string;
+}
+
+/** A remote ref chosen for fetching; `local` is where it is stored (none for HEAD, fetched only as a want). */
+export interface MappedRef {
+  remote: string;
+  local?: string;
+  oid: string;
+  peeled?: string;
+}
+
+export interface Refspec {
+  force: boolean;
+  src: string;
+  dst: string;
+}
+
+export function parseRefspec(spec: string): Refspec {
+  const force = spec.startsWith('+');
+  const body = force ? spec.slice(1) : spec;
+  const colon = body.indexOf(':');
+  return colon < 0 ? { force, src: body, dst: '' } : { force, src: body.slice(0, colon), dst: body.slice(colon + 1) };
+}
+
+/** Maps `name` through `spec` (one '*' on each side matches any run of characters), or null. */
+export function mapThrough(spec: Refspec, name: string): string | null {
+  const star = spec.src.indexOf('*');
+  if (star < 0) return name === spec.src ? spec.dst : null;
+  const pre = spec.src.slice(0, star);
+  const post = spec.src.slice(star + 1);
+  if (!name.startsWith(pre) || !name.endsWith(post) || name.length < pre.length + post.length) return null;
+  return spec.dst.replace('*', name.slice(pre.length, name.length - post.length));
+}
+
+export interface PlanOptions {
+  remoteName: string;
+  bare: boolean;
+  mirror: boolean;
+  singleBranch: boolean;
+  noTags: boolean;
+  branch?: string;
+  /** remote.<name>.fetch values given with -c, read before the clone's own refspec as git does. */
+  extraRefspecs?: string[];
+  /** init.defaultBranch, used to guess the remote HEAD when the server names no symref. */
+  defaultBranch: string;
+  url?: string;
+}
+
+export interface RefPlan {
+  /** In git's order: HEAD (want only), refspec matches, then tags. Local names are unique. */
+  mapped: MappedRef[];
+  /** Object ids to ask for, deduplicated, in order. */
+  wants: string[];
+  remoteHead?: AdvertisedRef;
+  /** The mapped branch the remote HEAD points at (refs/remotes/<name>/HEAD's target). */
+  remoteHeadPointsAt?: MappedRef;
+  /** What the local HEAD becomes: a branch (symref) or a tag (detached). */
+  ourHead?: MappedRef;
+  /** Branch name the remote HEAD names but that has no commit yet (ls-refs `unborn`). */
+  unbornHead?: string;
+  /** The clone's own refspec, as written to remote.<name>.fetch (none for a bare non-mirror clone). */
+  fetchRefspec?: string;
+  /** Ask the server to include tags pointing into what is sent (single-branch clones). */
+  includeTag: boolean;
+  /** Prefix under which remote-tracking refs live (`refs/remotes/origin/`, or `refs/heads/` when bare). */
+  branchTop: string;
+}
+
+const TAG_REFSPEC: Refspec = { force: false, src: 'refs/tags/*', dst: 'refs/tags/*' };
+
+function findRemoteBranch<T extends { name: string }>(refs: T[], branch: string): T | undefined {
+  return refs.find((r) => r.name === `refs/heads/${branch}`) ?? refs.find((r) => r.name === `refs/tags/${branch}`);
+}
+
+function guessRemoteHead(head: AdvertisedRef | undefined, mapped: MappedRef[], defaultBranch: string): MappedRef | undefined {
+  if (!head) return undefined;
+  if (head.symrefTarget) return mapped.find((m) => m.remote === head.symrefTarget);
+  // No symref from the server (old protocol): a branch at the same commit, preferring the default names.
+  for (const name of [`refs/heads/${defaultBranch}`, 'refs/heads/master']) {
+    const r = mapped.find((m) => m.remote === name);
+    if (r && r.oid === head.oid) return r;
+  }
+  return mapped.find((m) => m.remote.startsWith('refs/heads/') && m.oid === head.oid);
+}
+
+export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, o: PlanOptions): RefPlan {
+  const srcPrefix = o.mirror ? 'refs/' : 'refs/heads/';
+  const branchTop = o.bare ? srcPrefix : `refs/remotes/${o.remoteName}/`;
+  const ownSpec = parseRefspec(`+${srcPrefix}*:${branchTop}*`);
+  const specs = [...(o.extraRefspecs ?? []).map(parseRefspec), ownSpec];
+  let head = refs.find((r) => r.name === 'HEAD');
+  if (head && !head.symrefTarget && headTarget) head = { ...head, symrefTarget: headTarget };
+
+  const mapped: MappedRef[] = [];
+  const seenLocal = new Set<string>();
+  const add = (r: AdvertisedRef, spec: Refspec) => {
+    const local = mapThrough(spec, r.name);
+    if (local === null) return;
+    if (!local.startsWith('refs/')) return;
+    assertRefName(local);
+    if (seenLocal.has(local)) return;
+    seenLocal.add(local);
+    mapped.push({ remote: r.name, local, oid: r.oid, peeled: r.peeled });
+  };
+  for (const r of refs) if (r.name !== 'HEAD') assertRefName(r.name);
+
+  const headEntry = (h: AdvertisedRef): MappedRef => ({ remote: 'HEAD', oid: h.oid });
+  if (o.singleBranch) {
+    let chosen: AdvertisedRef | undefined;
+    if (!o.branch) {
+      if (head) mapped.push(headEntry(head));
+      const heads = refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => ({ remote: r.name, oid: r.oid }));
+      const guessed = guessRemoteHead(head, heads, o.defaultBranch);
+      chosen = guessed && refs.find((r) => r.name === guessed.remote);
+    } else chosen = findRemoteBranch(refs, o.branch);
+    if (chosen) {
+      for (const s of specs) add(chosen, s);
+      add(chosen, TAG_REFSPEC); // --branch=<tag> fetches the tag itself
+    }
+  } else {
+    if (head) mapped.push(headEntry(head));
+    for (const s of specs) for (const r of refs) if (r.name !== 'HEAD') add(r, s);
+  }
+  if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, TAG_REFSPEC);
+
+  const plan: RefPlan = { mapped, wants: [], includeTag: o.singleBranch && !o.noTags, branchTop };
+  if (mapped.length) {
+    plan.remoteHead = head;
+    plan.remoteHeadPointsAt = guessRemoteHead(head, mapped.filter((m) => m.local), o.defaultBranch);
+    if (o.branch) {
+      const named = mapped.filter((m) => m.local).map((m) => ({ name: m.remote, ref: m }));
+      plan.ourHead = findRemoteBranch(named, o.branch)?.ref;
+      if (!plan.ourHead) throw branchNotFound(o);
+    } else plan.ourHead = plan.remoteHeadPointsAt;
+  } else {
+    if (o.branch) throw branchNotFound(o);
+  }
+  if (!head && headTarget?.startsWith('refs/heads/')) plan.unbornHead = headTarget;
+  plan.wants = [...new Set(mapped.map((m) => m.oid))];
+
+  if (o.mirror || !o.bare) {
+    if (o.singleBranch && !o.mirror) {
+      if (o.branch && plan.ourHead) {
+        plan.fetchRefspec = plan.ourHead.remote.startsWith('refs/tags/')
+          ? `+${plan.ourHead.remote}:${plan.ourHead.remote}`
+          : `+${plan.ourHead.remote}:${branchTop}${o.branch}`;
+      } else if (plan.remoteHeadPointsAt) {
+        plan.fetchRefspec = `+${plan.remoteHeadPointsAt.remote}:${branchTop}${plan.remoteHeadPointsAt.remote.slice('refs/heads/'.length)}`;
+      }
+    } else plan.fetchRefspec = `+${srcPrefix}*:${branchTop}*`;
+  }
+  return plan;
+}
+
+function branchNotFound(o: PlanOptions): RefNotFoundError {
+  return new RefNotFoundError(`Remote branch ${o.branch} not found in upstream ${o.remoteName}`, { ref: o.branch!, url: o.url });
+}

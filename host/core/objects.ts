@@ -1,0 +1,152 @@
+// Reading objects by id from packs, through the core (assembly/pack/read.ts).
+//
+// The .idx is read into the core's memory with ordinary reads; the pack is
+// opened and read with positioned reads only when the core asks (host.readAt),
+// never mapped. One ObjectStore drives one core: the core keeps a single set of
+// registered packs.
+// node:fs only for packs given by path, and only when one is: wasmgit/core
+// exports this file and must stay importable in browsers, so nothing Node-only
+// is imported at top level (Node, Bun and Deno all have getBuiltinModule).
+function nodeFs(): typeof import('node:fs') {
+  const get = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule;
+  if (!get) throw new TypeError('wasmgit: packs given by path need node:fs; in this runtime pass { pack: Source & { size }, idx: Uint8Array }');
+  return get('node:fs') as typeof import('node:fs');
+}
+import type { Core, Source } from './instance.ts';
+import { CoreError } from './instance.ts';
+
+export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
+
+/** A pack and its .idx: paths on disk, or bytes and a reader for hosts without a filesystem. */
+export interface PackHandle {
+  /** Path of the .pack, or a source of its bytes with its size. */
+  pack: string | (Source & { size: number });
+  /** Path of the .idx (version 2), or its bytes. */
+  idx: string | Uint8Array;
+}
+
+/** An object's id was not found in any pack. */
+export class MissingObjectError extends Error {
+  constructor(readonly oid: string) {
+    super(`object ${oid} not found in any pack`);
+    this.name = 'MissingObjectError';
+  }
+}
+
+const hexRe = /^[0-9a-f]{40}$/;
+
+export class ObjectStore {
+  private readonly fds: number[] = [];
+  private readonly sourceIds: number[] = [];
+  private readonly idBuf: number;
+  private closed = false;
+
+  private constructor(readonly core: Core) {
+    this.idBuf = core.alloc(20);
+  }
+
+  /** Registers `packs` with `core` (replacing any it had). Pack files stay open until close(). */
+  static open(core: Core, packs: PackHandle[], opts: { cacheBytes?: number } = {}): ObjectStore {
+    const store = new ObjectStore(core);
+    const e = core.exports;
+    e.objectsReset();
+    if (opts.cacheBytes !== undefined) e.objectCacheSize(opts.cacheBytes);
+    try {
+      for (const h of packs) store.add(h);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  private add(h: PackHandle): void {
+    const core = this.core;
+    let source: Source;
+    let size: number;
+    let name: string;
+    if (typeof h.pack === 'string') {
+      const fs = nodeFs();
+      const fd = fs.openSync(h.pack, 'r');
+      this.fds.push(fd);
+      size = fs.fstatSync(fd).size;
+      source = { readAt: (offset, dst) => readAll(fs, fd, dst, offset) };
+      name = h.pack;
+    } else {
+      source = h.pack;
+      size = h.pack.size;
+      name = '(pack)';
+    }
+    const idx = typeof h.idx === 'string' ? nodeFs().readFileSync(h.idx) : h.idx;
+    const ptr = core.alloc(idx.length);
+    core.bytes(ptr, idx.length).set(idx);
+    const id = core.addSource(source);
+    this.sourceIds.push(id);
+    const st = core.exports.packAdd(id, ptr, idx.length, BigInt(size));
+    if (st < 0) {
+      const err = core.lastError(st);
+      throw new CoreError(`${name}: ${err.message}`, err.code, err.offset);
+    }
+  }
+
+  /** Puts an id (40 hex digits or 20 bytes) where the core reads it. */
+  private putId(oid: string | Uint8Array): void {
+    const b = this.core.bytes(this.idBuf, 20);
+    if (typeof oid !== 'string') {
+      if (oid.length !== 20) throw new TypeError(`object id of ${oid.length} bytes, not 20`);
+      b.set(oid);
+      return;
+    }
+    if (!hexRe.test(oid)) throw new TypeError(`not a full object id: '${oid}'`);
+    b.set(Buffer.from(oid, 'hex'));
+  }
+
+  /** (pack number, offset) of `oid` as one sortable number, or -1. Reading in this order walks each pack forward. */
+  locate(oid: string | Uint8Array): number {
+    this.putId(oid);
+    return Number(this.core.exports.objectLocate(this.idBuf));
+  }
+
+  has(oid: string | Uint8Array): boolean {
+    return this.locate(oid) >= 0;
+  }
+
+  /**
+   * Reads `oid` and returns its bytes as a view of the core's memory, valid
+   * only until the next call into the core: write it out or copy it first.
+   */
+  view(oid: string | Uint8Array): { type: ObjectType; data: Uint8Array } {
+    this.putId(oid);
+    const e = this.core.exports;
+    const t = e.objectRead(this.idBuf);
+    if (t === 0) throw new MissingObjectError(typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex'));
+    if (t < 0) throw this.core.lastError(t);
+    return { type: TYPES[t - 1], data: this.core.bytes(e.objectDataPtr(), e.objectDataLen()) };
+  }
+
+  /** Reads `oid` into a fresh buffer. */
+  read(oid: string | Uint8Array): { type: ObjectType; data: Uint8Array } {
+    const { type, data } = this.view(oid);
+    return { type, data: data.slice() };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of this.sourceIds) this.core.removeSource(id);
+    for (const fd of this.fds) nodeFs().closeSync(fd);
+    this.core.exports.objectsReset();
+  }
+}
+
+/** Positioned read that fills `dst` unless the file ends first (readSync may return short counts). */
+function readAll(fs: typeof import('node:fs'), fd: number, dst: Uint8Array, offset: number): number {
+  let done = 0;
+  while (done < dst.length) {
+    const n = fs.readSync(fd, dst, done, dst.length - done, offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}

@@ -1,0 +1,60 @@
+// Typed errors of the library API. Each carries the fields a caller needs to act
+// on the failure (URL, ref, path, offset) besides a git-style message; the CLI
+// prints `fatal: <message>` and exits 128 for all of them.
+
+/** Base class: every failure of a wasmgit operation is one of these. */
+export class WasmgitError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A clone failed; `url` is the repository being cloned. */
+export class CloneError extends WasmgitError {
+  readonly url?: string;
+  readonly path?: string;
+  readonly offset?: number;
+  constructor(message: string, fields: { url?: string; path?: string; offset?: number; cause?: unknown } = {}) {
+    super(message, { cause: fields.cause });
+    this.url = fields.url;
+    this.path = fields.path;
+    this.offset = fields.offset;
+  }
+}
+
+/** The repository does not exist (local path missing, HTTP 404, ...). */
+export class RepositoryNotFoundError extends CloneError {}
+
+/** `--branch <ref>` names no branch or tag of the remote. */
+export class RefNotFoundError extends CloneError {
+  readonly ref: string;
+  constructor(message: string, fields: { ref: string; url?: string }) {
+    super(message, fields);
+    this.ref = fields.ref;
+  }
+}
+
+/** A ref name that `git check-ref-format` would refuse. */
+export class InvalidRefNameError extends WasmgitError {
+  constructor(readonly ref: string, readonly reason: string) {
+    super(`'${ref}' is not a valid ref name: ${reason}`);
+  }
+}
+
+/** The target directory exists and is not empty. */
+export class DestinationExistsError extends CloneError {}
+
+/** A configuration key or value that git would refuse. */
+export class ConfigError extends WasmgitError {
+  constructor(message: string, readonly key?: string) {
+    super(message);
+  }
+}
+
+/** The operation was stopped by its AbortSignal (or SIGINT/SIGTERM in the CLI). */
+export class AbortError extends WasmgitError {
+  constructor(message = 'the operation was aborted', readonly reason?: unknown) {
+    super(message);
+  }
+}

@@ -1,0 +1,252 @@
+// Indexing a pack: the host side of `wasmgit index-pack` and of a clone's
+// receive step. Pass 1 is fed by positioned reads of the pack file (or by the
+// chunks of a stream as they are appended to it); pass 2 reads the file again
+// through the core's host.readAt, on one thread or several; the .idx is
+// written under a temporary name and renamed only once complete.
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync, fsyncSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { compileCore, loadCore } from '../core/instance.ts';
+import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
+import { fileSource } from './file-source.ts';
+import { resolveParallel } from './workers.ts';
+
+export type IndexPhase = 'receiving' | 'indexing' | 'resolving';
+export type IndexProgress = (phase: IndexPhase, done: number, total: number) => void;
+
+export interface IndexOptions {
+  /** Threads for delta resolution; default: the number of cores. Output does not depend on it. */
+  threads?: number;
+  /** Budget in bytes for delta bases kept in memory while resolving (default 96 MiB, git's core.deltaBaseCacheLimit). */
+  cacheLimit?: number;
+  /**
+   * Budget in bytes for small inflated deltas kept from the first pass so the
+   * second need not read and inflate them again (default 64 MiB; 0 keeps none).
+   */
+  deltaStoreLimit?: number;
+  /** Cap in bytes on each core instance's memory while resolving (default: 4 GiB, all wasm32 allows). */
+  memoryLimit?: number;
+  onProgress?: IndexProgress;
+  /** The compiled core, to share one compilation. */
+  module?: WebAssembly.Module;
+  /** With several threads, whether the main thread resolves too (default true). */
+  mainThread?: boolean;
+}
+
+export interface IndexResult {
+  /** The pack's trailer checksum, hex: the pack's name. */
+  packChecksum: string;
+  objects: number;
+  /** The .idx v2 bytes. */
+  idx: Uint8Array;
+  /** The entry table (offsets, sizes, types, bases, depths, ids), for verify-pack -v. */
+  table?: EntryTable;
+  /** Deltas in the pack, and how many of them worker threads resolved. */
+  deltas: number;
+  resolvedInWorkers: number;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** Writes `bytes` to `path` through a temporary file in the same directory, renamed when complete. */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fd = openSync(tmp, 'wx', 0o444);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The default threads: one per core. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Pass 2 and the index, once pass 1 has seen the whole pack (in a file at `packPath`). */
+async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOptions, module: WebAssembly.Module, wantTable: boolean): Promise<IndexResult> {
+  const fd = openSync(packPath, 'r');
+  try {
+    const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit });
+    const threads = opts.threads ?? defaultThreads();
+    const progress = opts.onProgress ? (d: number, t: number) => opts.onProgress!('resolving', d, t) : undefined;
+    progress?.(0, deltas);
+    let resolvedInWorkers = 0;
+    if (deltas > 0) {
+      if (threads <= 1) {
+        pc.core.onProgress = (kind, d, t) => progress?.(d, t);
+        pc.resolveAll();
+      } else {
+        const r = await resolveParallel(pc, deltas, {
+          packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread,
+        });
+        resolvedInWorkers = r.inWorkers;
+      }
+    }
+    pc.resolveCheck();
+    progress?.(deltas, deltas);
+    const idx = pc.buildIdx();
+    return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers };
+  } finally {
+    pc.dispose();
+    closeSync(fd);
+  }
+}
+
+/**
+ * Indexes the pack file at `packPath`: returns its .idx bytes (nothing is
+ * written). Throws CoreError naming the pack offset when the pack is bad.
+ */
+export async function indexPackFile(packPath: string, opts: IndexOptions & { table?: boolean } = {}): Promise<IndexResult> {
+  const module = opts.module ?? (await compileCore());
+  const pc = new PackCore(await loadCore({ module }));
+  const fd = openSync(packPath, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    pc.core.onProgress = (kind, d, t) => {
+      if (kind === PROGRESS_INDEXING) opts.onProgress?.('indexing', d, t);
+    };
+    pc.scanBegin(size, opts.deltaStoreLimit);
+    pc.scanFrom((dst, pos) => readSync(fd, dst, 0, dst.length, pos));
+    pc.scanEnd();
+  } finally {
+    closeSync(fd);
+  }
+  return resolveAndBuild(pc, packPath, opts, module, !!opts.table);
+}
+
+/** `git index-pack`'s default .idx name: the pack's name with .idx for .pack. */
+export function idxPathFor(packPath: string): string {
+  if (!packPath.endsWith('.pack')) throw new Error(`packfile name '${packPath}' does not end with '.pack'`);
+  return packPath.slice(0, -'.pack'.length) + '.idx';
+}
+
+/** Indexes `packPath` and writes its .idx (to `idxPath`, default beside the pack). */
+export async function indexPack(packPath: string, opts: IndexOptions & { idxPath?: string } = {}): Promise<IndexResult & { idxPath: string }> {
+  const idxPath = opts.idxPath ?? idxPathFor(packPath);
+  const r = await indexPackFile(packPath, opts);
+  writeFileAtomic(idxPath, r.idx);
+  return { ...r, idxPath };
+}
+
+export interface PackIndexerOptions extends IndexOptions {
+  /** Write the pack to this path (it must not exist, as with git index-pack --stdin <pack>). */
+  packPath?: string;
+  /** Or into this directory: as tmp_pack_*, renamed to pack-<checksum>.pack at the end. */
+  packDir?: string;
+  /** Where to write the .idx; default beside the final pack. */
+  idxPath?: string;
+}
+
+export interface PackIndexerResult extends IndexResult {
+  packPath: string;
+  idxPath: string;
+}
+
+/**
+ * Indexes a pack arriving as a stream of chunks (the network, stdin): each
+ * chunk is appended to the pack file and fed to pass 1 at once; pass 2 and the
+ * .idx follow when the stream ends. On failure (or abort) the partial pack and
+ * any temporary files are removed.
+ */
+export class PackIndexer {
+  private received = 0;
+  private finished = false;
+  private fdOpen = true;
+
+  private constructor(
+    private readonly pc: PackCore,
+    private readonly module: WebAssembly.Module,
+    private readonly fd: number,
+    private readonly writePath: string,
+    private readonly opts: PackIndexerOptions,
+  ) {}
+
+  static async create(opts: PackIndexerOptions): Promise<PackIndexer> {
+    if (!opts.packPath === !opts.packDir) throw new Error('PackIndexer needs exactly one of packPath and packDir');
+    const module = opts.module ?? (await compileCore());
+    const pc = new PackCore(await loadCore({ module }));
+    const writePath = opts.packPath ?? join(opts.packDir!, `tmp_pack_${randomBytes(6).toString('hex')}`);
+    const fd = openSync(writePath, 'wx', 0o444);
+    pc.core.onProgress = (kind, d, t) => {
+      if (kind === PROGRESS_INDEXING) opts.onProgress?.('receiving', d, t);
+    };
+    try {
+      pc.scanBegin(undefined, opts.deltaStoreLimit);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(writePath, { force: true });
+      throw err;
+    }
+    return new PackIndexer(pc, module, fd, writePath, opts);
+  }
+
+  /** Bytes received so far. */
+  get bytes(): number {
+    return this.received;
+  }
+
+  /** Appends a chunk of the pack and indexes what it completes. */
+  write(chunk: Uint8Array): void {
+    if (this.finished) throw new Error('PackIndexer: write after finish');
+    try {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+      this.received += chunk.length;
+      this.pc.scanPush(chunk);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  /** Ends the stream: checks the pack, resolves deltas, writes the .idx; returns where both are. */
+  async finish(): Promise<PackIndexerResult> {
+    if (this.finished) throw new Error('PackIndexer: finish called twice');
+    this.finished = true;
+    let packPath = this.writePath;
+    try {
+      this.pc.scanEnd();
+      fsyncSync(this.fd);
+      this.closeFd();
+      const r = await resolveAndBuild(this.pc, this.writePath, this.opts, this.module, false);
+      if (this.opts.packDir) {
+        packPath = join(this.opts.packDir, `pack-${r.packChecksum}.pack`);
+        renameSync(this.writePath, packPath);
+      }
+      const idxPath = this.opts.idxPath ?? idxPathFor(packPath);
+      writeFileAtomic(idxPath, r.idx);
+      return { ...r, packPath, idxPath };
+    } catch (err) {
+      this.closeFd();
+      rmSync(packPath, { force: true });
+      throw err;
+    }
+  }
+
+  private closeFd(): void {
+    if (this.fdOpen) closeSync(this.fd);
+    this.fdOpen = false;
+  }
+
+  /** Gives up: closes and removes the partial pack. */
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.closeFd();
+    rmSync(this.writePath, { force: true });
+  }
+}

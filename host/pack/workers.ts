@@ -1,0 +1,166 @@
+// Pass 2 spread over threads. Each worker instantiates the same compiled core
+// with its own memory, receives a copy of the entry table, opens the pack
+// itself, and resolves the delta trees of the roots it is given, returning one
+// record (entry, base, depth, type, id) per delta. The trees are disjoint, so
+// nothing is shared or locked, and the index does not depend on the split.
+//
+// The main thread works too: with N threads there are N-1 workers. Roots go out
+// in small batches (in pack order, sized by weight) from one queue, each worker
+// holding two so it never waits for the main thread between batches.
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CoreError } from '../core/instance.ts';
+import type { PackCore } from '../core/pack.ts';
+
+export interface ResolveOptions {
+  /** Path of the pack, opened by each worker. */
+  packPath: string;
+  threads: number;
+  cacheLimit?: number;
+  memoryLimit?: number;
+  /** The compiled core, shared with the workers (compiling once). */
+  module: WebAssembly.Module;
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Whether the main thread resolves too (default). Without it all the work goes
+   * to threads-1 workers and the main thread's event loop stays free.
+   */
+  mainThread?: boolean;
+}
+
+interface Batch {
+  roots: Uint32Array;
+}
+
+type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'done'; resolved: number; records: Uint8Array }
+  | { type: 'error'; message: string; code: number; offset?: number };
+
+/**
+ * Starts a worker running resolve-worker: from dist/pack/ once bundled, or from
+ * the sources, where the TypeScript loader (tsx) the main thread runs under
+ * has to be registered in the worker too (a worker does not inherit loader hooks).
+ */
+function startWorker(workerData: unknown): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const api = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./resolve-worker.ts', here).href;
+    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(boot, { eval: true, workerData });
+  }
+  for (const rel of ['./pack/resolve-worker.js', '../pack/resolve-worker.js', './resolve-worker.js']) {
+    const url = new URL(rel, here);
+    if (existsSync(fileURLToPath(url))) return new Worker(url, { workerData });
+  }
+  throw new Error('wasmgit: pack/resolve-worker.js not found next to the bundle');
+}
+
+/** Splits roots (in pack order) into batches of about `target` weight. */
+function makeBatches(entries: Uint32Array, weights: Uint32Array, target: number): Batch[] {
+  const out: Batch[] = [];
+  let start = 0;
+  let w = 0;
+  for (let i = 0; i < entries.length; i++) {
+    w += weights[i];
+    if (w >= target || i === entries.length - 1) {
+      out.push({ roots: entries.slice(start, i + 1) });
+      start = i + 1;
+      w = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Resolves every delta of the pack whose pass 1 ran in `pc` (resolveBegin
+ * already called on it), filling pc's table. Throws CoreError on a bad delta.
+ */
+export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions): Promise<{ inWorkers: number }> {
+  const { entries, weights } = pc.roots();
+  let totalWeight = 0;
+  for (let i = 0; i < weights.length; i++) totalWeight += weights[i];
+  // Enough batches that the last ones are short (good balance), few enough
+  // that messaging stays negligible next to the work.
+  const target = Math.max(256, Math.ceil(totalWeight / (opts.threads * 32)));
+  const queue = makeBatches(entries, weights, target);
+  let next = 0;
+  let done = 0;
+  let inWorkers = 0;
+  const report = (n: number) => {
+    done += n;
+    opts.onProgress?.(done, deltas);
+  };
+
+  let table: Uint8Array | null = pc.tableBytes();
+  const workers: Worker[] = [];
+  let failure: Error | null = null;
+  let outstanding = 0;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+
+  const send = (w: Worker): boolean => {
+    if (failure || next >= queue.length) return false;
+    const b = queue[next++];
+    outstanding++;
+    const store = pc.gatherStore(b.roots);
+    w.postMessage({ type: 'batch', roots: b.roots, store }, [store.buffer as ArrayBuffer]);
+    return true;
+  };
+
+  const mainThread = opts.mainThread ?? true;
+  const workerCount = mainThread ? opts.threads - 1 : Math.max(1, opts.threads - 1);
+  for (let t = 0; t < workerCount && next < queue.length; t++) {
+    const w = startWorker({ module: opts.module, packPath: opts.packPath, table: table!, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 });
+    workers.push(w);
+    w.on('message', (m: WorkerReply) => {
+      if (m.type === 'ready') {
+        send(w);
+        send(w);
+      } else if (m.type === 'done') {
+        outstanding--;
+        try {
+          pc.mergeRecords(m.records);
+          inWorkers += m.resolved;
+          report(m.resolved);
+        } catch (err) {
+          failure ??= err as Error;
+        }
+        send(w);
+      } else {
+        outstanding--;
+        failure ??= new CoreError(m.message, m.code, m.offset);
+      }
+      poke();
+    });
+    w.on('error', (err) => {
+      failure ??= err;
+      outstanding = 0;
+      poke();
+    });
+  }
+
+  table = null; // each worker has its copy
+  try {
+    // The main thread takes batches from the same queue, yielding between them
+    // so worker replies are merged and answered promptly.
+    while (mainThread && !failure && next < queue.length) {
+      const b = queue[next++];
+      report(pc.resolveList(b.roots));
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    while (!failure && (outstanding > 0 || next < queue.length)) {
+      await new Promise<void>((r) => (wake = r));
+    }
+    if (failure) throw failure;
+    return { inWorkers };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,64 @@
+// The shapes the protocol code and every transport share (see host/transport/index.ts,
+// which re-exports them as the transport API).
+
+export interface RemoteRef {
+  name: string;
+  oid: string;
+  /** The object an annotated tag points to, after peeling all tag layers. */
+  peeled?: string;
+  /** For symbolic refs (HEAD): the ref it points to. */
+  symrefTarget?: string;
+}
+
+export interface Advertisement {
+  refs: RemoteRef[];
+  /** Where the remote's HEAD points, even when HEAD is unborn (empty repository). */
+  headTarget?: string;
+  protocol: 0 | 1 | 2;
+  capabilities: Map<string, string | true>;
+  objectFormat: 'sha1' | 'sha256';
+}
+
+export interface FetchRequest {
+  wants: string[];
+  haves?: string[];
+  depth?: number;
+  shallowSince?: Date;
+  shallowExclude?: string[];
+  /** A partial-clone filter spec, e.g. `blob:none`. */
+  filter?: string;
+  includeTag?: boolean;
+  noProgress?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FetchSink {
+  /** Receives the pack stream in order; awaited, so a slow consumer slows the download. */
+  pack(chunk: Uint8Array): void | Promise<void>;
+  /** Receives side-band 2 text as sent (progress lines keep their `\r`). */
+  remoteMessage(text: string): void;
+}
+
+export interface FetchResult {
+  /** Commits the remote made shallow boundaries (`shallow <oid>`). */
+  shallow: string[];
+  /** Commits that are no longer shallow (`unshallow <oid>`). */
+  unshallow: string[];
+  /** Things the transport ignored, as git warns about them (e.g. a filter the server does not support). */
+  warnings?: string[];
+}
+
+export interface Remote {
+  url: string;
+  advertise(opts?: { prefixes?: string[] }): Promise<Advertisement>;
+  fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  env?: NodeJS.ProcessEnv;
+  /** git configuration (`-c` and config files), keys as git spells them; looked up case-insensitively. */
+  config?: Map<string, string>;
+  signal?: AbortSignal;
+  onRedirect?(from: string, to: string): void;
+}

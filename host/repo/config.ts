@@ -1,0 +1,286 @@
+// Reading and writing git config files (git-config(1), "CONFIGURATION FILE").
+//
+// The writer reproduces what `git config` (config.c: git_config_set_multivar_in_file)
+// makes of a fresh file, byte for byte: `[section]` / `[section "sub"]` headers,
+// `\tkey = value` lines, a value quoted when it has leading or trailing spaces or
+// a comment character, `\n \t " \` escaped. Setting a key replaces its last value
+// in place; a new key goes at the end of the last section of its name, or into a
+// new section at the end of the file. That ordering is what makes our config read
+// the same as git's under `git config --list --local`.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+
+export interface ConfigKey {
+  section: string; // lower-cased, for matching
+  sectionText: string; // as given, for a new section header
+  subsection?: string; // case kept
+  name: string; // as given by the caller (matching is case-insensitive)
+}
+
+/** `-c key=value` as git_config_parse_parameter reads it: key canonicalised, a missing value meaning true. */
+export function parseConfigParameter(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  const rawKey = (eq < 0 ? text : text.slice(0, eq)).trim();
+  if (!rawKey) throw new ConfigError(`bogus config parameter: ${text}`);
+  return [canonicalKey(rawKey), eq < 0 ? 'true' : text.slice(eq + 1)];
+}
+
+/** Splits `section[.sub].name` as git_config_parse_key does; section and name are matched case-insensitively. */
+export function parseConfigKey(key: string): ConfigKey {
+  const first = key.indexOf('.');
+  const last = key.lastIndexOf('.');
+  if (first <= 0) throw new ConfigError(`key does not contain a section: ${key}`, key);
+  if (last === key.length - 1) throw new ConfigError(`key does not contain variable name: ${key}`, key);
+  const section = key.slice(0, first);
+  const name = key.slice(last + 1);
+  const subsection = first === last ? undefined : key.slice(first + 1, last);
+  if (!/^[A-Za-z0-9-]+$/.test(section) || !/^[A-Za-z][A-Za-z0-9-]*$/.test(name) || subsection?.includes('\n')) {
+    throw new ConfigError(`invalid key: ${key}`, key);
+  }
+  return { section: section.toLowerCase(), sectionText: section, subsection, name };
+}
+
+/** The canonical form git prints in `git config --list`: section and name lower-cased. */
+export function canonicalKey(key: string): string {
+  const k = parseConfigKey(key);
+  return `${k.section}${k.subsection !== undefined ? `.${k.subsection}` : ''}.${k.name.toLowerCase()}`;
+}
+
+function quoteValue(value: string): string {
+  const quote = value.startsWith(' ') || value.endsWith(' ') || /[;#]/.test(value) ? '"' : '';
+  let out = '';
+  for (const ch of value) {
+    if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else out += ch;
+  }
+  return quote + out + quote;
+}
+
+function sectionHeader(section: string, subsection?: string): string {
+  if (subsection === undefined) return `[${section}]`;
+  return `[${section} "${subsection.replace(/["\\]/g, (c) => `\\${c}`)}"]`;
+}
+
+interface Section {
+  section: string;
+  sectionText: string;
+  subsection?: string;
+  entries: { name: string; value: string }[];
+}
+
+/** An in-memory config file that serializes exactly as git writes it. */
+export class ConfigWriter {
+  private sections: Section[] = [];
+
+  private findSection(k: ConfigKey): Section | undefined {
+    for (let i = this.sections.length - 1; i >= 0; i--) {
+      const s = this.sections[i];
+      if (s.section === k.section && s.subsection === k.subsection) return s;
+    }
+    return undefined;
+  }
+
+  /** `git config key value`: replaces the last value of the key, or adds it. */
+  set(key: string, value: string): this {
+    const k = parseConfigKey(key);
+    const lname = k.name.toLowerCase();
+    for (let i = this.sections.length - 1; i >= 0; i--) {
+      const s = this.sections[i];
+      if (s.section !== k.section || s.subsection !== k.subsection) continue;
+      for (let j = s.entries.length - 1; j >= 0; j--) {
+        if (s.entries[j].name.toLowerCase() === lname) {
+          s.entries[j] = { name: k.name, value };
+          return this;
+        }
+      }
+    }
+    return this.add(key, value);
+  }
+
+  /** `git config --add key value`: appends a value even when the key has one. */
+  add(key: string, value: string): this {
+    const k = parseConfigKey(key);
+    let s = this.findSection(k);
+    if (!s) {
+      s = { section: k.section, sectionText: k.sectionText, subsection: k.subsection, entries: [] };
+      this.sections.push(s);
+    }
+    s.entries.push({ name: k.name, value });
+    return this;
+  }
+
+  get(key: string): string | undefined {
+    return this.getAll(key).at(-1);
+  }
+
+  getAll(key: string): string[] {
+    const k = parseConfigKey(key);
+    const lname = k.name.toLowerCase();
+    const out: string[] = [];
+    for (const s of this.sections) {
+      if (s.section !== k.section || s.subsection !== k.subsection) continue;
+      for (const e of s.entries) if (e.name.toLowerCase() === lname) out.push(e.value);
+    }
+    return out;
+  }
+
+  /** Entries as `git config --list` prints them: [canonical key, value]. */
+  list(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const s of this.sections) {
+      const prefix = s.subsection !== undefined ? `${s.section}.${s.subsection}` : s.section;
+      for (const e of s.entries) out.push([`${prefix}.${e.name.toLowerCase()}`, e.value]);
+    }
+    return out;
+  }
+
+  toString(): string {
+    let out = '';
+    for (const s of this.sections) {
+      out += `${sectionHeader(s.sectionText, s.subsection)}\n`;
+      for (const e of s.entries) out += `\t${e.name} = ${quoteValue(e.value)}\n`;
+    }
+    return out;
+  }
+}
+
+/**
+ * Parses config text into [canonical key, value] pairs in file order. Value
+ * syntax per git-config(1): quotes, `\n \t \b \" \\` escapes, `;`/`#` comments
+ * outside quotes, backslash-newline continuation, a bare name meaning true.
+ * `file` names the source in error messages.
+ */
+export function parseConfig(text: string, file = 'config'): [string, string][] {
+  const out: [string, string][] = [];
+  let prefix: string | null = null;
+  let i = 0;
+  let line = 1;
+  const n = text.length;
+  const bad = (): never => {
+    throw new ConfigError(`bad config line ${line} in file ${file}`);
+  };
+  while (i < n) {
+    const c = text[i];
+    if (c === '\n') { line++; i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    if (c === '#' || c === ';') {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '[') {
+      i++;
+      let name = '';
+      while (i < n && /[A-Za-z0-9.-]/.test(text[i])) name += text[i++];
+      if (!name) bad();
+      if (text[i] === ']') {
+        // `[section.sub]` is the deprecated form: the subsection is lower-cased.
+        prefix = name.toLowerCase();
+        i++;
+        continue;
+      }
+      while (text[i] === ' ' || text[i] === '\t') i++;
+      if (text[i] !== '"') bad();
+      i++;
+      let sub = '';
+      while (i < n && text[i] !== '"') {
+        if (text[i] === '\n') bad();
+        if (text[i] === '\\') i++;
+        sub += text[i++];
+      }
+      if (text[i + 1] !== ']') bad();
+      i += 2;
+      prefix = `${name.toLowerCase()}.${sub}`;
+      continue;
+    }
+    if (!/[A-Za-z]/.test(c) || prefix === null) bad();
+    let key = '';
+    while (i < n && /[A-Za-z0-9-]/.test(text[i])) key += text[i++];
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    const full = `${prefix}.${key.toLowerCase()}`;
+    if (i >= n || text[i] === '\n' || text[i] === '#' || text[i] === ';' || text[i] === '\r') {
+      out.push([full, 'true']);
+      continue;
+    }
+    if (text[i] !== '=') bad();
+    i++;
+    let value = '';
+    let pendingSpace = '';
+    let quoted = false;
+    let started = false;
+    for (; i < n; i++) {
+      const ch = text[i];
+      if (ch === '\n') {
+        if (quoted) bad();
+        break;
+      }
+      if (!quoted && (ch === ' ' || ch === '\t' || ch === '\r')) {
+        if (started) pendingSpace += ch === '\r' ? '' : ch;
+        continue;
+      }
+      if (!quoted && (ch === ';' || ch === '#')) {
+        while (i < n && text[i] !== '\n') i++;
+        break;
+      }
+      value += pendingSpace;
+      pendingSpace = '';
+      started = true;
+      if (ch === '\\') {
+        const e = text[++i];
+        if (e === '\n') { line++; continue; }
+        if (e === '\r' && text[i + 1] === '\n') { i++; line++; continue; }
+        if (e === 'n') value += '\n';
+        else if (e === 't') value += '\t';
+        else if (e === 'b') value = value.slice(0, -1);
+        else if (e === '"' || e === '\\') value += e;
+        else bad();
+        continue;
+      }
+      if (ch === '"') { quoted = !quoted; continue; }
+      value += ch;
+    }
+    out.push([full, value]);
+  }
+  return out;
+}
+
+/**
+ * The user's system and global config, as git reads them for a command run
+ * outside any repository (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_SYSTEM,
+ * GIT_CONFIG_GLOBAL and XDG_CONFIG_HOME honoured; includes are not followed).
+ */
+export function readUserConfig(env: NodeJS.ProcessEnv = process.env): [string, string][] {
+  const files: string[] = [];
+  if (!env.GIT_CONFIG_NOSYSTEM || env.GIT_CONFIG_NOSYSTEM === '0' || env.GIT_CONFIG_NOSYSTEM === 'false') {
+    files.push(env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
+  }
+  if (env.GIT_CONFIG_GLOBAL !== undefined) files.push(env.GIT_CONFIG_GLOBAL);
+  else {
+    const home = env.HOME ?? homedir();
+    files.push(join(env.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'));
+    files.push(join(home, '.gitconfig'));
+  }
+  const out: [string, string][] = [];
+  for (const f of files) {
+    if (!f || f === '/dev/null') continue;
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    out.push(...parseConfig(text, f));
+  }
+  return out;
+}
+
+/** The last value of `key` (canonical form) among parsed entries. */
+export function lastValue(entries: [string, string][], key: string): string | undefined {
+  const want = canonicalKey(key);
+  let v: string | undefined;
+  for (const [k, val] of entries) if (k === want) v = val;
+  return v;
+}

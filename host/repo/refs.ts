@@ -1,0 +1,69 @@
+// Writing refs the way a fresh `git clone` leaves them (refs/files-backend.c and
+// refs/packed-backend.c): remote-tracking refs and tags in one sorted
+// `packed-refs` file with fully peeled `^<oid>` lines, the checked-out branch and
+// symrefs as loose files, and reflogs for the refs git logs by default.
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { assertRefName } from './refname.ts';
+
+export const ZERO_OID = '0000000000000000000000000000000000000000';
+
+export interface PackedRef {
+  name: string;
+  oid: string;
+  /** The object the ref finally peels to, when `oid` is an annotated tag. */
+  peeled?: string;
+}
+
+// packed-backend.c writes this header; `sorted` promises byte order, which readers rely on.
+const PACKED_HEADER = '# pack-refs with: peeled fully-peeled sorted \n';
+
+/** Byte-wise comparison of ref names, as packed-refs is sorted (strcmp order). */
+export function compareRefNames(a: string, b: string): number {
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return Buffer.compare(ba, bb);
+}
+
+export function formatPackedRefs(refs: PackedRef[]): string {
+  const sorted = [...refs].sort((x, y) => compareRefNames(x.name, y.name));
+  let out = PACKED_HEADER;
+  for (const r of sorted) {
+    out += `${r.oid} ${r.name}\n`;
+    if (r.peeled && r.peeled !== r.oid) out += `^${r.peeled}\n`;
+  }
+  return out;
+}
+
+export function writePackedRefs(gitDir: string, refs: PackedRef[]): void {
+  for (const r of refs) assertRefName(r.name);
+  writeFileSync(join(gitDir, 'packed-refs'), formatPackedRefs(refs));
+}
+
+export function writeLooseRef(gitDir: string, name: string, oid: string): void {
+  if (name !== 'HEAD') assertRefName(name);
+  const path = join(gitDir, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${oid}\n`);
+}
+
+export function writeSymref(gitDir: string, name: string, target: string): void {
+  if (name !== 'HEAD') assertRefName(name);
+  assertRefName(target);
+  const path = join(gitDir, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `ref: ${target}\n`);
+}
+
+/** Appends one reflog entry: `<old> <new> <ident>\t<message>\n` (refs/files-backend.c: log_ref_write_fd). */
+export function appendReflog(gitDir: string, name: string, oldOid: string, newOid: string, ident: string, message: string): void {
+  const path = join(gitDir, 'logs', name);
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${oldOid} ${newOid} ${ident}\t${message.replace(/\n/g, ' ')}\n`);
+}
+
+/** `.git/shallow`: the shallow boundary commits, one per line, in object-id order as git writes them. */
+export function writeShallow(gitDir: string, oids: string[]): void {
+  const unique = [...new Set(oids)].sort();
+  if (unique.length) writeFileSync(join(gitDir, 'shallow'), unique.map((o) => `${o}\n`).join(''));
+}

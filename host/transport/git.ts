@@ -1,0 +1,39 @@
+// git:// (gitprotocol-pack, "Git Transport"): a TCP connection to git daemon,
+// default port 9418, opened by one pkt-line naming the service, the path and the
+// host: `git-upload-pack /path\0host=<host>\0`, then `\0version=2\0` as an extra
+// parameter to ask for protocol v2.
+
+import net from 'node:net';
+import { TransportError } from '../protocol/errors.ts';
+import { pkt } from '../protocol/pktline.ts';
+import type { OpenOptions, Remote } from '../protocol/types.ts';
+import { wantedProtocol } from './config.ts';
+import { ChannelRemote } from './remote.ts';
+import { StreamChannel, socketConnection, type Connection } from './stream.ts';
+
+const CONNECT_TIMEOUT_MS = 30_000;
+
+export function openGit(url: string, loc: { host: string; port: number; hostHeader: string; path: string }, opts: OpenOptions): Remote {
+  const version = wantedProtocol(opts.config);
+  const connect = () =>
+    new Promise<Connection>((resolve, reject) => {
+      const sock = net.connect({ host: loc.host, port: loc.port });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new TransportError('timeout', `unable to connect to ${loc.host}:${loc.port}: timed out`, url));
+      }, CONNECT_TIMEOUT_MS);
+      sock.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        const why = err.code === 'ECONNREFUSED' ? 'Connection refused' : err.code === 'ENOTFOUND' ? 'Name or service not known' : err.message;
+        reject(new TransportError('connection', `unable to connect to ${loc.host}:${loc.port}: ${why}`, url));
+      });
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        sock.removeAllListeners('error');
+        const conn = socketConnection(sock);
+        const extra = version > 0 ? `\0version=${version}\0` : '';
+        conn.write(pkt(`git-upload-pack ${loc.path}\0host=${loc.hostHeader}\0${extra}`)).then(() => resolve(conn));
+      });
+    });
+  return new ChannelRemote(url, new StreamChannel(url, connect), opts.signal);
+}

@@ -1,0 +1,212 @@
+// Smart HTTP (gitprotocol-http): GET $url/info/refs?service=git-upload-pack for
+// the greeting, then one POST to $url/git-upload-pack per request. Protocol v2 is
+// asked for with the `Git-Protocol: version=2` header; a server that ignores it
+// answers with a v0 advertisement and the conversation continues in v0.
+
+import { VERSION } from '../version.ts';
+import type { Channel } from '../protocol/client.ts';
+import { TransportError, hungUp } from '../protocol/errors.ts';
+import { PktReader, text } from '../protocol/pktline.ts';
+import type { OpenOptions, Remote } from '../protocol/types.ts';
+import { configGet, wantedProtocol } from './config.ts';
+import { CredentialError, fillCredential, reportCredential, type Credential, type CredentialContext } from './credentials.ts';
+import { HttpClient, type HttpResponse } from './http-client.ts';
+import { ChannelRemote } from './remote.ts';
+
+const SERVICE = 'git-upload-pack';
+const MAX_REDIRECTS = 5;
+// Some hosts serve the smart protocol only to user agents that start with `git/`;
+// libgit2 and others identify the same way, naming themselves in the comment.
+const USER_AGENT = `git/2.0 (wasmgit/${VERSION})`;
+
+/** A URL without its userinfo and without a trailing slash: the base every request path is appended to. */
+function baseOf(u: URL): URL {
+  const b = new URL(u.href);
+  b.username = '';
+  b.password = '';
+  b.hash = '';
+  b.pathname = b.pathname.replace(/\/+$/, '');
+  return b;
+}
+
+function joinPath(base: URL, suffix: string): URL {
+  const u = new URL(base.href);
+  const [path, query] = suffix.split('?');
+  u.pathname = `${base.pathname}/${path}`;
+  u.search = query ? `?${query}` : '';
+  return u;
+}
+
+export class HttpChannel implements Channel {
+  readonly stateless = true;
+  private base: URL;
+  private readonly client: HttpClient;
+  private readonly version: 0 | 1 | 2;
+  private readonly extraHeaders: Record<string, string> = {};
+  private cred: Credential | null = null;
+  private readonly credCtx: CredentialContext;
+  private responses = new Set<HttpResponse>();
+
+  constructor(
+    url: string,
+    private readonly opts: OpenOptions,
+  ) {
+    const u = new URL(url);
+    this.base = baseOf(u);
+    const env = opts.env ?? process.env;
+    this.client = new HttpClient(env, opts.config, () => this.url);
+    this.version = wantedProtocol(opts.config);
+    const extra = configGet(opts.config, 'http.extraHeader');
+    if (extra) {
+      const colon = extra.indexOf(':');
+      if (colon > 0) this.extraHeaders[extra.slice(0, colon).trim()] = extra.slice(colon + 1).trim();
+    }
+    const username = u.username ? decodeURIComponent(u.username) : undefined;
+    if (username !== undefined && u.password) this.cred = { username, password: decodeURIComponent(u.password), source: 'url' };
+    this.credCtx = { url: this.base, username, env, config: opts.config };
+  }
+
+  /** The repository URL as git prints it: no credentials, a trailing slash. */
+  get url(): string {
+    return `${this.base.href}/`;
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = {
+      'User-Agent': USER_AGENT,
+      'Accept-Encoding': 'deflate, gzip',
+      Pragma: 'no-cache',
+      ...this.extraHeaders,
+      ...extra,
+    };
+    if (this.version > 0) h['Git-Protocol'] = `version=${this.version}`;
+    if (this.cred) h.Authorization = `Basic ${Buffer.from(`${this.cred.username}:${this.cred.password}`).toString('base64')}`;
+    return h;
+  }
+
+  /** Sends one request, asking for credentials once on a 401 and following redirects when `follow`. */
+  private async exchange(method: 'GET' | 'POST', suffix: string, headers: Record<string, string>, body: Uint8Array | undefined, follow: boolean): Promise<HttpResponse> {
+    let askedForCredentials = false;
+    let redirects = 0;
+    let target = joinPath(this.base, suffix);
+    for (;;) {
+      const res = await this.client.request({ method, url: target, headers: this.headers(headers), body });
+      const s = res.status;
+      if (follow && (s === 301 || s === 302 || s === 303 || s === 307 || s === 308)) {
+        res.discard();
+        const loc = res.headers.location;
+        if (!loc) throw new TransportError('protocol', `unable to access '${this.url}': redirect (${s}) without a Location`, this.url);
+        if (++redirects > MAX_REDIRECTS) throw new TransportError('connection', `unable to access '${this.url}': Maximum (${MAX_REDIRECTS}) redirects followed`, this.url);
+        const next = new URL(loc, target);
+        // As git does, later requests go to the redirected base: the new URL must
+        // still end in the path we asked for, and what precedes it is the new base.
+        const asked = `/${suffix}`;
+        const tail = next.pathname + next.search;
+        if (!tail.endsWith(asked)) {
+          throw new TransportError('protocol', `unable to update url base from redirection:\n  asked for: ${target.href}\n   redirect: ${next.href}`, this.url);
+        }
+        const from = this.url;
+        const newBase = new URL(next.href);
+        newBase.search = '';
+        newBase.pathname = tail.slice(0, tail.length - asked.length).split('?')[0];
+        if (newBase.origin !== this.base.origin && this.cred?.source === 'url') this.cred = null; // never hand credentials to another host
+        this.base = baseOf(newBase);
+        this.opts.onRedirect?.(from, this.url);
+        target = next;
+        continue;
+      }
+      if (s === 401) {
+        res.discard();
+        if (askedForCredentials || this.cred?.source === 'url') {
+          if (this.cred) await reportCredential(this.credCtx, this.cred, 'reject');
+          throw new TransportError('auth', `Authentication failed for '${this.url}'`, this.url);
+        }
+        askedForCredentials = true;
+        try {
+          this.credCtx.url = this.base;
+          this.cred = await fillCredential(this.credCtx);
+        } catch (err) {
+          if (!(err instanceof CredentialError)) throw err;
+          throw new TransportError('auth', `Authentication failed for '${this.url}': ${err.message}`, this.url);
+        }
+        continue;
+      }
+      if (s >= 200 && s < 300 && askedForCredentials && this.cred) await reportCredential(this.credCtx, this.cred, 'approve');
+      if (s === 404 || s === 410) {
+        res.discard();
+        throw new TransportError('not-found', `repository '${this.url}' not found`, this.url);
+      }
+      if (s === 403 || s === 407) {
+        res.discard();
+        throw new TransportError('auth', `unable to access '${this.url}': The requested URL returned error: ${s}`, this.url);
+      }
+      if (s < 200 || s >= 300) {
+        res.discard();
+        throw new TransportError('remote-error', `unable to access '${this.url}': The requested URL returned error: ${s}`, this.url);
+      }
+      return res;
+    }
+  }
+
+  private reader(res: HttpResponse): PktReader {
+    this.responses.add(res);
+    return new PktReader(res.body, this.url, (err) => hungUp(this.url, (err as Error)?.message));
+  }
+
+  async open(): Promise<PktReader> {
+    const res = await this.exchange('GET', `info/refs?service=${SERVICE}`, { Accept: '*/*' }, undefined, true);
+    if (res.contentType !== `application/x-${SERVICE}-advertisement`) {
+      res.discard();
+      throw new TransportError(
+        'unsupported',
+        `dumb HTTP protocol is not supported: '${this.url}' answered info/refs with Content-Type '${res.contentType || 'none'}' instead of a smart-HTTP advertisement`,
+        this.url,
+      );
+    }
+    const r = this.reader(res);
+    // A v0/v1 answer starts with `# service=git-upload-pack` and a flush (gitprotocol-http,
+    // "Smart Clients"); a v2 answer starts directly with `version 2`.
+    const first = await r.expect();
+    if (first.kind === 'data' && text(first.data) === `# service=${SERVICE}`) {
+      const flush = await r.expect();
+      if (flush.kind !== 'flush') throw new TransportError('protocol', 'protocol error: expected a flush after the service line', this.url);
+    } else if (first.kind === 'data' && text(first.data).startsWith('# service=')) {
+      throw new TransportError('protocol', `protocol error: unexpected service line '${text(first.data)}'`, this.url);
+    } else {
+      r.unread(first);
+    }
+    return r;
+  }
+
+  async send(body: Uint8Array): Promise<PktReader> {
+    const res = await this.exchange(
+      'POST',
+      SERVICE,
+      { 'Content-Type': `application/x-${SERVICE}-request`, Accept: `application/x-${SERVICE}-result` },
+      body,
+      false,
+    );
+    if (res.contentType !== `application/x-${SERVICE}-result`) {
+      res.discard();
+      throw new TransportError('protocol', `unable to access '${this.url}': invalid Content-Type '${res.contentType || 'none'}' for the ${SERVICE} result`, this.url);
+    }
+    return this.reader(res);
+  }
+
+  async end(): Promise<void> {
+    for (const r of this.responses) r.discard();
+    this.responses.clear();
+  }
+
+  destroy(reason: unknown): void {
+    this.client.destroyAll(reason instanceof Error ? reason : undefined);
+    for (const r of this.responses) r.discard();
+    this.responses.clear();
+  }
+}
+
+/** The smart-HTTP remote for `url` (credentials in it are used, never shown). */
+export function openHttp(url: string, opts: OpenOptions): Remote {
+  const channel = new HttpChannel(url, opts);
+  return new ChannelRemote(channel.url.replace(/\/$/, ''), channel, opts.signal);
+}

@@ -1,0 +1,34 @@
+// openRemote(url): the Remote for a repository location, chosen by its form as
+// git chooses (see url.ts): http(s)://, git://, ssh:// or scp-like [user@]host:path,
+// file://, or a plain local path (read directly, without git).
+
+import { TransportError } from '../protocol/errors.ts';
+import type { OpenOptions, Remote } from '../protocol/types.ts';
+import { openFile } from './file.ts';
+import { openGit } from './git.ts';
+import { openHttp } from './http.ts';
+import { openLocal } from './local.ts';
+import { openSsh } from './ssh.ts';
+import { classify } from './url.ts';
+
+export type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
+export { TransportError, type TransportErrorKind } from '../protocol/errors.ts';
+export { classify, type Location } from './url.ts';
+
+export async function openRemote(url: string, opts: OpenOptions = {}): Promise<Remote> {
+  const loc = classify(url);
+  switch (loc.kind) {
+    case 'http':
+      return openHttp(loc.url, opts);
+    case 'git':
+      return openGit(url, loc, opts);
+    case 'ssh':
+      return openSsh(url, loc, opts);
+    case 'file':
+      return openFile(url, loc.path, opts);
+    case 'local':
+      return openLocal(url, loc.path, opts);
+    case 'unsupported':
+      throw new TransportError('unsupported', `Unable to find remote helper for '${loc.scheme}'`, url);
+  }
+}

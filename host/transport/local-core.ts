@@ -1,0 +1,117 @@
+// What the local transport asks of the wasm core: zlib inflation (loose objects,
+// tags to peel), Adler-32 (for the zlib streams it writes), delta application
+// (a tag stored as a delta) and plain SHA-1 (the pack trailer). All through the
+// core's ABI (docs/core-abi.md) with fixed windows allocated once; the host
+// itself parses no zlib or delta data.
+
+import { loadCore, type Core } from '../core/instance.ts';
+
+const INFLATE_DONE = 1;
+const INFLATE_NEED_INPUT = 2;
+const INFLATE_NEED_OUTPUT = 3;
+export const WINDOW = 256 * 1024;
+
+export class LocalCore {
+  private readonly inPtr: number;
+  private readonly outPtr: number;
+  private readonly stagePtr: number; // for hashing, apart from the inflate windows
+  private readonly shaCtx: number;
+  private readonly digestPtr: number;
+
+  private constructor(readonly core: Core) {
+    this.inPtr = core.alloc(WINDOW);
+    this.outPtr = core.alloc(WINDOW);
+    this.stagePtr = core.alloc(WINDOW);
+    this.shaCtx = core.alloc(core.exports.sha1CtxSize());
+    this.digestPtr = core.alloc(32);
+  }
+
+  static async load(): Promise<LocalCore> {
+    return new LocalCore(await loadCore());
+  }
+
+  /**
+   * Inflates one zlib stream read through `read(dst)` (which fills dst and returns
+   * the count, 0 at the end), handing each output piece to `onOutput` while it is
+   * still in linear memory at (ptr, len); awaiting it holds the inflater (the
+   * core has one) until the consumer is ready, and resolving it to `false` stops
+   * early (to read just an object's header). Returns the compressed bytes consumed.
+   */
+  async inflate(
+    read: (dst: Uint8Array) => number,
+    onOutput: (ptr: number, len: number) => void | boolean | Promise<void | boolean>,
+    expectedSize?: number,
+  ): Promise<number> {
+    const e = this.core.exports;
+    e.inflateInit(expectedSize === undefined ? 0xffffffffffffffffn : BigInt(expectedSize));
+    let inLen = 0;
+    let inOff = 0;
+    let consumed = 0;
+    let eof = false;
+    for (;;) {
+      if (inOff === inLen && !eof) {
+        inLen = read(this.core.bytes(this.inPtr, WINDOW));
+        inOff = 0;
+        if (inLen === 0) eof = true;
+      }
+      const status = e.inflateStep(this.inPtr + inOff, inLen - inOff, this.outPtr, WINDOW);
+      this.core.check(status);
+      const used = e.inflateConsumed();
+      const made = e.inflateProduced();
+      inOff += used;
+      consumed += used;
+      if (made > 0 && (await onOutput(this.outPtr, made)) === false) return consumed;
+      if (status === INFLATE_DONE) return consumed;
+      if (status === INFLATE_NEED_INPUT && eof) throw new Error('zlib stream truncated');
+      if (status !== INFLATE_NEED_INPUT && status !== INFLATE_NEED_OUTPUT) throw new Error(`unexpected inflate status ${status}`);
+    }
+  }
+
+  /** Adler-32 of linear memory at (ptr, len), continuing from `adler` (start with 1). */
+  adler32(adler: number, ptr: number, len: number): number {
+    return this.core.exports.adler32Update(adler, ptr, len) >>> 0;
+  }
+
+  /** Applies a git delta to a base; both are copied into linear memory and released in LIFO order. */
+  applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
+    const c = this.core;
+    const e = c.exports;
+    const bp = c.alloc(Math.max(1, base.length));
+    const dp = c.alloc(Math.max(1, delta.length));
+    try {
+      c.bytes(bp, base.length).set(base);
+      c.bytes(dp, delta.length).set(delta);
+      c.check(e.deltaHeader(dp, delta.length));
+      const size = Number(e.deltaResultSize());
+      const op = c.alloc(Math.max(1, size));
+      try {
+        c.check(e.applyDelta(bp, base.length, dp, delta.length, op, size));
+        return c.bytes(op, size).slice();
+      } finally {
+        e.free(op);
+      }
+    } finally {
+      e.free(dp);
+      e.free(bp);
+    }
+  }
+
+  /** Starts the plain SHA-1 (no collision detection: it is a checksum, not an object id) of a pack stream. */
+  sha1Start(): void {
+    this.core.exports.sha1Init(this.shaCtx, 0);
+  }
+
+  sha1Update(bytes: Uint8Array): void {
+    for (let off = 0; off < bytes.length; off += WINDOW) {
+      const piece = bytes.subarray(off, off + WINDOW);
+      this.core.bytes(this.stagePtr, piece.length).set(piece);
+      this.core.exports.sha1Update(this.shaCtx, this.stagePtr, piece.length);
+    }
+  }
+
+  sha1Digest(): Uint8Array {
+    const status = this.core.exports.sha1Final(this.shaCtx, this.digestPtr);
+    if (status < 0 && status !== -20) throw this.core.lastError(status);
+    return this.core.bytes(this.digestPtr, 20).slice();
+  }
+}

@@ -1,0 +1,379 @@
+// A plain local path: the source repository is read directly, without git, as
+// `git clone /path` does with its local optimisation. The advertisement comes from
+// HEAD, loose refs and packed-refs; the fetch produces ONE pack stream holding
+// every object the repository has:
+//   - a pack header with the total count;
+//   - each existing pack's entries copied verbatim with positioned reads (offsets
+//     of OFS_DELTA bases are relative, so they stay valid when whole packs are
+//     concatenated); an object already sent from another pack is left out, and
+//     then that pack's OFS_DELTA entries are rewritten as REF_DELTA, since leaving
+//     an entry out shifts the distances;
+//   - every loose object as a new entry, its zlib stream re-encoded with stored
+//     blocks (inflating is the core's job; storing needs no compressor);
+//   - a SHA-1 trailer over all of it.
+// Memory holds the pack indexes and one output chunk, never the pack.
+
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { TransportError } from '../protocol/errors.ts';
+import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
+import { LocalCore } from './local-core.ts';
+import {
+  OBJ_OFS_DELTA,
+  OBJ_REF_DELTA,
+  ObjectReader,
+  PackIndex,
+  RepoError,
+  findGitDir,
+  hashLenOf,
+  listLoose,
+  listPacks,
+  objectDirs,
+  readEntryHeader,
+  readRefs,
+  resolveRef,
+  typeCode,
+} from './local-repo.ts';
+
+const CHUNK = 1 << 20;
+
+/** Collects output into 1 MiB chunks, hashing them and handing each to the sink (awaited). */
+class PackWriter {
+  private buf = new Uint8Array(CHUNK);
+  private pos = 0;
+  written = 0;
+
+  constructor(
+    private readonly sink: FetchSink,
+    private readonly core: LocalCore,
+    private readonly signal?: AbortSignal,
+  ) {
+    core.sha1Start();
+  }
+
+  async flush(): Promise<void> {
+    if (this.signal?.aborted) throw this.signal.reason;
+    if (this.pos === 0) return;
+    const out = this.buf.subarray(0, this.pos);
+    this.core.sha1Update(out);
+    this.buf = new Uint8Array(CHUNK); // the sink may keep `out`
+    this.pos = 0;
+    await this.sink.pack(out);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) {
+      const n = Math.min(bytes.length - off, CHUNK - this.pos);
+      this.buf.set(bytes.subarray(off, off + n), this.pos);
+      this.pos += n;
+      off += n;
+      this.written += n;
+      if (this.pos === CHUNK) await this.flush();
+    }
+  }
+
+  /** Copies [start, end) of an open file straight into the output chunks. */
+  async copy(fd: number, start: number, end: number, path: string): Promise<void> {
+    let at = start;
+    while (at < end) {
+      const n = Math.min(end - at, CHUNK - this.pos);
+      const got = readSync(fd, this.buf, this.pos, n, at);
+      if (got <= 0) throw new RepoError(`${path}: unexpected end of file at offset ${at}`);
+      this.pos += got;
+      at += got;
+      this.written += got;
+      if (this.pos === CHUNK) await this.flush();
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    const trailer = this.core.sha1Digest();
+    this.written += trailer.length;
+    await this.sink.pack(trailer);
+  }
+}
+
+/** A pack entry header: type in bits 4-6 of the first byte, size as a little-endian base-128 varint. */
+function entryHeader(type: number, size: number): Uint8Array {
+  const out: number[] = [];
+  let b = (type << 4) | (size & 15);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    out.push(b | 0x80);
+    b = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  out.push(b);
+  return Uint8Array.from(out);
+}
+
+interface Plan {
+  packs: { index: PackIndex; keep: Uint8Array; skipped: number }[]; // keep[k] for offset-order position k
+  loose: { oid: string; path: string }[];
+  total: number;
+}
+
+class LocalRemote implements Remote {
+  private corePromise: Promise<LocalCore> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly url: string,
+    private readonly path: string,
+    private readonly opts: OpenOptions,
+  ) {}
+
+  private core(): Promise<LocalCore> {
+    this.corePromise ??= LocalCore.load();
+    return this.corePromise;
+  }
+
+  /** One operation at a time: the core has one inflater. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private repo() {
+    if (!existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
+    const found = findGitDir(this.path);
+    if (!found) throw new TransportError('not-found', `'${this.url}' does not appear to be a git repository`, this.url);
+    const hashLen = hashLenOf(found.commonDir);
+    return { ...found, hashLen };
+  }
+
+  private wrap(err: unknown): unknown {
+    if (err instanceof RepoError) return new TransportError('protocol', `reading the repository at '${this.url}': ${err.message}`, this.url);
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code && !(err instanceof TransportError)) {
+      return new TransportError('connection', `reading the repository at '${this.url}': ${err.message}`, this.url);
+    }
+    return err;
+  }
+
+  advertise(o?: { prefixes?: string[] }): Promise<Advertisement> {
+    return this.serial(async () => {
+      const { gitDir, commonDir, hashLen } = this.repo();
+      let reader: ObjectReader | null = null;
+      try {
+        const { refs: raw, head } = readRefs(commonDir, gitDir);
+        const names = [...raw.values.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const refs: RemoteRef[] = [];
+        let headTarget: string | undefined;
+        const wanted = (name: string) => !o?.prefixes?.length || o.prefixes.some((p) => name.startsWith(p));
+        const peelIfTag = async (name: string, oid: string): Promise<string | undefined> => {
+          if (raw.peeled.has(name)) return raw.peeled.get(name);
+          if (raw.knownUnpeelable.has(name)) return undefined;
+          if (!reader) {
+            const dirs = objectDirs(commonDir);
+            reader = new ObjectReader(await this.core(), dirs, dirs.flatMap((d) => listPacks(d, hashLen)), hashLen);
+          }
+          if ((await reader.typeOf(oid)) !== typeCode('tag')) return undefined;
+          return reader.peel(oid);
+        };
+        if (head) {
+          if (head.startsWith('ref:')) headTarget = head.slice(4).trim();
+          const r = resolveRef(raw.values, head);
+          if (r && wanted('HEAD')) refs.push(r.target ? { name: 'HEAD', oid: r.oid, symrefTarget: r.target } : { name: 'HEAD', oid: r.oid });
+        }
+        for (const name of names) {
+          if (!wanted(name)) continue;
+          const r = resolveRef(raw.values, raw.values.get(name)!);
+          if (!r) continue; // dangling symref or broken ref: git leaves it out as well
+          const ref: RemoteRef = { name, oid: r.oid };
+          if (r.target) ref.symrefTarget = r.target;
+          const peeled = await peelIfTag(name, r.oid);
+          if (peeled) ref.peeled = peeled;
+          refs.push(ref);
+        }
+        const objectFormat = hashLen === 32 ? 'sha256' : 'sha1';
+        const capabilities = new Map<string, string | true>([['object-format', objectFormat]]);
+        if (headTarget) capabilities.set('symref', `HEAD:${headTarget}`);
+        return { refs, headTarget, protocol: 0, capabilities, objectFormat } as Advertisement;
+      } catch (err) {
+        throw this.wrap(err);
+      } finally {
+        (reader as ObjectReader | null)?.close();
+      }
+    });
+  }
+
+  /** Decides what goes into the stream: largest pack first, then each other pack minus what was already taken, then loose objects. */
+  private plan(dirs: string[], hashLen: number): Plan {
+    const indexes = dirs.flatMap((d) => listPacks(d, hashLen)).sort((a, b) => b.count - a.count);
+    const packs: Plan['packs'] = [];
+    let total = 0;
+    for (let p = 0; p < indexes.length; p++) {
+      const index = indexes[p];
+      const keep = new Uint8Array(index.count);
+      let skipped = 0;
+      for (let k = 0; k < index.count; k++) {
+        const oid = index.oidAt(index.byOffset[k]);
+        let dup = false;
+        for (let q = 0; q < p && !dup; q++) dup = indexes[q].find(oid) >= 0;
+        if (dup) skipped++;
+        else keep[k] = 1;
+      }
+      packs.push({ index, keep, skipped });
+      total += index.count - skipped;
+    }
+    const seen = new Set<string>();
+    const loose: Plan['loose'] = [];
+    for (const d of dirs) {
+      for (const obj of listLoose(d, hashLen)) {
+        if (seen.has(obj.oid)) continue;
+        seen.add(obj.oid);
+        const bin = Buffer.from(obj.oid, 'hex');
+        if (indexes.some((ix) => ix.find(bin) >= 0)) continue;
+        loose.push(obj);
+      }
+    }
+    total += loose.length;
+    return { packs, loose, total };
+  }
+
+  private async copyPack(w: PackWriter, entry: Plan['packs'][number]): Promise<void> {
+    const { index, keep, skipped } = entry;
+    const fd = openSync(index.packPath, 'r');
+    try {
+      const head = Buffer.alloc(12);
+      if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 4) !== 'PACK') throw new RepoError(`${index.packPath}: not a pack file`);
+      const version = head.readUInt32BE(4);
+      if (version !== 2 && version !== 3) throw new RepoError(`${index.packPath}: unsupported pack version ${version}`);
+      if (head.readUInt32BE(8) !== index.count) {
+        throw new RepoError(`${index.packPath}: holds ${head.readUInt32BE(8)} objects but its index lists ${index.count}`);
+      }
+      if (index.count === 0) return;
+      if (skipped === 0) {
+        // The common case: the whole body, from the first entry to the trailer.
+        await w.copy(fd, 12, index.packSize - index.hashLen, index.packPath);
+        return;
+      }
+      // Copy runs of kept entries; rewrite OFS_DELTA entries as REF_DELTA (their base may be gone, or moved).
+      let runStart = -1;
+      for (let k = 0; k <= index.count; k++) {
+        const kept = k < index.count && keep[k] === 1;
+        const off = k < index.count ? index.offsets[index.byOffset[k]] : index.packSize - index.hashLen;
+        const h = kept ? readEntryHeader(fd, index, off) : null;
+        const rewrite = h?.type === OBJ_OFS_DELTA;
+        if ((!kept || rewrite) && runStart >= 0) {
+          await w.copy(fd, runStart, off, index.packPath);
+          runStart = -1;
+        }
+        if (!kept) continue;
+        if (rewrite) {
+          const pos = index.positionOfOffset(h!.baseOffset!);
+          if (pos < 0) throw new RepoError(`${index.packPath}: delta at offset ${off} names a base at ${h!.baseOffset}, where no entry starts`);
+          await w.write(entryHeader(OBJ_REF_DELTA, h!.size));
+          await w.write(index.oidAt(index.byOffset[pos]));
+          await w.copy(fd, off + h!.headerLen, index.endOf(k), index.packPath);
+        } else if (runStart < 0) runStart = off;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** A loose object as a pack entry: its content in zlib stored blocks (RFC 1950/1951 §3.2.4), Adler-32 from the core. */
+  private async copyLoose(w: PackWriter, core: LocalCore, obj: { oid: string; path: string }): Promise<void> {
+    const fd = openSync(obj.path, 'r');
+    try {
+      let pos = 0;
+      let header: number[] | null = []; // bytes of "<type> <size>\0" until complete
+      let size = 0;
+      let produced = 0;
+      let adler = 1;
+      let pending: Uint8Array | null = null; // the last block, written once we know whether it is final
+      const block = async (data: Uint8Array, final: boolean) => {
+        const n = data.length;
+        await w.write(Uint8Array.of(final ? 1 : 0, n & 255, n >> 8, ~n & 255, (~n >> 8) & 255));
+        await w.write(data);
+      };
+      await core.inflate(
+        (dst) => {
+          const n = readSync(fd, dst, 0, dst.length, pos);
+          pos += n;
+          return n;
+        },
+        async (ptr, len) => {
+          let start = 0;
+          if (header) {
+            const view = core.core.bytes(ptr, len);
+            while (start < len && view[start] !== 0) header.push(view[start++]);
+            if (start === len) return; // header continues in the next output
+            start++; // the NUL
+            const [typeName, sizeText] = Buffer.from(header).toString('latin1').split(' ');
+            size = Number(sizeText);
+            if (!Number.isSafeInteger(size) || size < 0) throw new RepoError(`${obj.path}: bad loose object header`);
+            header = null;
+            await w.write(entryHeader(typeCode(typeName), size));
+            await w.write(Uint8Array.of(0x78, 0x01));
+          }
+          if (start < len) adler = core.adler32(adler, ptr + start, len - start);
+          // Copy out now: the core reuses its window after we return. Stored blocks hold at most 65535 bytes.
+          const data = core.core.bytes(ptr + start, len - start).slice();
+          produced += data.length;
+          for (let off = 0; off < data.length; off += 65535) {
+            if (pending) await block(pending, false);
+            pending = data.subarray(off, off + 65535);
+          }
+        },
+      );
+      if (header) throw new RepoError(`${obj.path}: loose object without a header`);
+      if (produced !== size) throw new RepoError(`${obj.path}: declares ${size} bytes but holds ${produced}`);
+      await block(pending ?? new Uint8Array(0), true);
+      await w.write(Uint8Array.of(adler >>> 24, (adler >>> 16) & 255, (adler >>> 8) & 255, adler & 255));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult> {
+    return this.serial(async () => {
+      const signal = req.signal ?? this.opts.signal;
+      if (signal?.aborted) throw signal.reason;
+      const { commonDir, hashLen } = this.repo();
+      const result: FetchResult = { shallow: [], unshallow: [] };
+      const warnings: string[] = [];
+      if (req.depth !== undefined || req.shallowSince || req.shallowExclude?.length) warnings.push('--depth is ignored in local clones; use file:// instead.');
+      if (req.filter) warnings.push('--filter is ignored in local clones; use file:// instead.');
+      if (warnings.length) result.warnings = warnings;
+      if (req.wants.length === 0) return result;
+      try {
+        const core = await this.core();
+        const dirs = objectDirs(commonDir);
+        const plan = this.plan(dirs, hashLen);
+        for (const oid of req.wants) {
+          const bin = Buffer.from(oid, 'hex');
+          const present =
+            plan.packs.some((p) => p.index.find(bin) >= 0) || dirs.some((d) => existsSync(join(d, oid.slice(0, 2), oid.slice(2))));
+          if (!present) throw new TransportError('protocol', `object ${oid} wanted but not in the repository at '${this.url}'`, this.url);
+        }
+        // The source's own shallow boundary carries over to what it sends.
+        const shallowFile = join(commonDir, 'shallow');
+        if (existsSync(shallowFile)) result.shallow = readFileSync(shallowFile, 'utf8').split('\n').filter(Boolean);
+
+        const w = new PackWriter(sink, core, signal);
+        const header = new Uint8Array(12);
+        header.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]);
+        new DataView(header.buffer).setUint32(8, plan.total);
+        await w.write(header);
+        for (const p of plan.packs) await this.copyPack(w, p);
+        for (const obj of plan.loose) await this.copyLoose(w, core, obj);
+        await w.finish();
+        return result;
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        throw this.wrap(err);
+      }
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function openLocal(url: string, path: string, opts: OpenOptions): Remote {
+  return new LocalRemote(url, path, opts);
+}

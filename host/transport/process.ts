@@ -1,0 +1,58 @@
+// Small helpers for the transports that run programs: finding one on PATH the
+// way a shell would, and running one to completion with bounded output capture.
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { spawn } from 'node:child_process';
+
+/** The full path of `cmd` on `env.PATH`, or null (so callers can say "needs git installed" instead of failing obscurely). */
+export function which(cmd: string, env: NodeJS.ProcessEnv): string | null {
+  const candidates = isAbsolute(cmd) || cmd.includes('/') ? [cmd] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  for (const p of candidates) {
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with `input` on stdin; never rejects for a non-zero exit, only for a failure to start. */
+export function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const cap = 1 << 20;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < cap) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < cap) stderr += d;
+    });
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // a program that does not read its input is not an error here
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Quotes for a POSIX shell the way git's sq_quote does: '…', with each ' as '\'' and ! as '\!'. */
+export function sqQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`).replace(/!/g, `'\\!'`)}'`;
+}

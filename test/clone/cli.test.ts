@@ -1,0 +1,213 @@
+// `wasmgit clone` as a command: git's messages and exit codes for usage errors,
+// missing repositories and branches, a non-empty target; progress lines as git
+// prints them with --progress; nothing left behind by a failed or interrupted
+// clone; local paths and file:// URLs give what git clone gives.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
+import { assertSameClone, git, gitAsync, gitEnv, makeFixture, tempDir, type Fixture } from './fixture.ts';
+
+const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
+// Resolved here, so the CLI runs from source whatever directory it runs in.
+const tsx = import.meta.resolve('tsx');
+
+function wasmgit(args: string[], cwd: string, opts: { env?: NodeJS.ProcessEnv; onStderr?(text: string, child: ReturnType<typeof spawn>): void } = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd, env: opts.env ?? gitEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr, child);
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+let fx: Fixture;
+let server: HttpServer;
+let work: string;
+
+test.before(async () => {
+  fx = makeFixture();
+  server = await startHttpServer({ root: fx.root });
+  work = tempDir('clone-cli');
+});
+
+test.after(async () => {
+  await server.close();
+  fx.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('--progress: git\'s lines on stderr, in git\'s order and format', async () => {
+  const r = await wasmgit(['clone', '--progress', server.url('repo.git'), 'progress'], work);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^Cloning into 'progress'\.\.\.\n/);
+  assert.match(r.stderr, /remote: Enumerating objects: \d+, done\. {8}\n/);
+  assert.match(r.stderr, /Receiving objects: 100% \((\d+)\/\1\)(, [\d.]+ (bytes|KiB|MiB) \| [\d.]+ (bytes|KiB|MiB)\/s)?, done\.\n/);
+  assert.match(r.stderr, /Resolving deltas: 100% \((\d+)\/\1\), done\.\n/);
+  assert.ok(r.stderr.indexOf('Receiving objects') < r.stderr.indexOf('Resolving deltas'));
+  // Without a terminal and without --progress: only the first line.
+  const quiet = await wasmgit(['clone', server.url('repo.git'), 'noprogress'], work);
+  assert.is(quiet.stderr, "Cloning into 'noprogress'...\n");
+  const q = await wasmgit(['clone', '-q', '--progress', server.url('repo.git'), 'q'], work);
+  assert.is(q.stderr, '');
+});
+
+test('the directory name is guessed from the URL; --bare adds .git', async () => {
+  const d = join(work, 'guess');
+  mkdirSync(d);
+  assert.is((await wasmgit(['clone', '-q', server.url('repo.git')], d)).code, 0);
+  assert.is((await wasmgit(['clone', '-q', '--bare', server.url('repo.git')], d)).code, 0);
+  assert.equal(readdirSync(d).sort(), ['repo', 'repo.git']);
+});
+
+test('local path and file:// clones are what git clone makes', async () => {
+  for (const src of [fx.path('repo.git'), `file://${fx.path('repo.git')}`]) {
+    const tag = src.startsWith('file') ? 'file' : 'path';
+    await gitAsync(work, ['clone', '-q', src, `git-${tag}`]);
+    const r = await wasmgit(['clone', src, `ours-${tag}`], work);
+    assert.is(r.code, 0, r.stderr);
+    // git prints "done." after copying a local repository's objects.
+    assert.is(r.stderr, tag === 'path' ? `Cloning into 'ours-${tag}'...\ndone.\n` : `Cloning into 'ours-${tag}'...\n`);
+    assertSameClone(join(work, `ours-${tag}`), join(work, `git-${tag}`));
+  }
+});
+
+test('a local path clones with no git on PATH', async () => {
+  const bin = join(work, 'bin-nogit');
+  mkdirSync(bin);
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const r = await wasmgit(['clone', fx.path('repo.git'), 'nogit'], work, { env: { ...gitEnv, PATH: bin } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(git(join(work, 'nogit'), ['status', '--porcelain']), '');
+  assert.is(git(join(work, 'nogit'), ['fsck', '--full', '--strict']), '');
+});
+
+test('usage errors exit 129 with git\'s messages', async () => {
+  const none = await wasmgit(['clone'], work);
+  assert.is(none.code, 129);
+  assert.match(none.stderr, /^fatal: You must specify a repository to clone\.\n\nusage: wasmgit clone/);
+  const many = await wasmgit(['clone', 'a', 'b', 'c'], work);
+  assert.is(many.code, 129);
+  assert.match(many.stderr, /^fatal: Too many arguments\./);
+  const bogus = await wasmgit(['clone', '--bogus', 'x'], work);
+  assert.is(bogus.code, 129);
+  assert.match(bogus.stderr, /^error: unknown option `bogus'/);
+});
+
+test('--help documents every option', async () => {
+  const r = await wasmgit(['clone', '--help'], work);
+  assert.is(r.code, 0);
+  for (const opt of ['-b, --branch', '--[no-]single-branch', '--depth', '--shallow-since', '--shallow-exclude', '--bare', '--mirror', '-n, --no-checkout', '-o, --origin', '-c, --config', '--filter', '--recurse-submodules', '--no-tags', '-q, --quiet', '-v, --verbose', '--[no-]progress']) {
+    assert.ok(r.stdout.includes(opt), `--help mentions ${opt}`);
+  }
+});
+
+test('fatal errors exit 128 and leave nothing behind', async () => {
+  const missing = await wasmgit(['clone', join(work, 'does-not-exist')], work);
+  assert.is(missing.code, 128);
+  assert.is(missing.stderr, `fatal: repository '${join(work, 'does-not-exist')}' does not exist\n`);
+  const http404 = await wasmgit(['clone', server.url('nope.git'), 'nope'], work);
+  assert.is(http404.code, 128);
+  assert.match(http404.stderr, /fatal: repository '.*nope\.git\/?' not found/);
+  assert.not.ok(existsSync(join(work, 'nope')), 'nothing left after a missing repository');
+  const branch = await wasmgit(['clone', '-b', 'no-such-branch', server.url('repo.git'), 'nobranch'], work);
+  assert.is(branch.code, 128);
+  assert.match(branch.stderr, /fatal: Remote branch no-such-branch not found in upstream origin\n$/);
+  assert.not.ok(existsSync(join(work, 'nobranch')));
+  // A given empty directory is emptied again, not removed (git's remove_junk).
+  mkdirSync(join(work, 'given'));
+  const given = await wasmgit(['clone', '-b', 'no-such-branch', server.url('repo.git'), 'given'], work);
+  assert.is(given.code, 128);
+  assert.equal(readdirSync(join(work, 'given')), []);
+  const depth = await wasmgit(['clone', '--depth', '0', server.url('repo.git'), 'd0'], work);
+  assert.is(depth.code, 128);
+  assert.is(depth.stderr, 'fatal: depth 0 is not a positive number\n');
+});
+
+test('an existing non-empty directory is refused as git refuses it', async () => {
+  mkdirSync(join(work, 'full'));
+  writeFileSync(join(work, 'full', 'keep'), 'mine\n');
+  const r = await wasmgit(['clone', server.url('repo.git'), 'full'], work);
+  assert.is(r.code, 128);
+  assert.is(r.stderr, "fatal: destination path 'full' already exists and is not an empty directory.\n");
+  assert.equal(readdirSync(join(work, 'full')), ['keep']);
+});
+
+// A relay that lets the server's answer through slowly, so a clone is still
+// receiving its pack when the signal comes.
+async function slowRelay(port: number, bytesPerTick: number): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((client) => {
+    const up = net.connect(port, '127.0.0.1');
+    sockets.add(client).add(up);
+    client.pipe(up);
+    up.on('data', (chunk: Buffer) => {
+      up.pause();
+      let off = 0;
+      const tick = () => {
+        if (client.destroyed) return up.destroy();
+        client.write(chunk.subarray(off, off + bytesPerTick));
+        off += bytesPerTick;
+        if (off < chunk.length) setTimeout(tick, 20);
+        else up.resume();
+      };
+      tick();
+    });
+    up.on('end', () => client.end());
+    for (const s of [client, up]) s.on('error', () => {});
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    },
+  };
+}
+
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${sig} in the middle of the transfer: exit ${code}, the new directory removed`, async () => {
+    const big = join(fx.root, 'big.git');
+    if (!existsSync(big)) {
+      git(fx.root, ['init', '-q', '--bare', big]);
+      git(big, ['hash-object', '-w', '--stdin'], undefined);
+      const blob = git(big, ['hash-object', '-w', '--stdin'], randomBytes(600_000).toString('base64'));
+      const tree = git(big, ['mktree'], `100644 blob ${blob.trim()}\tbig.txt\n`).trim();
+      const commit = git(big, ['commit-tree', '-m', 'big', tree]).trim();
+      git(big, ['update-ref', 'refs/heads/main', commit]);
+      git(big, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+    }
+    const relay = await slowRelay(server.port, 2048);
+    try {
+      const url = `http://127.0.0.1:${relay.port}/big.git`;
+      let sent = false;
+      const r = await wasmgit(['clone', '--progress', url, `interrupted-${sig}`], work, {
+        onStderr: (text, child) => {
+          if (!sent && /Receiving objects: +\d+%/.test(text)) {
+            sent = true;
+            child.kill(sig);
+          }
+        },
+      });
+      assert.ok(sent, `the clone reached "Receiving objects" before the signal: ${r.stderr}`);
+      assert.is(r.code, code, r.stderr);
+      assert.not.ok(existsSync(join(work, `interrupted-${sig}`)), 'the partial clone is removed');
+    } finally {
+      relay.close();
+    }
+  });
+}
+
+test.run();

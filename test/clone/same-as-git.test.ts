@@ -1,0 +1,124 @@
+// wasmgit's clone against `git clone` of the same repository over the same smart
+// HTTP server: for every option set below, real git must not be able to tell the
+// two clones apart (refs, HEAD, config, packed-refs, reflogs, .git layout, work
+// tree with modes and links, index), and `git fsck --full --strict` and
+// `git status` must be clean.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { clone, type CloneOptions } from '../../host/clone.ts';
+import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
+import { assertSameClone, git, gitAsync, gitEnv, makeFixture, tempDir, type CompareOptions, type Fixture } from './fixture.ts';
+
+let fx: Fixture;
+let server: HttpServer;
+let work: string;
+
+test.before(async () => {
+  fx = makeFixture();
+  // Partial clones need the server to accept filters.
+  git(fx.path('repo.git'), ['config', 'uploadpack.allowFilter', 'true']);
+  server = await startHttpServer({ root: fx.root });
+  work = tempDir('same-as-git');
+});
+
+test.after(async () => {
+  await server.close();
+  fx.cleanup();
+  const { rmSync } = await import('node:fs');
+  rmSync(work, { recursive: true, force: true });
+});
+
+let seq = 0;
+async function both(args: string[], opts: Omit<CloneOptions, 'repository'> & { repo?: string }, cmp: CompareOptions = {}) {
+  const url = server.url(opts.repo ?? 'repo.git');
+  const n = ++seq;
+  const theirs = join(work, `git-${n}`);
+  const ours = join(work, `ours-${n}`);
+  await gitAsync(work, ['clone', '-q', ...args, url, theirs]);
+  const { repo: _r, ...rest } = opts;
+  await clone({ ...rest, repository: url, directory: ours, env: gitEnv, cwd: work });
+  assertSameClone(ours, theirs, cmp);
+  return { ours, theirs };
+}
+
+test('default clone: all branches as remote-tracking refs, tags, the default branch checked out', async () => {
+  const { ours } = await both([], {});
+  assert.ok(existsSync(join(ours, 'link-to-readme')));
+  assert.is(statSync(join(ours, 'bin/run.sh')).mode & 0o111, 0o111, 'executable bit');
+  assert.ok(statSync(join(ours, 'libs/sub')).isDirectory(), 'gitlink checked out as an empty directory');
+  const packs = readdirSync(join(ours, '.git/objects/pack'));
+  assert.equal(packs.filter((p) => p.endsWith('.pack')).length, 1);
+  assert.ok(packs.every((p) => /^pack-[0-9a-f]{40}\.(pack|idx)$/.test(p)), `pack names: ${packs}`);
+});
+
+test('--bare', async () => {
+  await both(['--bare'], { bare: true }, { bare: true });
+});
+
+test('--mirror', async () => {
+  await both(['--mirror'], { mirror: true }, { bare: true });
+});
+
+test('--depth 1 (single branch, followed tags, shallow file)', async () => {
+  const { ours, theirs } = await both(['--depth', '1'], { depth: 1 });
+  assert.is(readFileSync(join(ours, '.git/shallow'), 'utf8'), readFileSync(join(theirs, '.git/shallow'), 'utf8'));
+});
+
+test('--shallow-since and --shallow-exclude', async () => {
+  await both(['--shallow-since=2023-11-17 00:00:00 +0000'], { shallowSince: new Date('2023-11-17T00:00:00Z') });
+  await both(['--shallow-exclude=v1.0'], { shallowExclude: ['v1.0'] });
+});
+
+test('-b <annotated tag>: detached HEAD at the commit it peels to', async () => {
+  const { ours } = await both(['-b', 'v1.0'], { branch: 'v1.0' });
+  assert.match(readFileSync(join(ours, '.git/HEAD'), 'utf8'), /^[0-9a-f]{40}\n$/);
+});
+
+test('-b <branch> --single-branch', async () => {
+  await both(['-b', 'dev', '--single-branch'], { branch: 'dev', singleBranch: true });
+});
+
+test('-b <tag> --single-branch: the refspec names the tag', async () => {
+  await both(['-b', 'light', '--single-branch'], { branch: 'light', singleBranch: true });
+});
+
+test('--no-checkout', async () => {
+  const { ours } = await both(['--no-checkout'], { noCheckout: true }, { checkout: false });
+  assert.not.ok(existsSync(join(ours, 'README.md')));
+});
+
+test('--no-tags, -o and -c: config written as git writes it', async () => {
+  await both(['--no-tags', '-o', 'up', '-c', 'foo.Bar=baz qux', '-c', 'core.autocrlf=false', '-c', 'remote.up.tagOpt=x'], {
+    noTags: true,
+    origin: 'up',
+    config: ['foo.Bar=baz qux', 'core.autocrlf=false', 'remote.up.tagOpt=x'],
+  });
+});
+
+test('--filter=blob:none: promisor config, .promisor files, missing blobs fetched for the checkout', async () => {
+  const { ours, theirs } = await both(['--filter=blob:none'], { filter: 'blob:none' });
+  const promisors = (d: string) =>
+    readdirSync(join(d, '.git/objects/pack'))
+      .filter((p) => p.endsWith('.promisor'))
+      .map((p) => ({ size: statSync(join(d, '.git/objects/pack', p)).size > 0, mode: statSync(join(d, '.git/objects/pack', p)).mode & 0o777 }))
+      .sort((a, b) => Number(a.size) - Number(b.size));
+  assert.equal(promisors(ours), promisors(theirs), 'one .promisor listing the refs, one empty one for the lazy fetch');
+  const first = (d: string) => readdirSync(join(d, '.git/objects/pack')).filter((p) => p.endsWith('.promisor')).map((p) => readFileSync(join(d, '.git/objects/pack', p), 'utf8')).filter(Boolean);
+  assert.equal(first(ours), first(theirs), '.promisor content');
+});
+
+test('--recurse-submodules: the submodule cloned into .git/modules, checked out at the recorded commit', async () => {
+  const { ours, theirs } = await both(['--recurse-submodules'], { recurseSubmodules: true });
+  assert.is(readFileSync(join(ours, 'libs/sub/.git'), 'utf8'), readFileSync(join(theirs, 'libs/sub/.git'), 'utf8'));
+  assertSameClone(join(ours, 'libs/sub'), join(theirs, 'libs/sub'), {});
+  assert.is(git(join(ours, 'libs/sub'), ['rev-parse', 'HEAD']).trim(), fx.subCommit);
+  assert.is(git(ours, ['submodule', 'status']), git(theirs, ['submodule', 'status']));
+});
+
+test('an empty repository', async () => {
+  await both([], { repo: 'empty.git' });
+});
+
+test.run();

@@ -1,0 +1,154 @@
+// Repositories to serve in transport tests, and the checks that a fetched pack is
+// what git would have fetched: real git builds the source, real git indexes the
+// received pack and fsck's the result.
+
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FetchSink, RemoteRef } from '../../host/transport/index.ts';
+
+/** No user or system config, a fixed identity and dates: results do not depend on the machine. */
+export const testEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_ASKPASS: '',
+  SSH_ASKPASS: '',
+  GIT_AUTHOR_NAME: 'A U Thor',
+  GIT_AUTHOR_EMAIL: 'author@example.com',
+  GIT_COMMITTER_NAME: 'C O Mitter',
+  GIT_COMMITTER_EMAIL: 'committer@example.com',
+  GIT_AUTHOR_DATE: '1700000000 +0000',
+  GIT_COMMITTER_DATE: '1700000000 +0000',
+  WASMGIT_HTTP_TIMEOUT_MS: '20000',
+};
+delete testEnv.GIT_SSH_COMMAND;
+delete testEnv.GIT_SSH;
+delete testEnv.GIT_PROTOCOL;
+
+export function git(cwd: string, args: string[], input?: string | Uint8Array, env: NodeJS.ProcessEnv = testEnv): string {
+  return execFileSync('git', args, { cwd, env, input, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `wasmgit-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A served root holding `repo.git`: a bare clone of a small history with two
+ * branches, an annotated tag, a tag of that tag, a lightweight tag, nested trees,
+ * and an incompressible 256 KiB blob so packs are big enough to cut in the middle.
+ * uploadpack.allowFilter is on so partial clones can be asked for.
+ */
+export function makeServedRoot(dir: string): { root: string; repo: string; work: string } {
+  const work = join(dir, 'work');
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  git(dir, ['init', '-q', '-b', 'main', work]);
+  for (let i = 1; i <= 4; i++) {
+    mkdirSync(join(work, 'src', `d${i}`), { recursive: true });
+    writeFileSync(join(work, 'src', `d${i}`, 'file.txt'), `file ${i}\n`.repeat(50 * i));
+    writeFileSync(join(work, 'README'), `revision ${i}\n`);
+    if (i === 2) writeFileSync(join(work, 'big.bin'), randomBytes(256 * 1024));
+    git(work, ['add', '-A']);
+    // A day apart, so deepen-since has a boundary to find.
+    const date = `${1_700_000_000 + i * 86_400} +0000`;
+    git(work, ['commit', '-q', '-m', `commit ${i}`], undefined, { ...testEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+    if (i === 2) git(work, ['tag', '-a', 'v0.2', '-m', 'version 0.2']);
+  }
+  git(work, ['tag', 'light']);
+  git(work, ['tag', '-a', 'v0.2-signed', '-m', 'a tag of a tag', 'v0.2']);
+  git(work, ['checkout', '-q', '-b', 'dev', 'HEAD~1']);
+  writeFileSync(join(work, 'dev.txt'), 'on dev\n');
+  git(work, ['add', '-A']);
+  git(work, ['commit', '-q', '-m', 'dev work']);
+  git(work, ['checkout', '-q', 'main']);
+  const repo = join(root, 'repo.git');
+  git(dir, ['clone', '-q', '--bare', work, repo]);
+  git(repo, ['config', 'uploadpack.allowFilter', 'true']);
+  git(repo, ['config', 'http.receivepack', 'false']);
+  return { root, repo, work };
+}
+
+/** What `git ls-remote <url>` prints, as lines. Asynchronous: the server may live in this process. */
+export function gitLsRemote(url: string, env: NodeJS.ProcessEnv = testEnv, args: string[] = []): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile('git', ['ls-remote', ...args, url], { env, encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`git ls-remote ${url} failed: ${stderr || err.message}`));
+      else resolve(stdout.split('\n').filter(Boolean));
+    });
+  });
+}
+
+/** A sink that keeps the pack in memory (test packs are small) and the remote's messages. */
+export function collectingSink(): FetchSink & { bytes(): Buffer; messages: string[]; chunks: number } {
+  const parts: Uint8Array[] = [];
+  const messages: string[] = [];
+  const sink = {
+    messages,
+    chunks: 0,
+    pack(c: Uint8Array) {
+      parts.push(Uint8Array.from(c));
+      sink.chunks++;
+    },
+    remoteMessage(t: string) {
+      messages.push(t);
+    },
+    bytes: () => Buffer.concat(parts),
+  };
+  return sink;
+}
+
+export interface Verified {
+  /** `git verify-pack -v` object lines: `<oid> <type> ...`. */
+  objects: Map<string, string>;
+  gitDir: string;
+}
+
+/**
+ * Indexes `pack` with real `git index-pack` in a fresh bare repository, points
+ * refs at the advertised ids (writing `shallow` when given), and runs
+ * `git fsck --full --strict`: every ref's history must be complete.
+ * With `promisor`, the repository is set up as a partial clone so fsck accepts
+ * objects a filter left out.
+ */
+export function verifyFetched(dir: string, pack: Uint8Array, refs: RemoteRef[], opts: { shallow?: string[]; promisor?: string } = {}): Verified {
+  const gitDir = mkdtempSync(join(dir, 'verify-'));
+  git(gitDir, ['init', '-q', '--bare']);
+  const out = git(gitDir, ['index-pack', '--stdin'], pack).trim();
+  const packId = out.replace(/^(pack|keep)\t/, '');
+  if (opts.promisor) {
+    writeFileSync(join(gitDir, 'objects', 'pack', `pack-${packId}.promisor`), '');
+    git(gitDir, ['config', 'remote.origin.url', opts.promisor]);
+    git(gitDir, ['config', 'remote.origin.promisor', 'true']);
+    git(gitDir, ['config', 'extensions.partialclone', 'origin']);
+  }
+  for (const ref of refs) if (ref.name.startsWith('refs/')) git(gitDir, ['update-ref', ref.name, ref.oid]);
+  if (opts.shallow?.length) writeFileSync(join(gitDir, 'shallow'), `${[...new Set(opts.shallow)].sort().join('\n')}\n`);
+  const fsck = spawnSync('git', ['fsck', '--full', '--strict', '--no-progress'], { cwd: gitDir, env: testEnv, encoding: 'utf8', timeout: 60_000 });
+  if (fsck.status !== 0) throw new Error(`git fsck failed (${fsck.status}):\n${fsck.stdout}\n${fsck.stderr}`);
+  const objects = new Map<string, string>();
+  const verify = git(gitDir, ['verify-pack', '-v', join(gitDir, 'objects', 'pack', `pack-${packId}.idx`)]);
+  for (const line of verify.split('\n')) {
+    const m = /^([0-9a-f]{40}) +(\w+) /.exec(line);
+    if (m) objects.set(m[1], m[2]);
+  }
+  return { objects, gitDir };
+}
+
+/** Rejects after `ms` so a stuck server interaction fails the test instead of hanging it. */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,51 @@
+// `wasmgit ls-remote` prints exactly what `git ls-remote` prints, options and
+// patterns included, and fails like git (exit 128, `fatal: …`).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gitLsRemote, makeServedRoot, tempDir, testEnv } from '../helpers/remote-repos.ts';
+
+const tmp = tempDir('ls-remote');
+const { repo } = makeServedRoot(tmp.dir);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function wasmgit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'host/cli/wasmgit.ts'), ...args], { cwd: root, env: testEnv, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+// Each run starts a Node process: a few combinations cover every option.
+for (const [what, url, combos] of [
+  ['a plain path', repo, [[], ['--symref', '--heads'], ['--tags', '--refs']]],
+  ['a file:// URL', `file://${repo}`, [['--symref']]],
+] as const) {
+  test(`${what}: output matches git ls-remote`, async () => {
+    for (const opts of combos as readonly (readonly string[])[]) {
+      const ours = await wasmgit(['ls-remote', ...opts, url]);
+      assert.is(ours.code, 0, ours.stderr);
+      assert.equal(ours.stdout.split('\n').filter(Boolean), await gitLsRemote(url, testEnv, [...opts]), opts.join(' '));
+    }
+    const ours = await wasmgit(['ls-remote', url, 'main', 'v0.*']);
+    assert.equal(ours.stdout.split('\n').filter(Boolean), (await gitLsRemote(url, testEnv, [])).filter((l) => /\t(refs\/heads\/main|refs\/tags\/v0\..*)$/.test(l)));
+    assert.ok(ours.stdout.includes('refs/tags/v0.2^{}'));
+  });
+}
+
+test('a repository that is not there: exit 128 and a fatal line; --exit-code gives 2 when nothing matches', async () => {
+  const missing = join(tmp.dir, 'missing');
+  const r = await wasmgit(['ls-remote', missing]);
+  assert.is(r.code, 128);
+  assert.is(r.stderr, `fatal: repository '${missing}' does not exist\n`);
+  const none = await wasmgit(['ls-remote', '--exit-code', repo, 'no-such-ref']);
+  assert.is(none.code, 2);
+  assert.is(none.stdout, '');
+});
+
+test.after(() => tmp.cleanup());
+
+test.run();

@@ -1,0 +1,109 @@
+// ssh through a fake ssh program (it runs the remote command locally, as git's
+// own test suite does): the arguments are git's (`-o SendEnv=GIT_PROTOCOL`,
+// `-p <port>`, user@host, `git-upload-pack '<path>'` quoted like sq_quote),
+// GIT_SSH_COMMAND runs through the shell and GIT_SSH directly, v2 and v0 both
+// work, and failures say what the remote side said.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openRemote, TransportError } from '../../host/transport/index.ts';
+import { formatLsRemote } from '../../host/cli/ls-remote.ts';
+import { fakeSshEnv } from '../helpers/servers.ts';
+import { collectingSink, git, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, within } from '../helpers/remote-repos.ts';
+
+const tmp = tempDir('ssh');
+const { root, repo } = makeServedRoot(tmp.dir);
+// A path that needs quoting: a space, a single quote and an exclamation mark.
+const odd = join(root, "it's a repo!.git");
+git(root, ['clone', '-q', '--bare', repo, odd]);
+
+const sshEnv = fakeSshEnv(testEnv);
+const calls = () => readFileSync(sshEnv.WASMGIT_FAKE_SSH_LOG!, 'utf8').split('\n').filter(Boolean);
+const resetCalls = () => writeFileSync(sshEnv.WASMGIT_FAKE_SSH_LOG!, '');
+
+async function fetchAll(url: string, env: NodeJS.ProcessEnv, config?: Map<string, string>) {
+  const remote = await openRemote(url, { env, config });
+  try {
+    const adv = await within(20_000, 'advertise', remote.advertise());
+    const sink = collectingSink();
+    const res = await within(30_000, 'fetch', remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink));
+    verifyFetched(tmp.dir, sink.bytes(), adv.refs, { shallow: res.shallow });
+    return adv;
+  } finally {
+    await remote.close();
+  }
+}
+
+async function failure(work: () => Promise<unknown>): Promise<TransportError> {
+  try {
+    await within(20_000, 'the failing operation', work());
+  } catch (err) {
+    if (err instanceof TransportError) return err;
+    throw err;
+  }
+  throw new Error('expected a TransportError');
+}
+
+test('scp-like host:path, protocol v2: SendEnv, the quoted command, refs match git ls-remote', async () => {
+  resetCalls();
+  const url = `git.example.org:${repo}`;
+  const adv = await fetchAll(url, sshEnv);
+  assert.is(adv.protocol, 2);
+  assert.equal(calls(), [`-o SendEnv=GIT_PROTOCOL git.example.org git-upload-pack '${repo}'`]);
+  assert.equal(formatLsRemote(adv), await gitLsRemote(url, sshEnv));
+});
+
+test('ssh://user@host:port/path with protocol v0: -p and user@host, no SendEnv', async () => {
+  resetCalls();
+  const adv = await fetchAll(`ssh://me@git.example.org:2222${repo}`, sshEnv, new Map([['protocol.version', '0']]));
+  assert.is(adv.protocol, 0);
+  assert.equal(calls(), [`-p 2222 me@git.example.org git-upload-pack '${repo}'`]);
+});
+
+test('a path with a quote, a space and a ! reaches upload-pack intact', async () => {
+  resetCalls();
+  const adv = await fetchAll(`ssh://git.example.org${odd}`, sshEnv);
+  assert.ok(adv.refs.length > 0);
+  assert.equal(calls(), [`-o SendEnv=GIT_PROTOCOL git.example.org git-upload-pack '${odd.replace("'", "'\\''").replace('!', "'\\!'")}'`]);
+});
+
+test('GIT_SSH is run directly, without a shell', async () => {
+  resetCalls();
+  const env = { ...sshEnv, GIT_SSH: sshEnv.GIT_SSH_COMMAND, GIT_SSH_COMMAND: undefined };
+  const adv = await fetchAll(`git.example.org:${repo}`, env);
+  assert.ok(adv.refs.length > 0);
+  assert.is(calls().length, 1);
+});
+
+test('a path that is no repository: not-found, with upload-pack\'s words and git\'s closing lines', async () => {
+  const err = await failure(() => fetchAll(`git.example.org:${join(root, 'missing.git')}`, sshEnv));
+  assert.is(err.kind, 'not-found');
+  assert.match(err.message, /^'.*missing\.git' does not appear to be a git repository\nCould not read from remote repository\.\n\nPlease make sure you have the correct access rights\nand the repository exists\.$/);
+});
+
+test('an ssh program that cannot run: connection error naming it', async () => {
+  const err = await failure(() => fetchAll(`git.example.org:${repo}`, { ...sshEnv, GIT_SSH_COMMAND: join(tmp.dir, 'no-such-ssh') }));
+  assert.is(err.kind, 'connection');
+  assert.match(err.message, /no-such-ssh.*not found/);
+  assert.match(err.message, /Could not read from remote repository\./);
+});
+
+test('aborting a fetch kills the ssh process', async () => {
+  const pidFile = join(tmp.dir, 'ssh.pid');
+  const env = { ...sshEnv, GIT_SSH_COMMAND: `echo $$ > '${pidFile}'; exec ${sshEnv.GIT_SSH_COMMAND}` };
+  const remote = await openRemote(`git.example.org:${repo}`, { env });
+  const adv = await remote.advertise();
+  const ctrl = new AbortController();
+  const sink = { pack: () => ctrl.abort(new Error('enough')), remoteMessage() {} };
+  const err = await within(10_000, 'abort', remote.fetch({ wants: adv.refs.map((r) => r.oid), signal: ctrl.signal }, sink)).catch((e) => e);
+  await remote.close();
+  assert.is(err.message, 'enough');
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the ssh process is gone');
+});
+
+test.after(() => tmp.cleanup());
+
+test.run();
