@@ -2,9 +2,13 @@
 
 // SHA-1 compression (FIPS 180-4 §6.1.2), fully unrolled, and the same with the
 // per-block work of SHA-1 collision detection (SHA-1DC, Stevens & Shumow 2017):
-// the expanded message W[0..79] stays in locals, the states before steps 58 and
-// 65 are kept, and the unavoidable bit conditions of the 32 disturbance vectors
-// are tested. Words are big-endian: v128 load + byte shuffle.
+// the words of W the unavoidable bit conditions of the 32 disturbance vectors
+// read and the states before steps 58 and 65 are stored, and the conditions are
+// tested; the rare recompression check is unrolled too. Words are big-endian:
+// v128 load + byte shuffle.
+
+/** W[t] + K[t] for the rounds (the message schedule is computed 4 words at a time in v128). */
+const WK: usize = memory.data(320);
 
 /** Compresses `n` 64-byte blocks at `p` into the state h[0..4] (5 u32 at `h`). */
 export function sha1CompressPlain(h: usize, p: usize, n: usize): void {
@@ -12,187 +16,847 @@ export function sha1CompressPlain(h: usize, p: usize, n: usize): void {
   let end = p + (n << 6);
   while (p < end) {
     let a = h0, b = h1, c = h2, d = h3, e = h4;
-    let q0 = i8x16.swizzle(v128.load(p, 0), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
-    let w0 = i32x4.extract_lane(q0, 0);
-    let w1 = i32x4.extract_lane(q0, 1);
-    let w2 = i32x4.extract_lane(q0, 2);
-    let w3 = i32x4.extract_lane(q0, 3);
-    let q1 = i8x16.swizzle(v128.load(p, 16), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
-    let w4 = i32x4.extract_lane(q1, 0);
-    let w5 = i32x4.extract_lane(q1, 1);
-    let w6 = i32x4.extract_lane(q1, 2);
-    let w7 = i32x4.extract_lane(q1, 3);
-    let q2 = i8x16.swizzle(v128.load(p, 32), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
-    let w8 = i32x4.extract_lane(q2, 0);
-    let w9 = i32x4.extract_lane(q2, 1);
-    let w10 = i32x4.extract_lane(q2, 2);
-    let w11 = i32x4.extract_lane(q2, 3);
-    let q3 = i8x16.swizzle(v128.load(p, 48), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
-    let w12 = i32x4.extract_lane(q3, 0);
-    let w13 = i32x4.extract_lane(q3, 1);
-    let w14 = i32x4.extract_lane(q3, 2);
-    let w15 = i32x4.extract_lane(q3, 3);
-    e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w0; b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w1; a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w2; e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w3; d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w4; c = rotl<u32>(c, 30);
-    e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w5; b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w6; a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w7; e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w8; d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w9; c = rotl<u32>(c, 30);
-    e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w10; b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w11; a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w12; e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w13; d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w14; c = rotl<u32>(c, 30);
-    e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w15; b = rotl<u32>(b, 30);
-    w0 = rotl<u32>(w13 ^ w8 ^ w2 ^ w0, 1);
-    d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w0; a = rotl<u32>(a, 30);
-    w1 = rotl<u32>(w14 ^ w9 ^ w3 ^ w1, 1);
-    c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w1; e = rotl<u32>(e, 30);
-    w2 = rotl<u32>(w15 ^ w10 ^ w4 ^ w2, 1);
-    b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w2; d = rotl<u32>(d, 30);
-    w3 = rotl<u32>(w0 ^ w11 ^ w5 ^ w3, 1);
-    a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w3; c = rotl<u32>(c, 30);
-    w4 = rotl<u32>(w1 ^ w12 ^ w6 ^ w4, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w4; b = rotl<u32>(b, 30);
-    w5 = rotl<u32>(w2 ^ w13 ^ w7 ^ w5, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w5; a = rotl<u32>(a, 30);
-    w6 = rotl<u32>(w3 ^ w14 ^ w8 ^ w6, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w6; e = rotl<u32>(e, 30);
-    w7 = rotl<u32>(w4 ^ w15 ^ w9 ^ w7, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w7; d = rotl<u32>(d, 30);
-    w8 = rotl<u32>(w5 ^ w0 ^ w10 ^ w8, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w8; c = rotl<u32>(c, 30);
-    w9 = rotl<u32>(w6 ^ w1 ^ w11 ^ w9, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w9; b = rotl<u32>(b, 30);
-    w10 = rotl<u32>(w7 ^ w2 ^ w12 ^ w10, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w10; a = rotl<u32>(a, 30);
-    w11 = rotl<u32>(w8 ^ w3 ^ w13 ^ w11, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w11; e = rotl<u32>(e, 30);
-    w12 = rotl<u32>(w9 ^ w4 ^ w14 ^ w12, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w12; d = rotl<u32>(d, 30);
-    w13 = rotl<u32>(w10 ^ w5 ^ w15 ^ w13, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w13; c = rotl<u32>(c, 30);
-    w14 = rotl<u32>(w11 ^ w6 ^ w0 ^ w14, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w14; b = rotl<u32>(b, 30);
-    w15 = rotl<u32>(w12 ^ w7 ^ w1 ^ w15, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w15; a = rotl<u32>(a, 30);
-    w0 = rotl<u32>(w13 ^ w8 ^ w2 ^ w0, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w0; e = rotl<u32>(e, 30);
-    w1 = rotl<u32>(w14 ^ w9 ^ w3 ^ w1, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w1; d = rotl<u32>(d, 30);
-    w2 = rotl<u32>(w15 ^ w10 ^ w4 ^ w2, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w2; c = rotl<u32>(c, 30);
-    w3 = rotl<u32>(w0 ^ w11 ^ w5 ^ w3, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w3; b = rotl<u32>(b, 30);
-    w4 = rotl<u32>(w1 ^ w12 ^ w6 ^ w4, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w4; a = rotl<u32>(a, 30);
-    w5 = rotl<u32>(w2 ^ w13 ^ w7 ^ w5, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w5; e = rotl<u32>(e, 30);
-    w6 = rotl<u32>(w3 ^ w14 ^ w8 ^ w6, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w6; d = rotl<u32>(d, 30);
-    w7 = rotl<u32>(w4 ^ w15 ^ w9 ^ w7, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w7; c = rotl<u32>(c, 30);
-    w8 = rotl<u32>(w5 ^ w0 ^ w10 ^ w8, 1);
-    e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w8; b = rotl<u32>(b, 30);
-    w9 = rotl<u32>(w6 ^ w1 ^ w11 ^ w9, 1);
-    d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w9; a = rotl<u32>(a, 30);
-    w10 = rotl<u32>(w7 ^ w2 ^ w12 ^ w10, 1);
-    c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w10; e = rotl<u32>(e, 30);
-    w11 = rotl<u32>(w8 ^ w3 ^ w13 ^ w11, 1);
-    b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w11; d = rotl<u32>(d, 30);
-    w12 = rotl<u32>(w9 ^ w4 ^ w14 ^ w12, 1);
-    a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w12; c = rotl<u32>(c, 30);
-    w13 = rotl<u32>(w10 ^ w5 ^ w15 ^ w13, 1);
-    e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w13; b = rotl<u32>(b, 30);
-    w14 = rotl<u32>(w11 ^ w6 ^ w0 ^ w14, 1);
-    d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w14; a = rotl<u32>(a, 30);
-    w15 = rotl<u32>(w12 ^ w7 ^ w1 ^ w15, 1);
-    c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w15; e = rotl<u32>(e, 30);
-    w0 = rotl<u32>(w13 ^ w8 ^ w2 ^ w0, 1);
-    b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w0; d = rotl<u32>(d, 30);
-    w1 = rotl<u32>(w14 ^ w9 ^ w3 ^ w1, 1);
-    a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w1; c = rotl<u32>(c, 30);
-    w2 = rotl<u32>(w15 ^ w10 ^ w4 ^ w2, 1);
-    e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w2; b = rotl<u32>(b, 30);
-    w3 = rotl<u32>(w0 ^ w11 ^ w5 ^ w3, 1);
-    d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w3; a = rotl<u32>(a, 30);
-    w4 = rotl<u32>(w1 ^ w12 ^ w6 ^ w4, 1);
-    c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w4; e = rotl<u32>(e, 30);
-    w5 = rotl<u32>(w2 ^ w13 ^ w7 ^ w5, 1);
-    b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w5; d = rotl<u32>(d, 30);
-    w6 = rotl<u32>(w3 ^ w14 ^ w8 ^ w6, 1);
-    a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w6; c = rotl<u32>(c, 30);
-    w7 = rotl<u32>(w4 ^ w15 ^ w9 ^ w7, 1);
-    e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w7; b = rotl<u32>(b, 30);
-    w8 = rotl<u32>(w5 ^ w0 ^ w10 ^ w8, 1);
-    d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w8; a = rotl<u32>(a, 30);
-    w9 = rotl<u32>(w6 ^ w1 ^ w11 ^ w9, 1);
-    c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w9; e = rotl<u32>(e, 30);
-    w10 = rotl<u32>(w7 ^ w2 ^ w12 ^ w10, 1);
-    b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w10; d = rotl<u32>(d, 30);
-    w11 = rotl<u32>(w8 ^ w3 ^ w13 ^ w11, 1);
-    a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w11; c = rotl<u32>(c, 30);
-    w12 = rotl<u32>(w9 ^ w4 ^ w14 ^ w12, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w12; b = rotl<u32>(b, 30);
-    w13 = rotl<u32>(w10 ^ w5 ^ w15 ^ w13, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w13; a = rotl<u32>(a, 30);
-    w14 = rotl<u32>(w11 ^ w6 ^ w0 ^ w14, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w14; e = rotl<u32>(e, 30);
-    w15 = rotl<u32>(w12 ^ w7 ^ w1 ^ w15, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w15; d = rotl<u32>(d, 30);
-    w0 = rotl<u32>(w13 ^ w8 ^ w2 ^ w0, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w0; c = rotl<u32>(c, 30);
-    w1 = rotl<u32>(w14 ^ w9 ^ w3 ^ w1, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w1; b = rotl<u32>(b, 30);
-    w2 = rotl<u32>(w15 ^ w10 ^ w4 ^ w2, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w2; a = rotl<u32>(a, 30);
-    w3 = rotl<u32>(w0 ^ w11 ^ w5 ^ w3, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w3; e = rotl<u32>(e, 30);
-    w4 = rotl<u32>(w1 ^ w12 ^ w6 ^ w4, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w4; d = rotl<u32>(d, 30);
-    w5 = rotl<u32>(w2 ^ w13 ^ w7 ^ w5, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w5; c = rotl<u32>(c, 30);
-    w6 = rotl<u32>(w3 ^ w14 ^ w8 ^ w6, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w6; b = rotl<u32>(b, 30);
-    w7 = rotl<u32>(w4 ^ w15 ^ w9 ^ w7, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w7; a = rotl<u32>(a, 30);
-    w8 = rotl<u32>(w5 ^ w0 ^ w10 ^ w8, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w8; e = rotl<u32>(e, 30);
-    w9 = rotl<u32>(w6 ^ w1 ^ w11 ^ w9, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w9; d = rotl<u32>(d, 30);
-    w10 = rotl<u32>(w7 ^ w2 ^ w12 ^ w10, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w10; c = rotl<u32>(c, 30);
-    w11 = rotl<u32>(w8 ^ w3 ^ w13 ^ w11, 1);
-    e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w11; b = rotl<u32>(b, 30);
-    w12 = rotl<u32>(w9 ^ w4 ^ w14 ^ w12, 1);
-    d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w12; a = rotl<u32>(a, 30);
-    w13 = rotl<u32>(w10 ^ w5 ^ w15 ^ w13, 1);
-    c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w13; e = rotl<u32>(e, 30);
-    w14 = rotl<u32>(w11 ^ w6 ^ w0 ^ w14, 1);
-    b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w14; d = rotl<u32>(d, 30);
-    w15 = rotl<u32>(w12 ^ w7 ^ w1 ^ w15, 1);
-    a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w15; c = rotl<u32>(c, 30);
+    let zero = i32x4.splat(0);
+    let x0 = i8x16.swizzle(v128.load(p, 0), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x0, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 0);
+    let x1 = i8x16.swizzle(v128.load(p, 16), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x1, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 16);
+    let x2 = i8x16.swizzle(v128.load(p, 32), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x2, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 32);
+    let x3 = i8x16.swizzle(v128.load(p, 48), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x3, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 48);
+    let r4 = v128.xor(v128.xor(i8x16.shuffle(x3, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x2), v128.xor(i8x16.shuffle(x0, x1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x0));
+    r4 = v128.or(i32x4.shl(r4, 1), i32x4.shr_u(r4, 31));
+    let f4 = i8x16.shuffle(zero, r4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x4 = v128.xor(r4, v128.or(i32x4.shl(f4, 1), i32x4.shr_u(f4, 31)));
+    v128.store(WK, i32x4.add(x4, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 64);
+    e += load<u32>(WK, 0) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 4) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 8) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 12) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    let r5 = v128.xor(v128.xor(i8x16.shuffle(x4, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x3), v128.xor(i8x16.shuffle(x1, x2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x1));
+    r5 = v128.or(i32x4.shl(r5, 1), i32x4.shr_u(r5, 31));
+    let f5 = i8x16.shuffle(zero, r5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x5 = v128.xor(r5, v128.or(i32x4.shl(f5, 1), i32x4.shr_u(f5, 31)));
+    v128.store(WK, i32x4.add(x5, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 80);
+    a += load<u32>(WK, 16) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 20) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 24) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 28) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    let r6 = v128.xor(v128.xor(i8x16.shuffle(x5, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x4), v128.xor(i8x16.shuffle(x2, x3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x2));
+    r6 = v128.or(i32x4.shl(r6, 1), i32x4.shr_u(r6, 31));
+    let f6 = i8x16.shuffle(zero, r6, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x6 = v128.xor(r6, v128.or(i32x4.shl(f6, 1), i32x4.shr_u(f6, 31)));
+    v128.store(WK, i32x4.add(x6, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 96);
+    b += load<u32>(WK, 32) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 36) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 40) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 44) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    let r7 = v128.xor(v128.xor(i8x16.shuffle(x6, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x5), v128.xor(i8x16.shuffle(x3, x4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x3));
+    r7 = v128.or(i32x4.shl(r7, 1), i32x4.shr_u(r7, 31));
+    let f7 = i8x16.shuffle(zero, r7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x7 = v128.xor(r7, v128.or(i32x4.shl(f7, 1), i32x4.shr_u(f7, 31)));
+    v128.store(WK, i32x4.add(x7, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 112);
+    c += load<u32>(WK, 48) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 52) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 56) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 60) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    let r8 = v128.xor(v128.xor(i8x16.shuffle(x6, x7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x4), v128.xor(x1, x0));
+    let x8 = v128.or(i32x4.shl(r8, 2), i32x4.shr_u(r8, 30));
+    v128.store(WK, i32x4.add(x8, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 128);
+    d += load<u32>(WK, 64) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 68) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 72) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 76) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    let r9 = v128.xor(v128.xor(i8x16.shuffle(x7, x8, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x5), v128.xor(x2, x1));
+    let x9 = v128.or(i32x4.shl(r9, 2), i32x4.shr_u(r9, 30));
+    v128.store(WK, i32x4.add(x9, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 144);
+    e += load<u32>(WK, 80) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 84) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 88) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 92) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    let r10 = v128.xor(v128.xor(i8x16.shuffle(x8, x9, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x6), v128.xor(x3, x2));
+    let x10 = v128.or(i32x4.shl(r10, 2), i32x4.shr_u(r10, 30));
+    v128.store(WK, i32x4.add(x10, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 160);
+    a += load<u32>(WK, 96) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 100) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 104) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 108) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    let r11 = v128.xor(v128.xor(i8x16.shuffle(x9, x10, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x7), v128.xor(x4, x3));
+    let x11 = v128.or(i32x4.shl(r11, 2), i32x4.shr_u(r11, 30));
+    v128.store(WK, i32x4.add(x11, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 176);
+    b += load<u32>(WK, 112) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 116) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 120) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 124) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    let r12 = v128.xor(v128.xor(i8x16.shuffle(x10, x11, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x8), v128.xor(x5, x4));
+    let x12 = v128.or(i32x4.shl(r12, 2), i32x4.shr_u(r12, 30));
+    v128.store(WK, i32x4.add(x12, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 192);
+    c += load<u32>(WK, 128) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 132) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 136) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 140) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    let r13 = v128.xor(v128.xor(i8x16.shuffle(x11, x12, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x9), v128.xor(x6, x5));
+    let x13 = v128.or(i32x4.shl(r13, 2), i32x4.shr_u(r13, 30));
+    v128.store(WK, i32x4.add(x13, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 208);
+    d += load<u32>(WK, 144) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 148) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 152) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 156) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    let r14 = v128.xor(v128.xor(i8x16.shuffle(x12, x13, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x10), v128.xor(x7, x6));
+    let x14 = v128.or(i32x4.shl(r14, 2), i32x4.shr_u(r14, 30));
+    v128.store(WK, i32x4.add(x14, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 224);
+    e += load<u32>(WK, 160) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 164) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 168) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 172) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    let r15 = v128.xor(v128.xor(i8x16.shuffle(x13, x14, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x11), v128.xor(x8, x7));
+    let x15 = v128.or(i32x4.shl(r15, 2), i32x4.shr_u(r15, 30));
+    v128.store(WK, i32x4.add(x15, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 240);
+    a += load<u32>(WK, 176) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 180) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 184) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 188) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    let r16 = v128.xor(v128.xor(i8x16.shuffle(x14, x15, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x12), v128.xor(x9, x8));
+    let x16 = v128.or(i32x4.shl(r16, 2), i32x4.shr_u(r16, 30));
+    v128.store(WK, i32x4.add(x16, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 256);
+    b += load<u32>(WK, 192) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 196) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 200) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 204) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    let r17 = v128.xor(v128.xor(i8x16.shuffle(x15, x16, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x13), v128.xor(x10, x9));
+    let x17 = v128.or(i32x4.shl(r17, 2), i32x4.shr_u(r17, 30));
+    v128.store(WK, i32x4.add(x17, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 272);
+    c += load<u32>(WK, 208) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 212) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 216) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 220) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    let r18 = v128.xor(v128.xor(i8x16.shuffle(x16, x17, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x14), v128.xor(x11, x10));
+    let x18 = v128.or(i32x4.shl(r18, 2), i32x4.shr_u(r18, 30));
+    v128.store(WK, i32x4.add(x18, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 288);
+    d += load<u32>(WK, 224) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 228) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 232) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 236) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    let r19 = v128.xor(v128.xor(i8x16.shuffle(x17, x18, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x15), v128.xor(x12, x11));
+    let x19 = v128.or(i32x4.shl(r19, 2), i32x4.shr_u(r19, 30));
+    v128.store(WK, i32x4.add(x19, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 304);
+    e += load<u32>(WK, 240) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 244) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 248) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 252) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 256) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 260) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 264) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 268) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 272) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 276) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 280) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 284) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 288) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 292) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 296) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 300) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 304) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 308) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 312) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 316) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
     h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;
     p += 64;
   }
   store<u32>(h, h0, 0); store<u32>(h, h1, 4); store<u32>(h, h2, 8); store<u32>(h, h3, 12); store<u32>(h, h4, 16);
 }
 
+/** W[t] for the words the bit conditions read (W[35..64]), written by sha1CompressDetect. */
+const UBC_W: usize = memory.data(320);
+
 /**
- * Compresses one block at `p` into h[0..4] and returns the mask of disturbance
- * vectors whose unavoidable bit conditions W satisfies (usually 0). When it is
- * not 0, the states (A,B,C,D,E) before steps 58 and 65 are stored at
- * `states` and `states + 20` for the recompression check.
+ * Compresses up to `n` blocks at `p` into h[0..4], stopping after the first
+ * block that passes the first 64 bit-condition tests (25% of ordinary blocks; their
+ * mask then goes to sha1UbcRest). Returns the number of blocks compressed. For
+ * the last block, `info` receives: +0 its DV mask (u32, 0 if none), +4 its
+ * input chaining value, +24 and +44 the states (A,B,C,D,E) before steps 58
+ * and 65 (5 × u32 each).
  *
- * 156 conditions (implied by the DVs' own); tested in an order in which ordinary data clears
- * the mask after about 54.5 of them.
+ * The rounds are those of the plain compression; the schedule also stores the
+ * words the conditions read (UBC_W), so few values stay live in locals. The
+ * tests run without branches: an early exit taken at a
+ * data-dependent test mispredicts on nearly every block and cost more than the
+ * tests it skipped.
  */
-export function sha1CompressDetect(h: usize, p: usize, states: usize): u32 {
-  let a = load<u32>(h, 0), b = load<u32>(h, 4), c = load<u32>(h, 8), d = load<u32>(h, 12), e = load<u32>(h, 16);
+export function sha1CompressDetect(h: usize, p: usize, n: usize, info: usize): usize {
+  let h0 = load<u32>(h, 0), h1 = load<u32>(h, 4), h2 = load<u32>(h, 8), h3 = load<u32>(h, 12), h4 = load<u32>(h, 16);
+  let start = p, end = p + (n << 6);
+  let dvMask: u32 = 0;
+  while (p < end) {
+    let a = h0, b = h1, c = h2, d = h3, e = h4;
+    let zero = i32x4.splat(0);
+    let x0 = i8x16.swizzle(v128.load(p, 0), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x0, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 0);
+    let x1 = i8x16.swizzle(v128.load(p, 16), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x1, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 16);
+    let x2 = i8x16.swizzle(v128.load(p, 32), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x2, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 32);
+    let x3 = i8x16.swizzle(v128.load(p, 48), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    v128.store(WK, i32x4.add(x3, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 48);
+    let r4 = v128.xor(v128.xor(i8x16.shuffle(x3, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x2), v128.xor(i8x16.shuffle(x0, x1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x0));
+    r4 = v128.or(i32x4.shl(r4, 1), i32x4.shr_u(r4, 31));
+    let f4 = i8x16.shuffle(zero, r4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x4 = v128.xor(r4, v128.or(i32x4.shl(f4, 1), i32x4.shr_u(f4, 31)));
+    v128.store(WK, i32x4.add(x4, i32x4(0x5a827999, 0x5a827999, 0x5a827999, 0x5a827999)), 64);
+    e += load<u32>(WK, 0) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 4) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 8) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 12) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    let r5 = v128.xor(v128.xor(i8x16.shuffle(x4, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x3), v128.xor(i8x16.shuffle(x1, x2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x1));
+    r5 = v128.or(i32x4.shl(r5, 1), i32x4.shr_u(r5, 31));
+    let f5 = i8x16.shuffle(zero, r5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x5 = v128.xor(r5, v128.or(i32x4.shl(f5, 1), i32x4.shr_u(f5, 31)));
+    v128.store(WK, i32x4.add(x5, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 80);
+    a += load<u32>(WK, 16) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 20) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 24) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 28) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    let r6 = v128.xor(v128.xor(i8x16.shuffle(x5, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x4), v128.xor(i8x16.shuffle(x2, x3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x2));
+    r6 = v128.or(i32x4.shl(r6, 1), i32x4.shr_u(r6, 31));
+    let f6 = i8x16.shuffle(zero, r6, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x6 = v128.xor(r6, v128.or(i32x4.shl(f6, 1), i32x4.shr_u(f6, 31)));
+    v128.store(WK, i32x4.add(x6, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 96);
+    b += load<u32>(WK, 32) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 36) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 40) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 44) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    let r7 = v128.xor(v128.xor(i8x16.shuffle(x6, zero, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), x5), v128.xor(i8x16.shuffle(x3, x4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x3));
+    r7 = v128.or(i32x4.shl(r7, 1), i32x4.shr_u(r7, 31));
+    let f7 = i8x16.shuffle(zero, r7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    let x7 = v128.xor(r7, v128.or(i32x4.shl(f7, 1), i32x4.shr_u(f7, 31)));
+    v128.store(WK, i32x4.add(x7, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 112);
+    c += load<u32>(WK, 48) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 52) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 56) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 60) + (d ^ (b & (c ^ d))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    let r8 = v128.xor(v128.xor(i8x16.shuffle(x6, x7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x4), v128.xor(x1, x0));
+    let x8 = v128.or(i32x4.shl(r8, 2), i32x4.shr_u(r8, 30));
+    v128.store(WK, i32x4.add(x8, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 128);
+    v128.store(UBC_W, x8, 128);
+    d += load<u32>(WK, 64) + (c ^ (a & (b ^ c))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 68) + (b ^ (e & (a ^ b))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 72) + (a ^ (d & (e ^ a))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 76) + (e ^ (c & (d ^ e))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    let r9 = v128.xor(v128.xor(i8x16.shuffle(x7, x8, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x5), v128.xor(x2, x1));
+    let x9 = v128.or(i32x4.shl(r9, 2), i32x4.shr_u(r9, 30));
+    v128.store(WK, i32x4.add(x9, i32x4(0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1, 0x6ed9eba1)), 144);
+    v128.store(UBC_W, x9, 144);
+    e += load<u32>(WK, 80) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 84) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 88) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 92) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    let r10 = v128.xor(v128.xor(i8x16.shuffle(x8, x9, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x6), v128.xor(x3, x2));
+    let x10 = v128.or(i32x4.shl(r10, 2), i32x4.shr_u(r10, 30));
+    v128.store(WK, i32x4.add(x10, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 160);
+    v128.store(UBC_W, x10, 160);
+    a += load<u32>(WK, 96) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 100) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 104) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 108) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    let r11 = v128.xor(v128.xor(i8x16.shuffle(x9, x10, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x7), v128.xor(x4, x3));
+    let x11 = v128.or(i32x4.shl(r11, 2), i32x4.shr_u(r11, 30));
+    v128.store(WK, i32x4.add(x11, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 176);
+    v128.store(UBC_W, x11, 176);
+    b += load<u32>(WK, 112) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 116) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 120) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 124) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    let r12 = v128.xor(v128.xor(i8x16.shuffle(x10, x11, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x8), v128.xor(x5, x4));
+    let x12 = v128.or(i32x4.shl(r12, 2), i32x4.shr_u(r12, 30));
+    v128.store(WK, i32x4.add(x12, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 192);
+    v128.store(UBC_W, x12, 192);
+    c += load<u32>(WK, 128) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 132) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 136) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 140) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    let r13 = v128.xor(v128.xor(i8x16.shuffle(x11, x12, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x9), v128.xor(x6, x5));
+    let x13 = v128.or(i32x4.shl(r13, 2), i32x4.shr_u(r13, 30));
+    v128.store(WK, i32x4.add(x13, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 208);
+    v128.store(UBC_W, x13, 208);
+    d += load<u32>(WK, 144) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 148) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 152) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 156) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    let r14 = v128.xor(v128.xor(i8x16.shuffle(x12, x13, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x10), v128.xor(x7, x6));
+    let x14 = v128.or(i32x4.shl(r14, 2), i32x4.shr_u(r14, 30));
+    v128.store(WK, i32x4.add(x14, i32x4(0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc, 0x8f1bbcdc)), 224);
+    v128.store(UBC_W, x14, 224);
+    e += load<u32>(WK, 160) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 164) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 168) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 172) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    let r15 = v128.xor(v128.xor(i8x16.shuffle(x13, x14, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x11), v128.xor(x8, x7));
+    let x15 = v128.or(i32x4.shl(r15, 2), i32x4.shr_u(r15, 30));
+    v128.store(WK, i32x4.add(x15, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 240);
+    v128.store(UBC_W, x15, 240);
+    a += load<u32>(WK, 176) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 180) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 184) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 188) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    let r16 = v128.xor(v128.xor(i8x16.shuffle(x14, x15, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x12), v128.xor(x9, x8));
+    let x16 = v128.or(i32x4.shl(r16, 2), i32x4.shr_u(r16, 30));
+    v128.store(WK, i32x4.add(x16, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 256);
+    v128.store(UBC_W, x16, 256);
+    b += load<u32>(WK, 192) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 196) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 200) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 204) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    let r17 = v128.xor(v128.xor(i8x16.shuffle(x15, x16, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x13), v128.xor(x10, x9));
+    let x17 = v128.or(i32x4.shl(r17, 2), i32x4.shr_u(r17, 30));
+    v128.store(WK, i32x4.add(x17, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 272);
+    c += load<u32>(WK, 208) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 212) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 216) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 220) + ((b & c) | (d & (b | c))); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    let r18 = v128.xor(v128.xor(i8x16.shuffle(x16, x17, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x14), v128.xor(x11, x10));
+    let x18 = v128.or(i32x4.shl(r18, 2), i32x4.shr_u(r18, 30));
+    v128.store(WK, i32x4.add(x18, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 288);
+    d += load<u32>(WK, 224) + ((a & b) | (c & (a | b))); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 228) + ((e & a) | (b & (e | a))); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    store<u32>(info, c, 24); store<u32>(info, d, 28); store<u32>(info, e, 32); store<u32>(info, a, 36); store<u32>(info, b, 40);
+    b += load<u32>(WK, 232) + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 236) + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    let r19 = v128.xor(v128.xor(i8x16.shuffle(x17, x18, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), x15), v128.xor(x12, x11));
+    let x19 = v128.or(i32x4.shl(r19, 2), i32x4.shr_u(r19, 30));
+    v128.store(WK, i32x4.add(x19, i32x4(0xca62c1d6, 0xca62c1d6, 0xca62c1d6, 0xca62c1d6)), 304);
+    e += load<u32>(WK, 240) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 244) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 248) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 252) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 256) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    store<u32>(info, a, 44); store<u32>(info, b, 48); store<u32>(info, c, 52); store<u32>(info, d, 56); store<u32>(info, e, 60);
+    e += load<u32>(WK, 260) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 264) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 268) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 272) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 276) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 280) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 284) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 288) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 292) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 296) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    e += load<u32>(WK, 300) + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+    d += load<u32>(WK, 304) + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+    c += load<u32>(WK, 308) + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+    b += load<u32>(WK, 312) + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+    a += load<u32>(WK, 316) + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+    // SHA-1DC: the first unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.
+    dvMask = 0xffffffff;
+    let w44 = load<u32>(UBC_W, 176);
+    let u44_29 = w44 << 2;
+    let w45 = load<u32>(UBC_W, 180);
+    let u45_29n = ~(w45 << 2);
+    dvMask &= <u32>(<i32>(u44_29 ^ u45_29n) >> 31) | 0xfd7c5f7f; // W44[29] ^ W45[29] = 0
+    let w43 = load<u32>(UBC_W, 172);
+    let u43_4 = w43 << 27;
+    let w46 = load<u32>(UBC_W, 184);
+    let u46_29n = ~(w46 << 2);
+    dvMask &= <u32>(<i32>(u43_4 ^ u46_29n) >> 31) | 0xf7f7fdda; // W43[4] ^ W46[29] = 0
+    let u44_4 = w44 << 27;
+    let w47 = load<u32>(UBC_W, 188);
+    let u47_29n = ~(w47 << 2);
+    dvMask &= <u32>(<i32>(u44_4 ^ u47_29n) >> 31) | 0xefeff775; // W44[4] ^ W47[29] = 0
+    let w48 = load<u32>(UBC_W, 192);
+    let u48_29 = w48 << 2;
+    let w49 = load<u32>(UBC_W, 196);
+    let u49_29n = ~(w49 << 2);
+    dvMask &= <u32>(<i32>(u48_29 ^ u49_29n) >> 31) | 0x9f5f7ffb; // W48[29] ^ W49[29] = 0
+    let u47_4 = w47 << 27;
+    let w50 = load<u32>(UBC_W, 200);
+    let u50_29n = ~(w50 << 2);
+    dvMask &= <u32>(<i32>(u47_4 ^ u50_29n) >> 31) | 0x7dfedddf; // W47[4] ^ W50[29] = 0
+    let u46_29 = w46 << 2;
+    dvMask &= <u32>(<i32>(u46_29 ^ u47_29n) >> 31) | 0xe7e7f7fe; // W46[29] ^ W47[29] = 0
+    let w39 = load<u32>(UBC_W, 156);
+    let u39_1 = w39 << 30;
+    let w40 = load<u32>(UBC_W, 160);
+    let u40_6 = w40 << 25;
+    dvMask &= <u32>(<i32>(u39_1 ^ u40_6) >> 31) | 0xffbfefef; // W39[1] ^ W40[6] = 1
+    let u40_1 = w40 << 30;
+    let w41 = load<u32>(UBC_W, 164);
+    let u41_6 = w41 << 25;
+    dvMask &= <u32>(<i32>(u40_1 ^ u41_6) >> 31) | 0xfeffbfbf; // W40[1] ^ W41[6] = 1
+    let u41_1 = w41 << 30;
+    let w42 = load<u32>(UBC_W, 168);
+    let u42_6 = w42 << 25;
+    dvMask &= <u32>(<i32>(u41_1 ^ u42_6) >> 31) | 0xfbfbfeff; // W41[1] ^ W42[6] = 1
+    let u40_4 = w40 << 27;
+    let u43_29n = ~(w43 << 2);
+    dvMask &= <u32>(<i32>(u40_4 ^ u43_29n) >> 31) | 0x7fdff7f5; // W40[4] ^ W43[29] = 0
+    let u45_6 = w45 << 25;
+    let u47_6n = ~(w47 << 25);
+    dvMask &= <u32>(<i32>(u45_6 ^ u47_6n) >> 31) | 0xffffbbbf; // W45[6] ^ W47[6] = 0
+    let w53 = load<u32>(UBC_W, 212);
+    let u53_29 = w53 << 2;
+    let w54 = load<u32>(UBC_W, 216);
+    let u54_29n = ~(w54 << 2);
+    dvMask &= <u32>(<i32>(u53_29 ^ u54_29n) >> 31) | 0x9fddf7ff; // W53[29] ^ W54[29] = 0
+    let u41_4 = w41 << 27;
+    let u44_29n = ~(w44 << 2);
+    dvMask &= <u32>(<i32>(u41_4 ^ u44_29n) >> 31) | 0xff7edfda; // W41[4] ^ W44[29] = 0
+    let u42_4 = w42 << 27;
+    dvMask &= <u32>(<i32>(u42_4 ^ u45_29n) >> 31) | 0xfdfd7f75; // W42[4] ^ W45[29] = 0
+    let u44_6 = w44 << 25;
+    let u46_6n = ~(w46 << 25);
+    dvMask &= <u32>(<i32>(u44_6 ^ u46_6n) >> 31) | 0xffffeeef; // W44[6] ^ W46[6] = 0
+    let u47_29 = w47 << 2;
+    let u48_29n = ~(w48 << 2);
+    dvMask &= <u32>(<i32>(u47_29 ^ u48_29n) >> 31) | 0xcfcfdffd; // W47[29] ^ W48[29] = 0
+    let u45_29 = w45 << 2;
+    dvMask &= <u32>(<i32>(u45_29 ^ u46_29n) >> 31) | 0xf5f57dff; // W45[29] ^ W46[29] = 0
+    let w36 = load<u32>(UBC_W, 144);
+    let u36_1 = w36 << 30;
+    let w37 = load<u32>(UBC_W, 148);
+    let u37_6 = w37 << 25;
+    dvMask &= <u32>(<i32>(u36_1 ^ u37_6) >> 31) | 0xfffbefbf; // W36[1] ^ W37[6] = 1
+    let u49_29 = w49 << 2;
+    dvMask &= <u32>(<i32>(u49_29 ^ u50_29n) >> 31) | 0x3d7efff7; // W49[29] ^ W50[29] = 0
+    let w35 = load<u32>(UBC_W, 140);
+    let u35_1 = w35 << 30;
+    let u36_6 = w36 << 25;
+    dvMask &= <u32>(<i32>(u35_1 ^ u36_6) >> 31) | 0xfffffbef; // W35[1] ^ W36[6] = 1
+    let u42_1 = w42 << 30;
+    dvMask &= <u32>(<i32>(u40_1 ^ u42_1) >> 31) | 0xfeffbfff; // W40[1] ^ W42[1] = 1
+    let u43_1 = w43 << 30;
+    dvMask &= <u32>(<i32>(u41_1 ^ u43_1) >> 31) | 0xfbfbffff; // W41[1] ^ W43[1] = 1
+    let u39_4 = w39 << 27;
+    let u42_29n = ~(w42 << 2);
+    dvMask &= <u32>(<i32>(u39_4 ^ u42_29n) >> 31) | 0xbfeffdfa; // W39[4] ^ W42[29] = 0
+    let u40_29 = w40 << 2;
+    let u41_29n = ~(w41 << 2);
+    dvMask &= <u32>(<i32>(u40_29 ^ u41_29n) >> 31) | 0x7ff5ff5d; // W40[29] ^ W41[29] = 0
+    dvMask &= <u32>(<i32>(u39_1 ^ u41_1) >> 31) | 0xffbfefff; // W39[1] ^ W41[1] = 1
+    let u45_4 = w45 << 27;
+    dvMask &= <u32>(<i32>(u45_4 ^ u48_29n) >> 31) | 0xdfdfdddb; // W45[4] ^ W48[29] = 0
+    let u46_4 = w46 << 27;
+    dvMask &= <u32>(<i32>(u46_4 ^ u49_29n) >> 31) | 0xbf7f7777; // W46[4] ^ W49[29] = 0
+    let u44_6n = ~(w44 << 25);
+    dvMask &= <u32>(<i32>(u42_6 ^ u44_6n) >> 31) | 0xfffffeef; // W42[6] ^ W44[6] = 0
+    let u43_6 = w43 << 25;
+    let u45_6n = ~(w45 << 25);
+    dvMask &= <u32>(<i32>(u43_6 ^ u45_6n) >> 31) | 0xfffffbbf; // W43[6] ^ W45[6] = 0
+    let u44_1 = w44 << 30;
+    dvMask &= <u32>(<i32>(u44_1 ^ u45_6) >> 31) | 0xffbfbfff; // W44[1] ^ W45[6] = 1
+    let w51 = load<u32>(UBC_W, 204);
+    let u51_29 = w51 << 2;
+    let w52 = load<u32>(UBC_W, 208);
+    let u52_29n = ~(w52 << 2);
+    dvMask &= <u32>(<i32>(u51_29 ^ u52_29n) >> 31) | 0xe7f7ff7f; // W51[29] ^ W52[29] = 0
+    let u46_6 = w46 << 25;
+    let u47_1n = ~(w47 << 30);
+    dvMask &= <u32>(<i32>(u46_6 ^ u47_1n) >> 31) | 0xfeffffef; // W46[6] ^ W47[1] = 0
+    let u47_6 = w47 << 25;
+    let u48_1n = ~(w48 << 30);
+    dvMask &= <u32>(<i32>(u47_6 ^ u48_1n) >> 31) | 0xfbffffbf; // W47[6] ^ W48[1] = 0
+    let u52_29 = w52 << 2;
+    let u53_29n = ~(w53 << 2);
+    dvMask &= <u32>(<i32>(u52_29 ^ u53_29n) >> 31) | 0xcfeefdff; // W52[29] ^ W53[29] = 0
+    let u50_29 = w50 << 2;
+    let u51_29n = ~(w51 << 2);
+    dvMask &= <u32>(<i32>(u50_29 ^ u51_29n) >> 31) | 0x75fdffdf; // W50[29] ^ W51[29] = 0
+    let u37_1 = w37 << 30;
+    let w38 = load<u32>(UBC_W, 152);
+    let u38_6 = w38 << 25;
+    dvMask &= <u32>(<i32>(u37_1 ^ u38_6) >> 31) | 0xffffbeff; // W37[1] ^ W38[6] = 1
+    let u48_6 = w48 << 25;
+    let u50_6n = ~(w50 << 25);
+    dvMask &= <u32>(<i32>(u48_6 ^ u50_6n) >> 31) | 0xfffbefff; // W48[6] ^ W50[6] = 0
+    let u43_29 = w43 << 2;
+    dvMask &= <u32>(<i32>(u43_29 ^ u44_29n) >> 31) | 0xff5ed7df; // W43[29] ^ W44[29] = 0
+    let u49_6n = ~(w49 << 25);
+    dvMask &= <u32>(<i32>(u45_6 ^ u49_6n) >> 31) | 0xffffbbff; // W45[6] ^ W49[6] = 0
+    let u37_4 = w37 << 27;
+    let u40_29n = ~(w40 << 2);
+    dvMask &= <u32>(<i32>(u37_4 ^ u40_29n) >> 31) | 0xaffdffde; // W37[4] ^ W40[29] = 0
+    let u38_4 = w38 << 27;
+    dvMask &= <u32>(<i32>(u38_4 ^ u41_29n) >> 31) | 0x5ff7ff7d; // W38[4] ^ W41[29] = 0
+    let u36_0 = w36 << 31;
+    let u37_5 = w37 << 26;
+    dvMask &= <u32>(<i32>(u36_0 ^ u37_5) >> 31) | 0xffbfffff; // W36[0] ^ W37[5] = 1
+    let u37_0 = w37 << 31;
+    let u38_5 = w38 << 26;
+    dvMask &= <u32>(<i32>(u37_0 ^ u38_5) >> 31) | 0xfeffffff; // W37[0] ^ W38[5] = 1
+    let u38_0 = w38 << 31;
+    let u39_5 = w39 << 26;
+    dvMask &= <u32>(<i32>(u38_0 ^ u39_5) >> 31) | 0xfbffffff; // W38[0] ^ W39[5] = 1
+    let u42_29 = w42 << 2;
+    dvMask &= <u32>(<i32>(u42_29 ^ u43_29n) >> 31) | 0xffcff5f7; // W42[29] ^ W43[29] = 0
+    let w61 = load<u32>(UBC_W, 244);
+    let u61_2 = w61 << 29;
+    let w62 = load<u32>(UBC_W, 248);
+    let u62_7 = w62 << 24;
+    dvMask &= <u32>(<i32>(u61_2 ^ u62_7) >> 31) | 0xfffbffef; // W61[2] ^ W62[7] = 1
+    let u48_6n = ~(w48 << 25);
+    dvMask &= <u32>(<i32>(u44_6 ^ u48_6n) >> 31) | 0xffffeeff; // W44[6] ^ W48[6] = 0
+    let u48_4 = w48 << 27;
+    dvMask &= <u32>(<i32>(u48_4 ^ u51_29n) >> 31) | 0xf7fd777f; // W48[4] ^ W51[29] = 0
+    dvMask &= <u32>(<i32>(u39_4 ^ u41_4) >> 31) | 0xbffffffa; // W39[4] ^ W41[4] = 1
+    let u49_4 = w49 << 27;
+    dvMask &= <u32>(<i32>(u49_4 ^ u52_29n) >> 31) | 0xeff6ddff; // W49[4] ^ W52[29] = 0
+    let u38_1 = w38 << 30;
+    let u39_6 = w39 << 25;
+    dvMask &= <u32>(<i32>(u38_1 ^ u39_6) >> 31) | 0xfffffbff; // W38[1] ^ W39[6] = 1
+    let u52_4 = w52 << 27;
+    let w55 = load<u32>(UBC_W, 220);
+    let u55_29n = ~(w55 << 2);
+    dvMask &= <u32>(<i32>(u52_4 ^ u55_29n) >> 31) | 0x7f6f7fff; // W52[4] ^ W55[29] = 0
+    let u41_30 = w41 << 1;
+    dvMask &= <u32>(<i32>(u36_0 ^ u41_30) >> 31) | 0xffbfffff; // W36[0] ^ W41[30] = 1
+    let u42_30 = w42 << 1;
+    dvMask &= <u32>(<i32>(u37_0 ^ u42_30) >> 31) | 0xfeffffff; // W37[0] ^ W42[30] = 1
+    let u43_30 = w43 << 1;
+    dvMask &= <u32>(<i32>(u38_0 ^ u43_30) >> 31) | 0xfbffffff; // W38[0] ^ W43[30] = 1
+    let u51_1n = ~(w51 << 30);
+    dvMask &= <u32>(<i32>(u48_6 ^ u51_1n) >> 31) | 0xfffbefff; // W48[6] ^ W51[1] = 0
+    dvMask &= <u32>(<i32>(u38_4 ^ u40_4) >> 31) | 0x5ffffffd; // W38[4] ^ W40[4] = 1
+    let u41_29 = w41 << 2;
+    dvMask &= <u32>(<i32>(u41_29 ^ u42_29n) >> 31) | 0xffe7fd7b; // W41[29] ^ W42[29] = 0
+    dvMask &= <u32>(<i32>(u37_4 ^ u39_4) >> 31) | 0xaffffffe; // W37[4] ^ W39[4] = 1
+    dvMask &= <u32>(<i32>(u40_1 ^ u43_6) >> 31) | 0xffffffbf; // W40[1] ^ W43[6] = 1
+    let u49_1 = w49 << 30;
+    dvMask &= <u32>(<i32>(u41_1 ^ u49_1) >> 31) | 0xfffffeff; // W41[1] ^ W49[1] = 1
+    dvMask &= <u32>(<i32>(u38_1 ^ u40_1) >> 31) | 0xfffffbff; // W38[1] ^ W40[1] = 1
+    let u55_29 = w55 << 2;
+    let w56 = load<u32>(UBC_W, 224);
+    let u56_29n = ~(w56 << 2);
+    dvMask &= <u32>(<i32>(u55_29 ^ u56_29n) >> 31) | 0x7def7fff; // W55[29] ^ W56[29] = 0
+    let u46_1 = w46 << 30;
+    dvMask &= <u32>(<i32>(u44_1 ^ u46_1) >> 31) | 0xffbfffff; // W44[1] ^ W46[1] = 1
+    p += 64;
+    if (dvMask != 0) {
+      store<u32>(info, h0, 4); store<u32>(info, h1, 8); store<u32>(info, h2, 12); store<u32>(info, h3, 16); store<u32>(info, h4, 20);
+      h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;
+      break;
+    }
+    h0 += a; h1 += b; h2 += c; h3 += d; h4 += e;
+  }
+  store<u32>(info, dvMask, 0);
+  store<u32>(h, h0, 0); store<u32>(h, h1, 4); store<u32>(h, h2, 8); store<u32>(h, h3, 12); store<u32>(h, h4, 16);
+  return (p - start) >> 6;
+}
+
+/**
+ * The remaining 92 tests for the block sha1CompressDetect stopped at. Returns the
+ * mask of DVs all of whose conditions hold: 4.6% of ordinary blocks, which go
+ * on to the recompression check. Ordinary blocks run 72.0 tests in all on average.
+ *
+ * 156 conditions in all (implied by the DVs' own), ordered greedily by expected kills.
+ */
+export function sha1UbcRest(dvMask: u32): u32 {
+  if (dvMask == 0) return 0;
+  let w45 = load<u32>(UBC_W, 180);
+  let u45_1 = w45 << 30;
+  let w46 = load<u32>(UBC_W, 184);
+  let u46_6 = w46 << 25;
+  dvMask &= <u32>(<i32>(u45_1 ^ u46_6) >> 31) | 0xfeffffff; // W45[1] ^ W46[6] = 1
+  let u46_1 = w46 << 30;
+  let w47 = load<u32>(UBC_W, 188);
+  let u47_6 = w47 << 25;
+  dvMask &= <u32>(<i32>(u46_1 ^ u47_6) >> 31) | 0xfbffffff; // W46[1] ^ W47[6] = 1
+  if (dvMask == 0) return 0;
+  let w36 = load<u32>(UBC_W, 144);
+  let u36_4 = w36 << 27;
+  let w40 = load<u32>(UBC_W, 160);
+  let u40_29n = ~(w40 << 2);
+  dvMask &= <u32>(<i32>(u36_4 ^ u40_29n) >> 31) | 0xffeefdf7; // W36[4] ^ W40[29] = 0
+  let w54 = load<u32>(UBC_W, 216);
+  let u54_29 = w54 << 2;
+  let w55 = load<u32>(UBC_W, 220);
+  let u55_29n = ~(w55 << 2);
+  dvMask &= <u32>(<i32>(u54_29 ^ u55_29n) >> 31) | 0x3f77dfff; // W54[29] ^ W55[29] = 0
+  if (dvMask == 0) return 0;
+  let w56 = load<u32>(UBC_W, 224);
+  let u56_29 = w56 << 2;
+  let w57 = load<u32>(UBC_W, 228);
+  let u57_29n = ~(w57 << 2);
+  dvMask &= <u32>(<i32>(u56_29 ^ u57_29n) >> 31) | 0xf7dfffff; // W56[29] ^ W57[29] = 0
+  let w50 = load<u32>(UBC_W, 200);
+  let u50_4 = w50 << 27;
+  let w53 = load<u32>(UBC_W, 212);
+  let u53_29n = ~(w53 << 2);
+  dvMask &= <u32>(<i32>(u50_4 ^ u53_29n) >> 31) | 0xdfed77ff; // W50[4] ^ W53[29] = 0
+  if (dvMask == 0) return 0;
+  let w41 = load<u32>(UBC_W, 164);
+  let u41_4 = w41 << 27;
+  let w43 = load<u32>(UBC_W, 172);
+  let u43_4 = w43 << 27;
+  dvMask &= <u32>(<i32>(u41_4 ^ u43_4) >> 31) | 0xffffffda; // W41[4] ^ W43[4] = 1
+  let w42 = load<u32>(UBC_W, 168);
+  let u42_4 = w42 << 27;
+  let w44 = load<u32>(UBC_W, 176);
+  let u44_4 = w44 << 27;
+  dvMask &= <u32>(<i32>(u42_4 ^ u44_4) >> 31) | 0xffffff75; // W42[4] ^ W44[4] = 1
+  if (dvMask == 0) return 0;
+  let w39 = load<u32>(UBC_W, 156);
+  let u39_1 = w39 << 30;
+  let u42_6 = w42 << 25;
+  dvMask &= <u32>(<i32>(u39_1 ^ u42_6) >> 31) | 0xffffffef; // W39[1] ^ W42[6] = 1
+  let w62 = load<u32>(UBC_W, 248);
+  let u62_2 = w62 << 29;
+  let w63 = load<u32>(UBC_W, 252);
+  let u63_7 = w63 << 24;
+  dvMask &= <u32>(<i32>(u62_2 ^ u63_7) >> 31) | 0xffffffbf; // W62[2] ^ W63[7] = 1
+  if (dvMask == 0) return 0;
+  let u63_2 = w63 << 29;
+  let w64 = load<u32>(UBC_W, 256);
+  let u64_7 = w64 << 24;
+  dvMask &= <u32>(<i32>(u63_2 ^ u64_7) >> 31) | 0xfffffeff; // W63[2] ^ W64[7] = 1
+  let u42_1 = w42 << 30;
+  let u43_6 = w43 << 25;
+  dvMask &= <u32>(<i32>(u42_1 ^ u43_6) >> 31) | 0xfffffbff; // W42[1] ^ W43[6] = 1
+  if (dvMask == 0) return 0;
+  let w37 = load<u32>(UBC_W, 148);
+  let u37_1 = w37 << 30;
+  let u37_6n = ~(w37 << 25);
+  dvMask &= <u32>(<i32>(u37_1 ^ u37_6n) >> 31) | 0xffffbfff; // W37[1] ^ W37[6] = 0
+  let u47_1 = w47 << 30;
+  let u50_6 = w50 << 25;
+  dvMask &= <u32>(<i32>(u47_1 ^ u50_6) >> 31) | 0xfffbffff; // W47[1] ^ W50[6] = 1
+  if (dvMask == 0) return 0;
+  let u53_6 = w53 << 25;
+  let u54_1n = ~(w54 << 30);
+  dvMask &= <u32>(<i32>(u53_6 ^ u54_1n) >> 31) | 0xffbfffff; // W53[6] ^ W54[1] = 0
+  let u54_6 = w54 << 25;
+  let u55_1n = ~(w55 << 30);
+  dvMask &= <u32>(<i32>(u54_6 ^ u55_1n) >> 31) | 0xfeffffff; // W54[6] ^ W55[1] = 0
+  if (dvMask == 0) return 0;
+  let w59 = load<u32>(UBC_W, 236);
+  let u59_29 = w59 << 2;
+  dvMask &= <u32>(<i32>(u56_29 ^ u59_29) >> 31) | 0xf5ffffff; // W56[29] ^ W59[29] = 1
+  let u55_6 = w55 << 25;
+  let u56_1n = ~(w56 << 30);
+  dvMask &= <u32>(<i32>(u55_6 ^ u56_1n) >> 31) | 0xfbffffff; // W55[6] ^ W56[1] = 0
+  if (dvMask == 0) return 0;
+  let w51 = load<u32>(UBC_W, 204);
+  let u51_4 = w51 << 27;
+  let u54_29n = ~(w54 << 2);
+  dvMask &= <u32>(<i32>(u51_4 ^ u54_29n) >> 31) | 0xbfd7dfff; // W51[4] ^ W54[29] = 0
+  let u40_4 = w40 << 27;
+  dvMask &= <u32>(<i32>(u40_4 ^ u42_4) >> 31) | 0x7ffffff5; // W40[4] ^ W42[4] = 1
+  if (dvMask == 0) return 0;
+  let u63_1 = w63 << 30;
+  let u64_6 = w64 << 25;
+  dvMask &= <u32>(<i32>(u63_1 ^ u64_6) >> 31) | 0xfffefffb; // W63[1] ^ W64[6] = 1
+  let u50_1 = w50 << 30;
+  dvMask &= <u32>(<i32>(u42_1 ^ u50_1) >> 31) | 0xfffffbff; // W42[1] ^ W50[1] = 1
+  if (dvMask == 0) return 0;
+  let u43_1 = w43 << 30;
+  let u44_6 = w44 << 25;
+  dvMask &= <u32>(<i32>(u43_1 ^ u44_6) >> 31) | 0xffffefff; // W43[1] ^ W44[6] = 1
+  let w35 = load<u32>(UBC_W, 140);
+  let u35_5 = w35 << 26;
+  let u39_30n = ~(w39 << 1);
+  dvMask &= <u32>(<i32>(u35_5 ^ u39_30n) >> 31) | 0xffffbfff; // W35[5] ^ W39[30] = 0
+  if (dvMask == 0) return 0;
+  let u51_6 = w51 << 25;
+  let u53_6n = ~(w53 << 25);
+  dvMask &= <u32>(<i32>(u51_6 ^ u53_6n) >> 31) | 0xffbfffff; // W51[6] ^ W53[6] = 0
+  let u57_29 = w57 << 2;
+  let w58 = load<u32>(UBC_W, 232);
+  let u58_29n = ~(w58 << 2);
+  dvMask &= <u32>(<i32>(u57_29 ^ u58_29n) >> 31) | 0xef7fffff; // W57[29] ^ W58[29] = 0
+  if (dvMask == 0) return 0;
+  let w52 = load<u32>(UBC_W, 208);
+  let u52_6 = w52 << 25;
+  let u54_6n = ~(w54 << 25);
+  dvMask &= <u32>(<i32>(u52_6 ^ u54_6n) >> 31) | 0xfeffffff; // W52[6] ^ W54[6] = 0
+  let u58_29 = w58 << 2;
+  let u59_29n = ~(w59 << 2);
+  dvMask &= <u32>(<i32>(u58_29 ^ u59_29n) >> 31) | 0xddffffff; // W58[29] ^ W59[29] = 0
+  if (dvMask == 0) return 0;
+  let u55_6n = ~(w55 << 25);
+  dvMask &= <u32>(<i32>(u53_6 ^ u55_6n) >> 31) | 0xfbffffff; // W53[6] ^ W55[6] = 0
+  let w48 = load<u32>(UBC_W, 192);
+  let u48_4 = w48 << 27;
+  dvMask &= <u32>(<i32>(u48_4 ^ u50_4) >> 31) | 0xfffd77ff; // W48[4] ^ W50[4] = 1
+  if (dvMask == 0) return 0;
+  let u54_4 = w54 << 27;
+  dvMask &= <u32>(<i32>(u54_4 ^ u57_29n) >> 31) | 0xf77fffff; // W54[4] ^ W57[29] = 0
+  let u45_4 = w45 << 27;
+  dvMask &= <u32>(<i32>(u43_4 ^ u45_4) >> 31) | 0xfffffddb; // W43[4] ^ W45[4] = 1
+  if (dvMask == 0) return 0;
+  let u47_4 = w47 << 27;
+  let w49 = load<u32>(UBC_W, 196);
+  let u49_4 = w49 << 27;
+  dvMask &= <u32>(<i32>(u47_4 ^ u49_4) >> 31) | 0xfffeddff; // W47[4] ^ W49[4] = 1
+  let w61 = load<u32>(UBC_W, 244);
+  let u61_1 = w61 << 30;
+  let u62_6 = w62 << 25;
+  dvMask &= <u32>(<i32>(u61_1 ^ u62_6) >> 31) | 0xfffffffe; // W61[1] ^ W62[6] = 1
+  if (dvMask == 0) return 0;
+  let u46_4 = w46 << 27;
+  dvMask &= <u32>(<i32>(u44_4 ^ u46_4) >> 31) | 0xfffff777; // W44[4] ^ W46[4] = 1
+  let u44_1 = w44 << 30;
+  dvMask &= <u32>(<i32>(u44_1 ^ u51_6) >> 31) | 0xffffbfff; // W44[1] ^ W51[6] = 1
+  if (dvMask == 0) return 0;
+  let u53_4 = w53 << 27;
+  let u56_29n = ~(w56 << 2);
+  dvMask &= <u32>(<i32>(u53_4 ^ u56_29n) >> 31) | 0xfddfffff; // W53[4] ^ W56[29] = 0
+  dvMask &= <u32>(<i32>(u50_1 ^ u53_6) >> 31) | 0xffbfffff; // W50[1] ^ W53[6] = 1
+  if (dvMask == 0) return 0;
+  let u51_1 = w51 << 30;
+  dvMask &= <u32>(<i32>(u51_1 ^ u54_6) >> 31) | 0xfeffffff; // W51[1] ^ W54[6] = 1
+  let u52_1 = w52 << 30;
+  dvMask &= <u32>(<i32>(u52_1 ^ u55_6) >> 31) | 0xfbffffff; // W52[1] ^ W55[6] = 1
+  if (dvMask == 0) return 0;
+  let w38 = load<u32>(UBC_W, 152);
+  let u38_4 = w38 << 27;
+  dvMask &= <u32>(<i32>(u36_4 ^ u38_4) >> 31) | 0xd7ffffff; // W36[4] ^ W38[4] = 1
+  let u55_4 = w55 << 27;
+  dvMask &= <u32>(<i32>(u55_4 ^ u58_29n) >> 31) | 0xedffffff; // W55[4] ^ W58[29] = 0
+  if (dvMask == 0) return 0;
+  let u35_4 = w35 << 27;
+  let u39_29n = ~(w39 << 2);
+  dvMask &= <u32>(<i32>(u35_4 ^ u39_29n) >> 31) | 0xfff7ff7b; // W35[4] ^ W39[29] = 0
+  let u53_29 = w53 << 2;
+  dvMask &= <u32>(<i32>(u53_29 ^ u56_29) >> 31) | 0xffcf7fff; // W53[29] ^ W56[29] = 1
+  if (dvMask == 0) return 0;
+  dvMask &= <u32>(<i32>(u45_4 ^ u47_4) >> 31) | 0xffffdddf; // W45[4] ^ W47[4] = 1
+  let u59_5 = w59 << 26;
+  let u63_30n = ~(w63 << 1);
+  dvMask &= <u32>(<i32>(u59_5 ^ u63_30n) >> 31) | 0xfffffffe; // W59[5] ^ W63[30] = 0
+  if (dvMask == 0) return 0;
+  let u62_1 = w62 << 30;
+  let u63_6 = w63 << 25;
+  dvMask &= <u32>(<i32>(u62_1 ^ u63_6) >> 31) | 0xfffffffd; // W62[1] ^ W63[6] = 1
+  let u61_0 = w61 << 31;
+  let u62_5 = w62 << 26;
+  dvMask &= <u32>(<i32>(u61_0 ^ u62_5) >> 31) | 0xfffdfff7; // W61[0] ^ W62[5] = 1
+  if (dvMask == 0) return 0;
+  dvMask &= <u32>(<i32>(u44_1 ^ u52_1) >> 31) | 0xffffbfff; // W44[1] ^ W52[1] = 1
+  let u56_4 = w56 << 27;
+  dvMask &= <u32>(<i32>(u56_4 ^ u59_29n) >> 31) | 0xd7ffffff; // W56[4] ^ W59[29] = 0
+  if (dvMask == 0) return 0;
+  let w60 = load<u32>(UBC_W, 240);
+  let u60_0 = w60 << 31;
+  let u61_5 = w61 << 26;
+  dvMask &= <u32>(<i32>(u60_0 ^ u61_5) >> 31) | 0xfffefffb; // W60[0] ^ W61[5] = 1
+  let u42_29n = ~(w42 << 2);
+  dvMask &= <u32>(<i32>(u38_4 ^ u42_29n) >> 31) | 0xff77df7f; // W38[4] ^ W42[29] = 0
+  if (dvMask == 0) return 0;
+  dvMask &= <u32>(<i32>(u46_4 ^ u48_4) >> 31) | 0xffff777f; // W46[4] ^ W48[4] = 1
+  let u47_29n = ~(w47 << 2);
+  dvMask &= <u32>(<i32>(u43_4 ^ u47_29n) >> 31) | 0xb7f7fffe; // W43[4] ^ W47[29] = 0
+  if (dvMask == 0) return 0;
+  let u58_0 = w58 << 31;
+  dvMask &= <u32>(<i32>(u58_0 ^ u59_5) >> 31) | 0xfffffffe; // W58[0] ^ W59[5] = 1
+  let u60_5 = w60 << 26;
+  let u64_30n = ~(w64 << 1);
+  dvMask &= <u32>(<i32>(u60_5 ^ u64_30n) >> 31) | 0xfffffffd; // W60[5] ^ W64[30] = 0
+  if (dvMask == 0) return 0;
+  let u62_0 = w62 << 31;
+  let u63_5 = w63 << 26;
+  dvMask &= <u32>(<i32>(u62_0 ^ u63_5) >> 31) | 0xfff7ffdf; // W62[0] ^ W63[5] = 1
+  let u45_29n = ~(w45 << 2);
+  dvMask &= <u32>(<i32>(u41_4 ^ u45_29n) >> 31) | 0xef7edfff; // W41[4] ^ W45[29] = 0
+  if (dvMask == 0) return 0;
+  let u37_4 = w37 << 27;
+  let u41_29n = ~(w41 << 2);
+  dvMask &= <u32>(<i32>(u37_4 ^ u41_29n) >> 31) | 0xffddf7df; // W37[4] ^ W41[29] = 0
+  let u39_4 = w39 << 27;
+  let u43_29n = ~(w43 << 2);
+  dvMask &= <u32>(<i32>(u39_4 ^ u43_29n) >> 31) | 0xfdef7dff; // W39[4] ^ W43[29] = 0
+  if (dvMask == 0) return 0;
+  let u48_29n = ~(w48 << 2);
+  dvMask &= <u32>(<i32>(u44_4 ^ u48_29n) >> 31) | 0x6feffffd; // W44[4] ^ W48[29] = 0
+  let u59_0 = w59 << 31;
+  dvMask &= <u32>(<i32>(u59_0 ^ u60_5) >> 31) | 0xfffffffd; // W59[0] ^ W60[5] = 1
+  if (dvMask == 0) return 0;
+  let u44_29n = ~(w44 << 2);
+  dvMask &= <u32>(<i32>(u40_4 ^ u44_29n) >> 31) | 0xf7dff7ff; // W40[4] ^ W44[29] = 0
+  let u35_3 = w35 << 28;
+  let u39_28n = ~(w39 << 3);
+  dvMask &= <u32>(<i32>(u35_3 ^ u39_28n) >> 31) | 0xfff7dfff; // W35[3] ^ W39[28] = 0
+  if (dvMask == 0) return 0;
+  let u46_29n = ~(w46 << 2);
+  dvMask &= <u32>(<i32>(u42_4 ^ u46_29n) >> 31) | 0xddfd7fff; // W42[4] ^ W46[29] = 0
+  dvMask &= <u32>(<i32>(u54_29 ^ u57_29) >> 31) | 0xff5fffff; // W54[29] ^ W57[29] = 1
+  if (dvMask == 0) return 0;
+  let u41_3 = w41 << 28;
+  let u45_28n = ~(w45 << 3);
+  dvMask &= <u32>(<i32>(u41_3 ^ u45_28n) >> 31) | 0xefffffff; // W41[3] ^ W45[28] = 0
+  let u43_3 = w43 << 28;
+  let u47_28n = ~(w47 << 3);
+  dvMask &= <u32>(<i32>(u43_3 ^ u47_28n) >> 31) | 0xbfffffff; // W43[3] ^ W47[28] = 0
+  if (dvMask == 0) return 0;
+  let u63_0 = w63 << 31;
+  let u64_5 = w64 << 26;
+  dvMask &= <u32>(<i32>(u63_0 ^ u64_5) >> 31) | 0xffefff7f; // W63[0] ^ W64[5] = 1
+  dvMask &= <u32>(<i32>(u49_4 ^ u51_4) >> 31) | 0xfff7dfff; // W49[4] ^ W51[4] = 1
+  if (dvMask == 0) return 0;
+  let u36_30 = w36 << 1;
+  let u37_3 = w37 << 28;
+  dvMask &= <u32>(<i32>(u36_30 ^ u37_3) >> 31) | 0xffdfffff; // W36[30] ^ W37[3] = 1
+  let u37_30 = w37 << 1;
+  let u38_3 = w38 << 28;
+  dvMask &= <u32>(<i32>(u37_30 ^ u38_3) >> 31) | 0xff7fffff; // W37[30] ^ W38[3] = 1
+  if (dvMask == 0) return 0;
+  let u38_30 = w38 << 1;
+  let u39_3 = w39 << 28;
+  dvMask &= <u32>(<i32>(u38_30 ^ u39_3) >> 31) | 0xfdffffff; // W38[30] ^ W39[3] = 1
+  let u39_30 = w39 << 1;
+  let u40_3 = w40 << 28;
+  dvMask &= <u32>(<i32>(u39_30 ^ u40_3) >> 31) | 0xf7ffffff; // W39[30] ^ W40[3] = 1
+  if (dvMask == 0) return 0;
+  let u61_29 = w61 << 2;
+  dvMask &= <u32>(<i32>(u58_29 ^ u61_29) >> 31) | 0xefffffff; // W58[29] ^ W61[29] = 1
+  let u42_3 = w42 << 28;
+  let u46_28n = ~(w46 << 3);
+  dvMask &= <u32>(<i32>(u42_3 ^ u46_28n) >> 31) | 0xdfffffff; // W42[3] ^ W46[28] = 0
+  if (dvMask == 0) return 0;
+  let u59_4 = w59 << 27;
+  let u63_29n = ~(w63 << 2);
+  dvMask &= <u32>(<i32>(u59_4 ^ u63_29n) >> 31) | 0xbfffffff; // W59[4] ^ W63[29] = 0
+  let u44_3 = w44 << 28;
+  let u48_28n = ~(w48 << 3);
+  dvMask &= <u32>(<i32>(u44_3 ^ u48_28n) >> 31) | 0x7fffffff; // W44[3] ^ W48[28] = 0
+  if (dvMask == 0) return 0;
+  let u43_29 = w43 << 2;
+  dvMask &= <u32>(<i32>(u38_4 ^ u43_29) >> 31) | 0x7fff7ffd; // W38[4] ^ W43[29] = 1
+  dvMask &= <u32>(<i32>(u36_4 ^ u37_4) >> 31) | 0xfffff7ff; // W36[4] ^ W37[4] = 1
+  if (dvMask == 0) return 0;
+  let u35_30 = w35 << 1;
+  let u36_3 = w36 << 28;
+  dvMask &= <u32>(<i32>(u35_30 ^ u36_3) >> 31) | 0xffefffff; // W35[30] ^ W36[3] = 1
+  let u41_28 = w41 << 3;
+  dvMask &= <u32>(<i32>(u36_30 ^ u41_28) >> 31) | 0xffdfffff; // W36[30] ^ W41[28] = 1
+  if (dvMask == 0) return 0;
+  let u42_28 = w42 << 3;
+  dvMask &= <u32>(<i32>(u37_30 ^ u42_28) >> 31) | 0xff7fffff; // W37[30] ^ W42[28] = 1
+  let u43_28 = w43 << 3;
+  dvMask &= <u32>(<i32>(u38_30 ^ u43_28) >> 31) | 0xfdffffff; // W38[30] ^ W43[28] = 1
+  if (dvMask == 0) return 0;
+  let u44_28 = w44 << 3;
+  dvMask &= <u32>(<i32>(u39_30 ^ u44_28) >> 31) | 0xf7ffffff; // W39[30] ^ W44[28] = 1
+  let u57_4 = w57 << 27;
+  dvMask &= <u32>(<i32>(u57_4 ^ u58_29) >> 31) | 0xefffffff; // W57[4] ^ W58[29] = 1
+  if (dvMask == 0) return 0;
+  let u58_4 = w58 << 27;
+  let u62_29n = ~(w62 << 2);
+  dvMask &= <u32>(<i32>(u58_4 ^ u62_29n) >> 31) | 0xdfffffff; // W58[4] ^ W62[29] = 0
+  dvMask &= <u32>(<i32>(u57_4 ^ u59_29n) >> 31) | 0xbfffffff; // W57[4] ^ W59[29] = 0
+  if (dvMask == 0) return 0;
+  let u60_4 = w60 << 27;
+  let u64_29n = ~(w64 << 2);
+  dvMask &= <u32>(<i32>(u60_4 ^ u64_29n) >> 31) | 0x7fffffff; // W60[4] ^ W64[29] = 0
+  let u42_29 = w42 << 2;
+  dvMask &= <u32>(<i32>(u37_4 ^ u42_29) >> 31) | 0xbfffdffe; // W37[4] ^ W42[29] = 1
+  if (dvMask == 0) return 0;
+  let u40_28 = w40 << 3;
+  dvMask &= <u32>(<i32>(u35_30 ^ u40_28) >> 31) | 0xffefffff; // W35[30] ^ W40[28] = 1
+  let u60_29n = ~(w60 << 2);
+  dvMask &= <u32>(<i32>(u59_29 ^ u60_29n) >> 31) | 0xf7ffffff; // W59[29] ^ W60[29] = 0
+  return dvMask;
+}
+
+/** W[0..79] of the block at `p`, stored at `w`. */
+export function sha1Expand(p: usize, w: usize): void {
   let q0 = i8x16.swizzle(v128.load(p, 0), i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
   let w0 = i32x4.extract_lane(q0, 0);
   let w1 = i32x4.extract_lane(q0, 1);
@@ -213,583 +877,336 @@ export function sha1CompressDetect(h: usize, p: usize, states: usize): u32 {
   let w13 = i32x4.extract_lane(q3, 1);
   let w14 = i32x4.extract_lane(q3, 2);
   let w15 = i32x4.extract_lane(q3, 3);
-  e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w0; b = rotl<u32>(b, 30);
-  d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w1; a = rotl<u32>(a, 30);
-  c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w2; e = rotl<u32>(e, 30);
-  b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w3; d = rotl<u32>(d, 30);
-  a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w4; c = rotl<u32>(c, 30);
-  e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w5; b = rotl<u32>(b, 30);
-  d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w6; a = rotl<u32>(a, 30);
-  c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w7; e = rotl<u32>(e, 30);
-  b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w8; d = rotl<u32>(d, 30);
-  a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w9; c = rotl<u32>(c, 30);
-  e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w10; b = rotl<u32>(b, 30);
-  d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w11; a = rotl<u32>(a, 30);
-  c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w12; e = rotl<u32>(e, 30);
-  b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w13; d = rotl<u32>(d, 30);
-  a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w14; c = rotl<u32>(c, 30);
-  e += rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + w15; b = rotl<u32>(b, 30);
+  store<u32>(w, w0, 0);
+  store<u32>(w, w1, 4);
+  store<u32>(w, w2, 8);
+  store<u32>(w, w3, 12);
+  store<u32>(w, w4, 16);
+  store<u32>(w, w5, 20);
+  store<u32>(w, w6, 24);
+  store<u32>(w, w7, 28);
+  store<u32>(w, w8, 32);
+  store<u32>(w, w9, 36);
+  store<u32>(w, w10, 40);
+  store<u32>(w, w11, 44);
+  store<u32>(w, w12, 48);
+  store<u32>(w, w13, 52);
+  store<u32>(w, w14, 56);
+  store<u32>(w, w15, 60);
   let w16 = rotl<u32>(w13 ^ w8 ^ w2 ^ w0, 1);
-  d += rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + w16; a = rotl<u32>(a, 30);
+  store<u32>(w, w16, 64);
   let w17 = rotl<u32>(w14 ^ w9 ^ w3 ^ w1, 1);
-  c += rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + w17; e = rotl<u32>(e, 30);
+  store<u32>(w, w17, 68);
   let w18 = rotl<u32>(w15 ^ w10 ^ w4 ^ w2, 1);
-  b += rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + w18; d = rotl<u32>(d, 30);
+  store<u32>(w, w18, 72);
   let w19 = rotl<u32>(w16 ^ w11 ^ w5 ^ w3, 1);
-  a += rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + w19; c = rotl<u32>(c, 30);
+  store<u32>(w, w19, 76);
   let w20 = rotl<u32>(w17 ^ w12 ^ w6 ^ w4, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w20; b = rotl<u32>(b, 30);
+  store<u32>(w, w20, 80);
   let w21 = rotl<u32>(w18 ^ w13 ^ w7 ^ w5, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w21; a = rotl<u32>(a, 30);
+  store<u32>(w, w21, 84);
   let w22 = rotl<u32>(w19 ^ w14 ^ w8 ^ w6, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w22; e = rotl<u32>(e, 30);
+  store<u32>(w, w22, 88);
   let w23 = rotl<u32>(w20 ^ w15 ^ w9 ^ w7, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w23; d = rotl<u32>(d, 30);
+  store<u32>(w, w23, 92);
   let w24 = rotl<u32>(w21 ^ w16 ^ w10 ^ w8, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w24; c = rotl<u32>(c, 30);
+  store<u32>(w, w24, 96);
   let w25 = rotl<u32>(w22 ^ w17 ^ w11 ^ w9, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w25; b = rotl<u32>(b, 30);
+  store<u32>(w, w25, 100);
   let w26 = rotl<u32>(w23 ^ w18 ^ w12 ^ w10, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w26; a = rotl<u32>(a, 30);
+  store<u32>(w, w26, 104);
   let w27 = rotl<u32>(w24 ^ w19 ^ w13 ^ w11, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w27; e = rotl<u32>(e, 30);
+  store<u32>(w, w27, 108);
   let w28 = rotl<u32>(w25 ^ w20 ^ w14 ^ w12, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w28; d = rotl<u32>(d, 30);
+  store<u32>(w, w28, 112);
   let w29 = rotl<u32>(w26 ^ w21 ^ w15 ^ w13, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w29; c = rotl<u32>(c, 30);
+  store<u32>(w, w29, 116);
   let w30 = rotl<u32>(w27 ^ w22 ^ w16 ^ w14, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w30; b = rotl<u32>(b, 30);
+  store<u32>(w, w30, 120);
   let w31 = rotl<u32>(w28 ^ w23 ^ w17 ^ w15, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w31; a = rotl<u32>(a, 30);
+  store<u32>(w, w31, 124);
   let w32 = rotl<u32>(w29 ^ w24 ^ w18 ^ w16, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w32; e = rotl<u32>(e, 30);
+  store<u32>(w, w32, 128);
   let w33 = rotl<u32>(w30 ^ w25 ^ w19 ^ w17, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w33; d = rotl<u32>(d, 30);
+  store<u32>(w, w33, 132);
   let w34 = rotl<u32>(w31 ^ w26 ^ w20 ^ w18, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w34; c = rotl<u32>(c, 30);
+  store<u32>(w, w34, 136);
   let w35 = rotl<u32>(w32 ^ w27 ^ w21 ^ w19, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + w35; b = rotl<u32>(b, 30);
+  store<u32>(w, w35, 140);
   let w36 = rotl<u32>(w33 ^ w28 ^ w22 ^ w20, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + w36; a = rotl<u32>(a, 30);
+  store<u32>(w, w36, 144);
   let w37 = rotl<u32>(w34 ^ w29 ^ w23 ^ w21, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + w37; e = rotl<u32>(e, 30);
+  store<u32>(w, w37, 148);
   let w38 = rotl<u32>(w35 ^ w30 ^ w24 ^ w22, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + w38; d = rotl<u32>(d, 30);
+  store<u32>(w, w38, 152);
   let w39 = rotl<u32>(w36 ^ w31 ^ w25 ^ w23, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + w39; c = rotl<u32>(c, 30);
+  store<u32>(w, w39, 156);
   let w40 = rotl<u32>(w37 ^ w32 ^ w26 ^ w24, 1);
-  e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w40; b = rotl<u32>(b, 30);
+  store<u32>(w, w40, 160);
   let w41 = rotl<u32>(w38 ^ w33 ^ w27 ^ w25, 1);
-  d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w41; a = rotl<u32>(a, 30);
+  store<u32>(w, w41, 164);
   let w42 = rotl<u32>(w39 ^ w34 ^ w28 ^ w26, 1);
-  c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w42; e = rotl<u32>(e, 30);
+  store<u32>(w, w42, 168);
   let w43 = rotl<u32>(w40 ^ w35 ^ w29 ^ w27, 1);
-  b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w43; d = rotl<u32>(d, 30);
+  store<u32>(w, w43, 172);
   let w44 = rotl<u32>(w41 ^ w36 ^ w30 ^ w28, 1);
-  a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w44; c = rotl<u32>(c, 30);
+  store<u32>(w, w44, 176);
   let w45 = rotl<u32>(w42 ^ w37 ^ w31 ^ w29, 1);
-  e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w45; b = rotl<u32>(b, 30);
+  store<u32>(w, w45, 180);
   let w46 = rotl<u32>(w43 ^ w38 ^ w32 ^ w30, 1);
-  d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w46; a = rotl<u32>(a, 30);
+  store<u32>(w, w46, 184);
   let w47 = rotl<u32>(w44 ^ w39 ^ w33 ^ w31, 1);
-  c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w47; e = rotl<u32>(e, 30);
+  store<u32>(w, w47, 188);
   let w48 = rotl<u32>(w45 ^ w40 ^ w34 ^ w32, 1);
-  b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w48; d = rotl<u32>(d, 30);
+  store<u32>(w, w48, 192);
   let w49 = rotl<u32>(w46 ^ w41 ^ w35 ^ w33, 1);
-  a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w49; c = rotl<u32>(c, 30);
+  store<u32>(w, w49, 196);
   let w50 = rotl<u32>(w47 ^ w42 ^ w36 ^ w34, 1);
-  e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w50; b = rotl<u32>(b, 30);
+  store<u32>(w, w50, 200);
   let w51 = rotl<u32>(w48 ^ w43 ^ w37 ^ w35, 1);
-  d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w51; a = rotl<u32>(a, 30);
+  store<u32>(w, w51, 204);
   let w52 = rotl<u32>(w49 ^ w44 ^ w38 ^ w36, 1);
-  c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w52; e = rotl<u32>(e, 30);
+  store<u32>(w, w52, 208);
   let w53 = rotl<u32>(w50 ^ w45 ^ w39 ^ w37, 1);
-  b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w53; d = rotl<u32>(d, 30);
+  store<u32>(w, w53, 212);
   let w54 = rotl<u32>(w51 ^ w46 ^ w40 ^ w38, 1);
-  a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w54; c = rotl<u32>(c, 30);
+  store<u32>(w, w54, 216);
   let w55 = rotl<u32>(w52 ^ w47 ^ w41 ^ w39, 1);
-  e += rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + w55; b = rotl<u32>(b, 30);
+  store<u32>(w, w55, 220);
   let w56 = rotl<u32>(w53 ^ w48 ^ w42 ^ w40, 1);
-  d += rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + w56; a = rotl<u32>(a, 30);
+  store<u32>(w, w56, 224);
   let w57 = rotl<u32>(w54 ^ w49 ^ w43 ^ w41, 1);
-  c += rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + w57; e = rotl<u32>(e, 30);
+  store<u32>(w, w57, 228);
   let w58 = rotl<u32>(w55 ^ w50 ^ w44 ^ w42, 1);
-  let s58a = c, s58b = d, s58c = e, s58d = a, s58e = b;
-  b += rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + w58; d = rotl<u32>(d, 30);
+  store<u32>(w, w58, 232);
   let w59 = rotl<u32>(w56 ^ w51 ^ w45 ^ w43, 1);
-  a += rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + w59; c = rotl<u32>(c, 30);
+  store<u32>(w, w59, 236);
   let w60 = rotl<u32>(w57 ^ w52 ^ w46 ^ w44, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w60; b = rotl<u32>(b, 30);
+  store<u32>(w, w60, 240);
   let w61 = rotl<u32>(w58 ^ w53 ^ w47 ^ w45, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w61; a = rotl<u32>(a, 30);
+  store<u32>(w, w61, 244);
   let w62 = rotl<u32>(w59 ^ w54 ^ w48 ^ w46, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w62; e = rotl<u32>(e, 30);
+  store<u32>(w, w62, 248);
   let w63 = rotl<u32>(w60 ^ w55 ^ w49 ^ w47, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w63; d = rotl<u32>(d, 30);
+  store<u32>(w, w63, 252);
   let w64 = rotl<u32>(w61 ^ w56 ^ w50 ^ w48, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w64; c = rotl<u32>(c, 30);
+  store<u32>(w, w64, 256);
   let w65 = rotl<u32>(w62 ^ w57 ^ w51 ^ w49, 1);
-  let s65a = a, s65b = b, s65c = c, s65d = d, s65e = e;
-  // SHA-1DC: unavoidable bit conditions; bit i of dvMask stays set while DV i is possible.
-  let dvMask: u32 = 0xffffffff;
-  do {
-    let u44_29 = w44 << 2;
-    let u45_29n = ~(w45 << 2);
-    dvMask &= <u32>(<i32>(u44_29 ^ u45_29n) >> 31) | 0xfd7c5f7f; // W44[29] ^ W45[29] = 0
-    let u43_4 = w43 << 27;
-    let u46_29n = ~(w46 << 2);
-    dvMask &= <u32>(<i32>(u43_4 ^ u46_29n) >> 31) | 0xf7f7fdda; // W43[4] ^ W46[29] = 0
-    if (dvMask == 0) break;
-    let u44_4 = w44 << 27;
-    let u47_29n = ~(w47 << 2);
-    dvMask &= <u32>(<i32>(u44_4 ^ u47_29n) >> 31) | 0xefeff775; // W44[4] ^ W47[29] = 0
-    let u48_29 = w48 << 2;
-    let u49_29n = ~(w49 << 2);
-    dvMask &= <u32>(<i32>(u48_29 ^ u49_29n) >> 31) | 0x9f5f7ffb; // W48[29] ^ W49[29] = 0
-    if (dvMask == 0) break;
-    let u47_4 = w47 << 27;
-    let u50_29n = ~(w50 << 2);
-    dvMask &= <u32>(<i32>(u47_4 ^ u50_29n) >> 31) | 0x7dfedddf; // W47[4] ^ W50[29] = 0
-    let u46_29 = w46 << 2;
-    dvMask &= <u32>(<i32>(u46_29 ^ u47_29n) >> 31) | 0xe7e7f7fe; // W46[29] ^ W47[29] = 0
-    if (dvMask == 0) break;
-    let u39_1 = w39 << 30;
-    let u40_6 = w40 << 25;
-    dvMask &= <u32>(<i32>(u39_1 ^ u40_6) >> 31) | 0xffbfefef; // W39[1] ^ W40[6] = 1
-    let u40_1 = w40 << 30;
-    let u41_6 = w41 << 25;
-    dvMask &= <u32>(<i32>(u40_1 ^ u41_6) >> 31) | 0xfeffbfbf; // W40[1] ^ W41[6] = 1
-    if (dvMask == 0) break;
-    let u41_1 = w41 << 30;
-    let u42_6 = w42 << 25;
-    dvMask &= <u32>(<i32>(u41_1 ^ u42_6) >> 31) | 0xfbfbfeff; // W41[1] ^ W42[6] = 1
-    let u40_4 = w40 << 27;
-    let u43_29n = ~(w43 << 2);
-    dvMask &= <u32>(<i32>(u40_4 ^ u43_29n) >> 31) | 0x7fdff7f5; // W40[4] ^ W43[29] = 0
-    if (dvMask == 0) break;
-    let u45_6 = w45 << 25;
-    let u47_6n = ~(w47 << 25);
-    dvMask &= <u32>(<i32>(u45_6 ^ u47_6n) >> 31) | 0xffffbbbf; // W45[6] ^ W47[6] = 0
-    let u53_29 = w53 << 2;
-    let u54_29n = ~(w54 << 2);
-    dvMask &= <u32>(<i32>(u53_29 ^ u54_29n) >> 31) | 0x9fddf7ff; // W53[29] ^ W54[29] = 0
-    if (dvMask == 0) break;
-    let u41_4 = w41 << 27;
-    let u44_29n = ~(w44 << 2);
-    dvMask &= <u32>(<i32>(u41_4 ^ u44_29n) >> 31) | 0xff7edfda; // W41[4] ^ W44[29] = 0
-    let u42_4 = w42 << 27;
-    dvMask &= <u32>(<i32>(u42_4 ^ u45_29n) >> 31) | 0xfdfd7f75; // W42[4] ^ W45[29] = 0
-    if (dvMask == 0) break;
-    let u44_6 = w44 << 25;
-    let u46_6n = ~(w46 << 25);
-    dvMask &= <u32>(<i32>(u44_6 ^ u46_6n) >> 31) | 0xffffeeef; // W44[6] ^ W46[6] = 0
-    let u47_29 = w47 << 2;
-    let u48_29n = ~(w48 << 2);
-    dvMask &= <u32>(<i32>(u47_29 ^ u48_29n) >> 31) | 0xcfcfdffd; // W47[29] ^ W48[29] = 0
-    if (dvMask == 0) break;
-    let u45_29 = w45 << 2;
-    dvMask &= <u32>(<i32>(u45_29 ^ u46_29n) >> 31) | 0xf5f57dff; // W45[29] ^ W46[29] = 0
-    let u36_1 = w36 << 30;
-    let u37_6 = w37 << 25;
-    dvMask &= <u32>(<i32>(u36_1 ^ u37_6) >> 31) | 0xfffbefbf; // W36[1] ^ W37[6] = 1
-    if (dvMask == 0) break;
-    let u49_29 = w49 << 2;
-    dvMask &= <u32>(<i32>(u49_29 ^ u50_29n) >> 31) | 0x3d7efff7; // W49[29] ^ W50[29] = 0
-    let u35_1 = w35 << 30;
-    let u36_6 = w36 << 25;
-    dvMask &= <u32>(<i32>(u35_1 ^ u36_6) >> 31) | 0xfffffbef; // W35[1] ^ W36[6] = 1
-    if (dvMask == 0) break;
-    let u42_1 = w42 << 30;
-    dvMask &= <u32>(<i32>(u40_1 ^ u42_1) >> 31) | 0xfeffbfff; // W40[1] ^ W42[1] = 1
-    let u43_1 = w43 << 30;
-    dvMask &= <u32>(<i32>(u41_1 ^ u43_1) >> 31) | 0xfbfbffff; // W41[1] ^ W43[1] = 1
-    if (dvMask == 0) break;
-    let u39_4 = w39 << 27;
-    let u42_29n = ~(w42 << 2);
-    dvMask &= <u32>(<i32>(u39_4 ^ u42_29n) >> 31) | 0xbfeffdfa; // W39[4] ^ W42[29] = 0
-    let u40_29 = w40 << 2;
-    let u41_29n = ~(w41 << 2);
-    dvMask &= <u32>(<i32>(u40_29 ^ u41_29n) >> 31) | 0x7ff5ff5d; // W40[29] ^ W41[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u39_1 ^ u41_1) >> 31) | 0xffbfefff; // W39[1] ^ W41[1] = 1
-    let u45_4 = w45 << 27;
-    dvMask &= <u32>(<i32>(u45_4 ^ u48_29n) >> 31) | 0xdfdfdddb; // W45[4] ^ W48[29] = 0
-    if (dvMask == 0) break;
-    let u46_4 = w46 << 27;
-    dvMask &= <u32>(<i32>(u46_4 ^ u49_29n) >> 31) | 0xbf7f7777; // W46[4] ^ W49[29] = 0
-    let u44_6n = ~(w44 << 25);
-    dvMask &= <u32>(<i32>(u42_6 ^ u44_6n) >> 31) | 0xfffffeef; // W42[6] ^ W44[6] = 0
-    if (dvMask == 0) break;
-    let u43_6 = w43 << 25;
-    let u45_6n = ~(w45 << 25);
-    dvMask &= <u32>(<i32>(u43_6 ^ u45_6n) >> 31) | 0xfffffbbf; // W43[6] ^ W45[6] = 0
-    let u44_1 = w44 << 30;
-    dvMask &= <u32>(<i32>(u44_1 ^ u45_6) >> 31) | 0xffbfbfff; // W44[1] ^ W45[6] = 1
-    if (dvMask == 0) break;
-    let u51_29 = w51 << 2;
-    let u52_29n = ~(w52 << 2);
-    dvMask &= <u32>(<i32>(u51_29 ^ u52_29n) >> 31) | 0xe7f7ff7f; // W51[29] ^ W52[29] = 0
-    let u46_6 = w46 << 25;
-    let u47_1n = ~(w47 << 30);
-    dvMask &= <u32>(<i32>(u46_6 ^ u47_1n) >> 31) | 0xfeffffef; // W46[6] ^ W47[1] = 0
-    if (dvMask == 0) break;
-    let u47_6 = w47 << 25;
-    let u48_1n = ~(w48 << 30);
-    dvMask &= <u32>(<i32>(u47_6 ^ u48_1n) >> 31) | 0xfbffffbf; // W47[6] ^ W48[1] = 0
-    let u52_29 = w52 << 2;
-    let u53_29n = ~(w53 << 2);
-    dvMask &= <u32>(<i32>(u52_29 ^ u53_29n) >> 31) | 0xcfeefdff; // W52[29] ^ W53[29] = 0
-    if (dvMask == 0) break;
-    let u50_29 = w50 << 2;
-    let u51_29n = ~(w51 << 2);
-    dvMask &= <u32>(<i32>(u50_29 ^ u51_29n) >> 31) | 0x75fdffdf; // W50[29] ^ W51[29] = 0
-    let u37_1 = w37 << 30;
-    let u38_6 = w38 << 25;
-    dvMask &= <u32>(<i32>(u37_1 ^ u38_6) >> 31) | 0xffffbeff; // W37[1] ^ W38[6] = 1
-    if (dvMask == 0) break;
-    let u48_6 = w48 << 25;
-    let u50_6n = ~(w50 << 25);
-    dvMask &= <u32>(<i32>(u48_6 ^ u50_6n) >> 31) | 0xfffbefff; // W48[6] ^ W50[6] = 0
-    let u43_29 = w43 << 2;
-    dvMask &= <u32>(<i32>(u43_29 ^ u44_29n) >> 31) | 0xff5ed7df; // W43[29] ^ W44[29] = 0
-    if (dvMask == 0) break;
-    let u49_6n = ~(w49 << 25);
-    dvMask &= <u32>(<i32>(u45_6 ^ u49_6n) >> 31) | 0xffffbbff; // W45[6] ^ W49[6] = 0
-    let u37_4 = w37 << 27;
-    let u40_29n = ~(w40 << 2);
-    dvMask &= <u32>(<i32>(u37_4 ^ u40_29n) >> 31) | 0xaffdffde; // W37[4] ^ W40[29] = 0
-    if (dvMask == 0) break;
-    let u38_4 = w38 << 27;
-    dvMask &= <u32>(<i32>(u38_4 ^ u41_29n) >> 31) | 0x5ff7ff7d; // W38[4] ^ W41[29] = 0
-    let u36_0 = w36 << 31;
-    let u37_5 = w37 << 26;
-    dvMask &= <u32>(<i32>(u36_0 ^ u37_5) >> 31) | 0xffbfffff; // W36[0] ^ W37[5] = 1
-    if (dvMask == 0) break;
-    let u37_0 = w37 << 31;
-    let u38_5 = w38 << 26;
-    dvMask &= <u32>(<i32>(u37_0 ^ u38_5) >> 31) | 0xfeffffff; // W37[0] ^ W38[5] = 1
-    let u38_0 = w38 << 31;
-    let u39_5 = w39 << 26;
-    dvMask &= <u32>(<i32>(u38_0 ^ u39_5) >> 31) | 0xfbffffff; // W38[0] ^ W39[5] = 1
-    if (dvMask == 0) break;
-    let u42_29 = w42 << 2;
-    dvMask &= <u32>(<i32>(u42_29 ^ u43_29n) >> 31) | 0xffcff5f7; // W42[29] ^ W43[29] = 0
-    let u61_2 = w61 << 29;
-    let u62_7 = w62 << 24;
-    dvMask &= <u32>(<i32>(u61_2 ^ u62_7) >> 31) | 0xfffbffef; // W61[2] ^ W62[7] = 1
-    if (dvMask == 0) break;
-    let u48_6n = ~(w48 << 25);
-    dvMask &= <u32>(<i32>(u44_6 ^ u48_6n) >> 31) | 0xffffeeff; // W44[6] ^ W48[6] = 0
-    let u48_4 = w48 << 27;
-    dvMask &= <u32>(<i32>(u48_4 ^ u51_29n) >> 31) | 0xf7fd777f; // W48[4] ^ W51[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u39_4 ^ u41_4) >> 31) | 0xbffffffa; // W39[4] ^ W41[4] = 1
-    let u49_4 = w49 << 27;
-    dvMask &= <u32>(<i32>(u49_4 ^ u52_29n) >> 31) | 0xeff6ddff; // W49[4] ^ W52[29] = 0
-    if (dvMask == 0) break;
-    let u38_1 = w38 << 30;
-    let u39_6 = w39 << 25;
-    dvMask &= <u32>(<i32>(u38_1 ^ u39_6) >> 31) | 0xfffffbff; // W38[1] ^ W39[6] = 1
-    let u52_4 = w52 << 27;
-    let u55_29n = ~(w55 << 2);
-    dvMask &= <u32>(<i32>(u52_4 ^ u55_29n) >> 31) | 0x7f6f7fff; // W52[4] ^ W55[29] = 0
-    if (dvMask == 0) break;
-    let u41_30 = w41 << 1;
-    dvMask &= <u32>(<i32>(u36_0 ^ u41_30) >> 31) | 0xffbfffff; // W36[0] ^ W41[30] = 1
-    let u42_30 = w42 << 1;
-    dvMask &= <u32>(<i32>(u37_0 ^ u42_30) >> 31) | 0xfeffffff; // W37[0] ^ W42[30] = 1
-    if (dvMask == 0) break;
-    let u43_30 = w43 << 1;
-    dvMask &= <u32>(<i32>(u38_0 ^ u43_30) >> 31) | 0xfbffffff; // W38[0] ^ W43[30] = 1
-    let u51_1n = ~(w51 << 30);
-    dvMask &= <u32>(<i32>(u48_6 ^ u51_1n) >> 31) | 0xfffbefff; // W48[6] ^ W51[1] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u38_4 ^ u40_4) >> 31) | 0x5ffffffd; // W38[4] ^ W40[4] = 1
-    let u41_29 = w41 << 2;
-    dvMask &= <u32>(<i32>(u41_29 ^ u42_29n) >> 31) | 0xffe7fd7b; // W41[29] ^ W42[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u37_4 ^ u39_4) >> 31) | 0xaffffffe; // W37[4] ^ W39[4] = 1
-    dvMask &= <u32>(<i32>(u40_1 ^ u43_6) >> 31) | 0xffffffbf; // W40[1] ^ W43[6] = 1
-    if (dvMask == 0) break;
-    let u49_1 = w49 << 30;
-    dvMask &= <u32>(<i32>(u41_1 ^ u49_1) >> 31) | 0xfffffeff; // W41[1] ^ W49[1] = 1
-    dvMask &= <u32>(<i32>(u38_1 ^ u40_1) >> 31) | 0xfffffbff; // W38[1] ^ W40[1] = 1
-    if (dvMask == 0) break;
-    let u55_29 = w55 << 2;
-    let u56_29n = ~(w56 << 2);
-    dvMask &= <u32>(<i32>(u55_29 ^ u56_29n) >> 31) | 0x7def7fff; // W55[29] ^ W56[29] = 0
-    let u46_1 = w46 << 30;
-    dvMask &= <u32>(<i32>(u44_1 ^ u46_1) >> 31) | 0xffbfffff; // W44[1] ^ W46[1] = 1
-    if (dvMask == 0) break;
-    let u45_1 = w45 << 30;
-    dvMask &= <u32>(<i32>(u45_1 ^ u46_6) >> 31) | 0xfeffffff; // W45[1] ^ W46[6] = 1
-    dvMask &= <u32>(<i32>(u46_1 ^ u47_6) >> 31) | 0xfbffffff; // W46[1] ^ W47[6] = 1
-    if (dvMask == 0) break;
-    let u36_4 = w36 << 27;
-    dvMask &= <u32>(<i32>(u36_4 ^ u40_29n) >> 31) | 0xffeefdf7; // W36[4] ^ W40[29] = 0
-    let u54_29 = w54 << 2;
-    dvMask &= <u32>(<i32>(u54_29 ^ u55_29n) >> 31) | 0x3f77dfff; // W54[29] ^ W55[29] = 0
-    if (dvMask == 0) break;
-    let u56_29 = w56 << 2;
-    let u57_29n = ~(w57 << 2);
-    dvMask &= <u32>(<i32>(u56_29 ^ u57_29n) >> 31) | 0xf7dfffff; // W56[29] ^ W57[29] = 0
-    let u50_4 = w50 << 27;
-    dvMask &= <u32>(<i32>(u50_4 ^ u53_29n) >> 31) | 0xdfed77ff; // W50[4] ^ W53[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u41_4 ^ u43_4) >> 31) | 0xffffffda; // W41[4] ^ W43[4] = 1
-    dvMask &= <u32>(<i32>(u42_4 ^ u44_4) >> 31) | 0xffffff75; // W42[4] ^ W44[4] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u39_1 ^ u42_6) >> 31) | 0xffffffef; // W39[1] ^ W42[6] = 1
-    let u62_2 = w62 << 29;
-    let u63_7 = w63 << 24;
-    dvMask &= <u32>(<i32>(u62_2 ^ u63_7) >> 31) | 0xffffffbf; // W62[2] ^ W63[7] = 1
-    if (dvMask == 0) break;
-    let u63_2 = w63 << 29;
-    let u64_7 = w64 << 24;
-    dvMask &= <u32>(<i32>(u63_2 ^ u64_7) >> 31) | 0xfffffeff; // W63[2] ^ W64[7] = 1
-    dvMask &= <u32>(<i32>(u42_1 ^ u43_6) >> 31) | 0xfffffbff; // W42[1] ^ W43[6] = 1
-    if (dvMask == 0) break;
-    let u37_6n = ~(w37 << 25);
-    dvMask &= <u32>(<i32>(u37_1 ^ u37_6n) >> 31) | 0xffffbfff; // W37[1] ^ W37[6] = 0
-    let u47_1 = w47 << 30;
-    let u50_6 = w50 << 25;
-    dvMask &= <u32>(<i32>(u47_1 ^ u50_6) >> 31) | 0xfffbffff; // W47[1] ^ W50[6] = 1
-    if (dvMask == 0) break;
-    let u53_6 = w53 << 25;
-    let u54_1n = ~(w54 << 30);
-    dvMask &= <u32>(<i32>(u53_6 ^ u54_1n) >> 31) | 0xffbfffff; // W53[6] ^ W54[1] = 0
-    let u54_6 = w54 << 25;
-    let u55_1n = ~(w55 << 30);
-    dvMask &= <u32>(<i32>(u54_6 ^ u55_1n) >> 31) | 0xfeffffff; // W54[6] ^ W55[1] = 0
-    if (dvMask == 0) break;
-    let u59_29 = w59 << 2;
-    dvMask &= <u32>(<i32>(u56_29 ^ u59_29) >> 31) | 0xf5ffffff; // W56[29] ^ W59[29] = 1
-    let u55_6 = w55 << 25;
-    let u56_1n = ~(w56 << 30);
-    dvMask &= <u32>(<i32>(u55_6 ^ u56_1n) >> 31) | 0xfbffffff; // W55[6] ^ W56[1] = 0
-    if (dvMask == 0) break;
-    let u51_4 = w51 << 27;
-    dvMask &= <u32>(<i32>(u51_4 ^ u54_29n) >> 31) | 0xbfd7dfff; // W51[4] ^ W54[29] = 0
-    dvMask &= <u32>(<i32>(u40_4 ^ u42_4) >> 31) | 0x7ffffff5; // W40[4] ^ W42[4] = 1
-    if (dvMask == 0) break;
-    let u63_1 = w63 << 30;
-    let u64_6 = w64 << 25;
-    dvMask &= <u32>(<i32>(u63_1 ^ u64_6) >> 31) | 0xfffefffb; // W63[1] ^ W64[6] = 1
-    let u50_1 = w50 << 30;
-    dvMask &= <u32>(<i32>(u42_1 ^ u50_1) >> 31) | 0xfffffbff; // W42[1] ^ W50[1] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u43_1 ^ u44_6) >> 31) | 0xffffefff; // W43[1] ^ W44[6] = 1
-    let u35_5 = w35 << 26;
-    let u39_30n = ~(w39 << 1);
-    dvMask &= <u32>(<i32>(u35_5 ^ u39_30n) >> 31) | 0xffffbfff; // W35[5] ^ W39[30] = 0
-    if (dvMask == 0) break;
-    let u51_6 = w51 << 25;
-    let u53_6n = ~(w53 << 25);
-    dvMask &= <u32>(<i32>(u51_6 ^ u53_6n) >> 31) | 0xffbfffff; // W51[6] ^ W53[6] = 0
-    let u57_29 = w57 << 2;
-    let u58_29n = ~(w58 << 2);
-    dvMask &= <u32>(<i32>(u57_29 ^ u58_29n) >> 31) | 0xef7fffff; // W57[29] ^ W58[29] = 0
-    if (dvMask == 0) break;
-    let u52_6 = w52 << 25;
-    let u54_6n = ~(w54 << 25);
-    dvMask &= <u32>(<i32>(u52_6 ^ u54_6n) >> 31) | 0xfeffffff; // W52[6] ^ W54[6] = 0
-    let u58_29 = w58 << 2;
-    let u59_29n = ~(w59 << 2);
-    dvMask &= <u32>(<i32>(u58_29 ^ u59_29n) >> 31) | 0xddffffff; // W58[29] ^ W59[29] = 0
-    if (dvMask == 0) break;
-    let u55_6n = ~(w55 << 25);
-    dvMask &= <u32>(<i32>(u53_6 ^ u55_6n) >> 31) | 0xfbffffff; // W53[6] ^ W55[6] = 0
-    dvMask &= <u32>(<i32>(u48_4 ^ u50_4) >> 31) | 0xfffd77ff; // W48[4] ^ W50[4] = 1
-    if (dvMask == 0) break;
-    let u54_4 = w54 << 27;
-    dvMask &= <u32>(<i32>(u54_4 ^ u57_29n) >> 31) | 0xf77fffff; // W54[4] ^ W57[29] = 0
-    dvMask &= <u32>(<i32>(u43_4 ^ u45_4) >> 31) | 0xfffffddb; // W43[4] ^ W45[4] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u47_4 ^ u49_4) >> 31) | 0xfffeddff; // W47[4] ^ W49[4] = 1
-    let u61_1 = w61 << 30;
-    let u62_6 = w62 << 25;
-    dvMask &= <u32>(<i32>(u61_1 ^ u62_6) >> 31) | 0xfffffffe; // W61[1] ^ W62[6] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u44_4 ^ u46_4) >> 31) | 0xfffff777; // W44[4] ^ W46[4] = 1
-    dvMask &= <u32>(<i32>(u44_1 ^ u51_6) >> 31) | 0xffffbfff; // W44[1] ^ W51[6] = 1
-    if (dvMask == 0) break;
-    let u53_4 = w53 << 27;
-    dvMask &= <u32>(<i32>(u53_4 ^ u56_29n) >> 31) | 0xfddfffff; // W53[4] ^ W56[29] = 0
-    dvMask &= <u32>(<i32>(u50_1 ^ u53_6) >> 31) | 0xffbfffff; // W50[1] ^ W53[6] = 1
-    if (dvMask == 0) break;
-    let u51_1 = w51 << 30;
-    dvMask &= <u32>(<i32>(u51_1 ^ u54_6) >> 31) | 0xfeffffff; // W51[1] ^ W54[6] = 1
-    let u52_1 = w52 << 30;
-    dvMask &= <u32>(<i32>(u52_1 ^ u55_6) >> 31) | 0xfbffffff; // W52[1] ^ W55[6] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u36_4 ^ u38_4) >> 31) | 0xd7ffffff; // W36[4] ^ W38[4] = 1
-    let u55_4 = w55 << 27;
-    dvMask &= <u32>(<i32>(u55_4 ^ u58_29n) >> 31) | 0xedffffff; // W55[4] ^ W58[29] = 0
-    if (dvMask == 0) break;
-    let u35_4 = w35 << 27;
-    let u39_29n = ~(w39 << 2);
-    dvMask &= <u32>(<i32>(u35_4 ^ u39_29n) >> 31) | 0xfff7ff7b; // W35[4] ^ W39[29] = 0
-    dvMask &= <u32>(<i32>(u53_29 ^ u56_29) >> 31) | 0xffcf7fff; // W53[29] ^ W56[29] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u45_4 ^ u47_4) >> 31) | 0xffffdddf; // W45[4] ^ W47[4] = 1
-    let u59_5 = w59 << 26;
-    let u63_30n = ~(w63 << 1);
-    dvMask &= <u32>(<i32>(u59_5 ^ u63_30n) >> 31) | 0xfffffffe; // W59[5] ^ W63[30] = 0
-    if (dvMask == 0) break;
-    let u62_1 = w62 << 30;
-    let u63_6 = w63 << 25;
-    dvMask &= <u32>(<i32>(u62_1 ^ u63_6) >> 31) | 0xfffffffd; // W62[1] ^ W63[6] = 1
-    let u61_0 = w61 << 31;
-    let u62_5 = w62 << 26;
-    dvMask &= <u32>(<i32>(u61_0 ^ u62_5) >> 31) | 0xfffdfff7; // W61[0] ^ W62[5] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u44_1 ^ u52_1) >> 31) | 0xffffbfff; // W44[1] ^ W52[1] = 1
-    let u56_4 = w56 << 27;
-    dvMask &= <u32>(<i32>(u56_4 ^ u59_29n) >> 31) | 0xd7ffffff; // W56[4] ^ W59[29] = 0
-    if (dvMask == 0) break;
-    let u60_0 = w60 << 31;
-    let u61_5 = w61 << 26;
-    dvMask &= <u32>(<i32>(u60_0 ^ u61_5) >> 31) | 0xfffefffb; // W60[0] ^ W61[5] = 1
-    dvMask &= <u32>(<i32>(u38_4 ^ u42_29n) >> 31) | 0xff77df7f; // W38[4] ^ W42[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u46_4 ^ u48_4) >> 31) | 0xffff777f; // W46[4] ^ W48[4] = 1
-    dvMask &= <u32>(<i32>(u43_4 ^ u47_29n) >> 31) | 0xb7f7fffe; // W43[4] ^ W47[29] = 0
-    if (dvMask == 0) break;
-    let u58_0 = w58 << 31;
-    dvMask &= <u32>(<i32>(u58_0 ^ u59_5) >> 31) | 0xfffffffe; // W58[0] ^ W59[5] = 1
-    let u60_5 = w60 << 26;
-    let u64_30n = ~(w64 << 1);
-    dvMask &= <u32>(<i32>(u60_5 ^ u64_30n) >> 31) | 0xfffffffd; // W60[5] ^ W64[30] = 0
-    if (dvMask == 0) break;
-    let u62_0 = w62 << 31;
-    let u63_5 = w63 << 26;
-    dvMask &= <u32>(<i32>(u62_0 ^ u63_5) >> 31) | 0xfff7ffdf; // W62[0] ^ W63[5] = 1
-    dvMask &= <u32>(<i32>(u41_4 ^ u45_29n) >> 31) | 0xef7edfff; // W41[4] ^ W45[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u37_4 ^ u41_29n) >> 31) | 0xffddf7df; // W37[4] ^ W41[29] = 0
-    dvMask &= <u32>(<i32>(u39_4 ^ u43_29n) >> 31) | 0xfdef7dff; // W39[4] ^ W43[29] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u44_4 ^ u48_29n) >> 31) | 0x6feffffd; // W44[4] ^ W48[29] = 0
-    let u59_0 = w59 << 31;
-    dvMask &= <u32>(<i32>(u59_0 ^ u60_5) >> 31) | 0xfffffffd; // W59[0] ^ W60[5] = 1
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u40_4 ^ u44_29n) >> 31) | 0xf7dff7ff; // W40[4] ^ W44[29] = 0
-    let u35_3 = w35 << 28;
-    let u39_28n = ~(w39 << 3);
-    dvMask &= <u32>(<i32>(u35_3 ^ u39_28n) >> 31) | 0xfff7dfff; // W35[3] ^ W39[28] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u42_4 ^ u46_29n) >> 31) | 0xddfd7fff; // W42[4] ^ W46[29] = 0
-    dvMask &= <u32>(<i32>(u54_29 ^ u57_29) >> 31) | 0xff5fffff; // W54[29] ^ W57[29] = 1
-    if (dvMask == 0) break;
-    let u41_3 = w41 << 28;
-    let u45_28n = ~(w45 << 3);
-    dvMask &= <u32>(<i32>(u41_3 ^ u45_28n) >> 31) | 0xefffffff; // W41[3] ^ W45[28] = 0
-    let u43_3 = w43 << 28;
-    let u47_28n = ~(w47 << 3);
-    dvMask &= <u32>(<i32>(u43_3 ^ u47_28n) >> 31) | 0xbfffffff; // W43[3] ^ W47[28] = 0
-    if (dvMask == 0) break;
-    let u63_0 = w63 << 31;
-    let u64_5 = w64 << 26;
-    dvMask &= <u32>(<i32>(u63_0 ^ u64_5) >> 31) | 0xffefff7f; // W63[0] ^ W64[5] = 1
-    dvMask &= <u32>(<i32>(u49_4 ^ u51_4) >> 31) | 0xfff7dfff; // W49[4] ^ W51[4] = 1
-    if (dvMask == 0) break;
-    let u36_30 = w36 << 1;
-    let u37_3 = w37 << 28;
-    dvMask &= <u32>(<i32>(u36_30 ^ u37_3) >> 31) | 0xffdfffff; // W36[30] ^ W37[3] = 1
-    let u37_30 = w37 << 1;
-    let u38_3 = w38 << 28;
-    dvMask &= <u32>(<i32>(u37_30 ^ u38_3) >> 31) | 0xff7fffff; // W37[30] ^ W38[3] = 1
-    if (dvMask == 0) break;
-    let u38_30 = w38 << 1;
-    let u39_3 = w39 << 28;
-    dvMask &= <u32>(<i32>(u38_30 ^ u39_3) >> 31) | 0xfdffffff; // W38[30] ^ W39[3] = 1
-    let u39_30 = w39 << 1;
-    let u40_3 = w40 << 28;
-    dvMask &= <u32>(<i32>(u39_30 ^ u40_3) >> 31) | 0xf7ffffff; // W39[30] ^ W40[3] = 1
-    if (dvMask == 0) break;
-    let u61_29 = w61 << 2;
-    dvMask &= <u32>(<i32>(u58_29 ^ u61_29) >> 31) | 0xefffffff; // W58[29] ^ W61[29] = 1
-    let u42_3 = w42 << 28;
-    let u46_28n = ~(w46 << 3);
-    dvMask &= <u32>(<i32>(u42_3 ^ u46_28n) >> 31) | 0xdfffffff; // W42[3] ^ W46[28] = 0
-    if (dvMask == 0) break;
-    let u59_4 = w59 << 27;
-    let u63_29n = ~(w63 << 2);
-    dvMask &= <u32>(<i32>(u59_4 ^ u63_29n) >> 31) | 0xbfffffff; // W59[4] ^ W63[29] = 0
-    let u44_3 = w44 << 28;
-    let u48_28n = ~(w48 << 3);
-    dvMask &= <u32>(<i32>(u44_3 ^ u48_28n) >> 31) | 0x7fffffff; // W44[3] ^ W48[28] = 0
-    if (dvMask == 0) break;
-    dvMask &= <u32>(<i32>(u38_4 ^ u43_29) >> 31) | 0x7fff7ffd; // W38[4] ^ W43[29] = 1
-    dvMask &= <u32>(<i32>(u36_4 ^ u37_4) >> 31) | 0xfffff7ff; // W36[4] ^ W37[4] = 1
-    if (dvMask == 0) break;
-    let u35_30 = w35 << 1;
-    let u36_3 = w36 << 28;
-    dvMask &= <u32>(<i32>(u35_30 ^ u36_3) >> 31) | 0xffefffff; // W35[30] ^ W36[3] = 1
-    let u41_28 = w41 << 3;
-    dvMask &= <u32>(<i32>(u36_30 ^ u41_28) >> 31) | 0xffdfffff; // W36[30] ^ W41[28] = 1
-    if (dvMask == 0) break;
-    let u42_28 = w42 << 3;
-    dvMask &= <u32>(<i32>(u37_30 ^ u42_28) >> 31) | 0xff7fffff; // W37[30] ^ W42[28] = 1
-    let u43_28 = w43 << 3;
-    dvMask &= <u32>(<i32>(u38_30 ^ u43_28) >> 31) | 0xfdffffff; // W38[30] ^ W43[28] = 1
-    if (dvMask == 0) break;
-    let u44_28 = w44 << 3;
-    dvMask &= <u32>(<i32>(u39_30 ^ u44_28) >> 31) | 0xf7ffffff; // W39[30] ^ W44[28] = 1
-    let u57_4 = w57 << 27;
-    dvMask &= <u32>(<i32>(u57_4 ^ u58_29) >> 31) | 0xefffffff; // W57[4] ^ W58[29] = 1
-    if (dvMask == 0) break;
-    let u58_4 = w58 << 27;
-    let u62_29n = ~(w62 << 2);
-    dvMask &= <u32>(<i32>(u58_4 ^ u62_29n) >> 31) | 0xdfffffff; // W58[4] ^ W62[29] = 0
-    dvMask &= <u32>(<i32>(u57_4 ^ u59_29n) >> 31) | 0xbfffffff; // W57[4] ^ W59[29] = 0
-    if (dvMask == 0) break;
-    let u60_4 = w60 << 27;
-    let u64_29n = ~(w64 << 2);
-    dvMask &= <u32>(<i32>(u60_4 ^ u64_29n) >> 31) | 0x7fffffff; // W60[4] ^ W64[29] = 0
-    dvMask &= <u32>(<i32>(u37_4 ^ u42_29) >> 31) | 0xbfffdffe; // W37[4] ^ W42[29] = 1
-    if (dvMask == 0) break;
-    let u40_28 = w40 << 3;
-    dvMask &= <u32>(<i32>(u35_30 ^ u40_28) >> 31) | 0xffefffff; // W35[30] ^ W40[28] = 1
-    let u60_29n = ~(w60 << 2);
-    dvMask &= <u32>(<i32>(u59_29 ^ u60_29n) >> 31) | 0xf7ffffff; // W59[29] ^ W60[29] = 0
-  } while (false);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w65; b = rotl<u32>(b, 30);
+  store<u32>(w, w65, 260);
   let w66 = rotl<u32>(w63 ^ w58 ^ w52 ^ w50, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w66; a = rotl<u32>(a, 30);
+  store<u32>(w, w66, 264);
   let w67 = rotl<u32>(w64 ^ w59 ^ w53 ^ w51, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w67; e = rotl<u32>(e, 30);
+  store<u32>(w, w67, 268);
   let w68 = rotl<u32>(w65 ^ w60 ^ w54 ^ w52, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w68; d = rotl<u32>(d, 30);
+  store<u32>(w, w68, 272);
   let w69 = rotl<u32>(w66 ^ w61 ^ w55 ^ w53, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w69; c = rotl<u32>(c, 30);
+  store<u32>(w, w69, 276);
   let w70 = rotl<u32>(w67 ^ w62 ^ w56 ^ w54, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w70; b = rotl<u32>(b, 30);
+  store<u32>(w, w70, 280);
   let w71 = rotl<u32>(w68 ^ w63 ^ w57 ^ w55, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w71; a = rotl<u32>(a, 30);
+  store<u32>(w, w71, 284);
   let w72 = rotl<u32>(w69 ^ w64 ^ w58 ^ w56, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w72; e = rotl<u32>(e, 30);
+  store<u32>(w, w72, 288);
   let w73 = rotl<u32>(w70 ^ w65 ^ w59 ^ w57, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w73; d = rotl<u32>(d, 30);
+  store<u32>(w, w73, 292);
   let w74 = rotl<u32>(w71 ^ w66 ^ w60 ^ w58, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w74; c = rotl<u32>(c, 30);
+  store<u32>(w, w74, 296);
   let w75 = rotl<u32>(w72 ^ w67 ^ w61 ^ w59, 1);
-  e += rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + w75; b = rotl<u32>(b, 30);
+  store<u32>(w, w75, 300);
   let w76 = rotl<u32>(w73 ^ w68 ^ w62 ^ w60, 1);
-  d += rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + w76; a = rotl<u32>(a, 30);
+  store<u32>(w, w76, 304);
   let w77 = rotl<u32>(w74 ^ w69 ^ w63 ^ w61, 1);
-  c += rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + w77; e = rotl<u32>(e, 30);
+  store<u32>(w, w77, 308);
   let w78 = rotl<u32>(w75 ^ w70 ^ w64 ^ w62, 1);
-  b += rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + w78; d = rotl<u32>(d, 30);
+  store<u32>(w, w78, 312);
   let w79 = rotl<u32>(w76 ^ w71 ^ w65 ^ w63, 1);
-  a += rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + w79; c = rotl<u32>(c, 30);
-  store<u32>(h, load<u32>(h, 0) + a, 0); store<u32>(h, load<u32>(h, 4) + b, 4); store<u32>(h, load<u32>(h, 8) + c, 8);
-  store<u32>(h, load<u32>(h, 12) + d, 12); store<u32>(h, load<u32>(h, 16) + e, 16);
-  if (dvMask != 0) {
-    store<u32>(states, s58a, 0); store<u32>(states, s58b, 4); store<u32>(states, s58c, 8); store<u32>(states, s58d, 12); store<u32>(states, s58e, 16);
-    store<u32>(states, s65a, 20); store<u32>(states, s65b, 24); store<u32>(states, s65c, 28); store<u32>(states, s65d, 32); store<u32>(states, s65e, 36);
-  }
-  return dvMask;
+  store<u32>(w, w79, 316);
+}
+
+/**
+ * The sister block's chaining values for a DV tested from step 58: from the state
+ * before step 58 (A..E at `state`), runs steps 57..0 backwards with W ^ dm
+ * (`w`, `dm`: 80 u32 each) to its input chaining value, and steps 58..79
+ * forwards; writes input + final state (its output chaining value) to `out`.
+ */
+export function sha1Recompress58(w: usize, dm: usize, state: usize, out: usize): void {
+  let c = load<u32>(state, 0), d = load<u32>(state, 4), e = load<u32>(state, 8), a = load<u32>(state, 12), b = load<u32>(state, 16);
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 228) ^ load<u32>(dm, 228));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 224) ^ load<u32>(dm, 224));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 220) ^ load<u32>(dm, 220));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 216) ^ load<u32>(dm, 216));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 212) ^ load<u32>(dm, 212));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 208) ^ load<u32>(dm, 208));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 204) ^ load<u32>(dm, 204));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 200) ^ load<u32>(dm, 200));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 196) ^ load<u32>(dm, 196));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 192) ^ load<u32>(dm, 192));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 188) ^ load<u32>(dm, 188));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 184) ^ load<u32>(dm, 184));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 180) ^ load<u32>(dm, 180));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 176) ^ load<u32>(dm, 176));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 172) ^ load<u32>(dm, 172));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 168) ^ load<u32>(dm, 168));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 164) ^ load<u32>(dm, 164));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 160) ^ load<u32>(dm, 160));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 156) ^ load<u32>(dm, 156));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 152) ^ load<u32>(dm, 152));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 148) ^ load<u32>(dm, 148));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 144) ^ load<u32>(dm, 144));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 140) ^ load<u32>(dm, 140));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 136) ^ load<u32>(dm, 136));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 132) ^ load<u32>(dm, 132));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 128) ^ load<u32>(dm, 128));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 124) ^ load<u32>(dm, 124));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 120) ^ load<u32>(dm, 120));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 116) ^ load<u32>(dm, 116));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 112) ^ load<u32>(dm, 112));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 108) ^ load<u32>(dm, 108));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 104) ^ load<u32>(dm, 104));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 100) ^ load<u32>(dm, 100));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 96) ^ load<u32>(dm, 96));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 92) ^ load<u32>(dm, 92));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 88) ^ load<u32>(dm, 88));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 84) ^ load<u32>(dm, 84));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 80) ^ load<u32>(dm, 80));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 76) ^ load<u32>(dm, 76));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 72) ^ load<u32>(dm, 72));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 68) ^ load<u32>(dm, 68));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 64) ^ load<u32>(dm, 64));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 60) ^ load<u32>(dm, 60));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 56) ^ load<u32>(dm, 56));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 52) ^ load<u32>(dm, 52));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 48) ^ load<u32>(dm, 48));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 44) ^ load<u32>(dm, 44));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 40) ^ load<u32>(dm, 40));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 36) ^ load<u32>(dm, 36));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 32) ^ load<u32>(dm, 32));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 28) ^ load<u32>(dm, 28));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 24) ^ load<u32>(dm, 24));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 20) ^ load<u32>(dm, 20));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 16) ^ load<u32>(dm, 16));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 12) ^ load<u32>(dm, 12));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 8) ^ load<u32>(dm, 8));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 4) ^ load<u32>(dm, 4));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 0) ^ load<u32>(dm, 0));
+  let i0 = a, i1 = b, i2 = c, i3 = d, i4 = e;
+  c = load<u32>(state, 0); d = load<u32>(state, 4); e = load<u32>(state, 8); a = load<u32>(state, 12); b = load<u32>(state, 16);
+  b += (load<u32>(w, 232) ^ load<u32>(dm, 232)) + 0x8f1bbcdc + ((d & e) | (a & (d | e))); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 236) ^ load<u32>(dm, 236)) + 0x8f1bbcdc + ((c & d) | (e & (c | d))); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  e += (load<u32>(w, 240) ^ load<u32>(dm, 240)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 244) ^ load<u32>(dm, 244)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 248) ^ load<u32>(dm, 248)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 252) ^ load<u32>(dm, 252)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 256) ^ load<u32>(dm, 256)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  e += (load<u32>(w, 260) ^ load<u32>(dm, 260)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 264) ^ load<u32>(dm, 264)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 268) ^ load<u32>(dm, 268)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 272) ^ load<u32>(dm, 272)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 276) ^ load<u32>(dm, 276)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  e += (load<u32>(w, 280) ^ load<u32>(dm, 280)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 284) ^ load<u32>(dm, 284)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 288) ^ load<u32>(dm, 288)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 292) ^ load<u32>(dm, 292)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 296) ^ load<u32>(dm, 296)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  e += (load<u32>(w, 300) ^ load<u32>(dm, 300)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 304) ^ load<u32>(dm, 304)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 308) ^ load<u32>(dm, 308)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 312) ^ load<u32>(dm, 312)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 316) ^ load<u32>(dm, 316)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  store<u32>(out, i0 + a, 0); store<u32>(out, i1 + b, 4); store<u32>(out, i2 + c, 8); store<u32>(out, i3 + d, 12); store<u32>(out, i4 + e, 16);
+}
+
+/**
+ * The sister block's chaining values for a DV tested from step 65: from the state
+ * before step 65 (A..E at `state`), runs steps 64..0 backwards with W ^ dm
+ * (`w`, `dm`: 80 u32 each) to its input chaining value, and steps 65..79
+ * forwards; writes input + final state (its output chaining value) to `out`.
+ */
+export function sha1Recompress65(w: usize, dm: usize, state: usize, out: usize): void {
+  let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8), d = load<u32>(state, 12), e = load<u32>(state, 16);
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0xca62c1d6 + (load<u32>(w, 256) ^ load<u32>(dm, 256));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0xca62c1d6 + (load<u32>(w, 252) ^ load<u32>(dm, 252));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0xca62c1d6 + (load<u32>(w, 248) ^ load<u32>(dm, 248));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0xca62c1d6 + (load<u32>(w, 244) ^ load<u32>(dm, 244));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0xca62c1d6 + (load<u32>(w, 240) ^ load<u32>(dm, 240));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 236) ^ load<u32>(dm, 236));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 232) ^ load<u32>(dm, 232));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 228) ^ load<u32>(dm, 228));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 224) ^ load<u32>(dm, 224));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 220) ^ load<u32>(dm, 220));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 216) ^ load<u32>(dm, 216));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 212) ^ load<u32>(dm, 212));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 208) ^ load<u32>(dm, 208));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 204) ^ load<u32>(dm, 204));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 200) ^ load<u32>(dm, 200));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 196) ^ load<u32>(dm, 196));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 192) ^ load<u32>(dm, 192));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 188) ^ load<u32>(dm, 188));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 184) ^ load<u32>(dm, 184));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 180) ^ load<u32>(dm, 180));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + ((c & d) | (e & (c | d))) + 0x8f1bbcdc + (load<u32>(w, 176) ^ load<u32>(dm, 176));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + ((d & e) | (a & (d | e))) + 0x8f1bbcdc + (load<u32>(w, 172) ^ load<u32>(dm, 172));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + ((e & a) | (b & (e | a))) + 0x8f1bbcdc + (load<u32>(w, 168) ^ load<u32>(dm, 168));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + ((a & b) | (c & (a | b))) + 0x8f1bbcdc + (load<u32>(w, 164) ^ load<u32>(dm, 164));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + ((b & c) | (d & (b | c))) + 0x8f1bbcdc + (load<u32>(w, 160) ^ load<u32>(dm, 160));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 156) ^ load<u32>(dm, 156));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 152) ^ load<u32>(dm, 152));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 148) ^ load<u32>(dm, 148));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 144) ^ load<u32>(dm, 144));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 140) ^ load<u32>(dm, 140));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 136) ^ load<u32>(dm, 136));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 132) ^ load<u32>(dm, 132));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 128) ^ load<u32>(dm, 128));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 124) ^ load<u32>(dm, 124));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 120) ^ load<u32>(dm, 120));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 116) ^ load<u32>(dm, 116));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 112) ^ load<u32>(dm, 112));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 108) ^ load<u32>(dm, 108));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 104) ^ load<u32>(dm, 104));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 100) ^ load<u32>(dm, 100));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (c ^ d ^ e) + 0x6ed9eba1 + (load<u32>(w, 96) ^ load<u32>(dm, 96));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (d ^ e ^ a) + 0x6ed9eba1 + (load<u32>(w, 92) ^ load<u32>(dm, 92));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (e ^ a ^ b) + 0x6ed9eba1 + (load<u32>(w, 88) ^ load<u32>(dm, 88));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (a ^ b ^ c) + 0x6ed9eba1 + (load<u32>(w, 84) ^ load<u32>(dm, 84));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (b ^ c ^ d) + 0x6ed9eba1 + (load<u32>(w, 80) ^ load<u32>(dm, 80));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 76) ^ load<u32>(dm, 76));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 72) ^ load<u32>(dm, 72));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 68) ^ load<u32>(dm, 68));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 64) ^ load<u32>(dm, 64));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 60) ^ load<u32>(dm, 60));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 56) ^ load<u32>(dm, 56));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 52) ^ load<u32>(dm, 52));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 48) ^ load<u32>(dm, 48));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 44) ^ load<u32>(dm, 44));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 40) ^ load<u32>(dm, 40));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 36) ^ load<u32>(dm, 36));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 32) ^ load<u32>(dm, 32));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 28) ^ load<u32>(dm, 28));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 24) ^ load<u32>(dm, 24));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 20) ^ load<u32>(dm, 20));
+  c = rotr<u32>(c, 30); a -= rotl<u32>(b, 5) + (e ^ (c & (d ^ e))) + 0x5a827999 + (load<u32>(w, 16) ^ load<u32>(dm, 16));
+  d = rotr<u32>(d, 30); b -= rotl<u32>(c, 5) + (a ^ (d & (e ^ a))) + 0x5a827999 + (load<u32>(w, 12) ^ load<u32>(dm, 12));
+  e = rotr<u32>(e, 30); c -= rotl<u32>(d, 5) + (b ^ (e & (a ^ b))) + 0x5a827999 + (load<u32>(w, 8) ^ load<u32>(dm, 8));
+  a = rotr<u32>(a, 30); d -= rotl<u32>(e, 5) + (c ^ (a & (b ^ c))) + 0x5a827999 + (load<u32>(w, 4) ^ load<u32>(dm, 4));
+  b = rotr<u32>(b, 30); e -= rotl<u32>(a, 5) + (d ^ (b & (c ^ d))) + 0x5a827999 + (load<u32>(w, 0) ^ load<u32>(dm, 0));
+  let i0 = a, i1 = b, i2 = c, i3 = d, i4 = e;
+  a = load<u32>(state, 0); b = load<u32>(state, 4); c = load<u32>(state, 8); d = load<u32>(state, 12); e = load<u32>(state, 16);
+  e += (load<u32>(w, 260) ^ load<u32>(dm, 260)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 264) ^ load<u32>(dm, 264)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 268) ^ load<u32>(dm, 268)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 272) ^ load<u32>(dm, 272)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 276) ^ load<u32>(dm, 276)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  e += (load<u32>(w, 280) ^ load<u32>(dm, 280)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 284) ^ load<u32>(dm, 284)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 288) ^ load<u32>(dm, 288)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 292) ^ load<u32>(dm, 292)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 296) ^ load<u32>(dm, 296)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  e += (load<u32>(w, 300) ^ load<u32>(dm, 300)) + 0xca62c1d6 + (b ^ c ^ d); e += rotl<u32>(a, 5); b = rotl<u32>(b, 30);
+  d += (load<u32>(w, 304) ^ load<u32>(dm, 304)) + 0xca62c1d6 + (a ^ b ^ c); d += rotl<u32>(e, 5); a = rotl<u32>(a, 30);
+  c += (load<u32>(w, 308) ^ load<u32>(dm, 308)) + 0xca62c1d6 + (e ^ a ^ b); c += rotl<u32>(d, 5); e = rotl<u32>(e, 30);
+  b += (load<u32>(w, 312) ^ load<u32>(dm, 312)) + 0xca62c1d6 + (d ^ e ^ a); b += rotl<u32>(c, 5); d = rotl<u32>(d, 30);
+  a += (load<u32>(w, 316) ^ load<u32>(dm, 316)) + 0xca62c1d6 + (c ^ d ^ e); a += rotl<u32>(b, 5); c = rotl<u32>(c, 30);
+  store<u32>(out, i0 + a, 0); store<u32>(out, i1 + b, 4); store<u32>(out, i2 + c, 8); store<u32>(out, i3 + d, 12); store<u32>(out, i4 + e, 16);
 }
 
 /** Number of disturbance vectors; DV i is bit i of the mask sha1CompressDetect returns. */

@@ -61,6 +61,9 @@ export function parseEntryHeader(p: usize, avail: usize, at: u64): i32 {
     size |= <u64>(c & 0x7f) << shift;
     shift += 7;
   }
+  // 2^64-1 is no object's size, and it is the inflater's "size unknown": taken
+  // as a size, it would switch off the check that the data inflates to it.
+  if (size == U64.MAX_VALUE) return fail(E_PACK_FORMAT, "bad object header: size 18446744073709551615 at pack offset " + at.toString(), at);
   entryType = type;
   entrySize = size;
   if (type == OBJ_OFS_DELTA) {

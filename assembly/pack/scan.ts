@@ -28,12 +28,14 @@ import { deltaHeader, deltaResultSize } from "./delta";
 import { ENTRY_HEADER_MAX, NEED_MORE, OBJ_OFS_DELTA, OBJ_REF_DELTA, entryBaseId, entryBaseOffset, entrySize, entryType, isDelta, parseEntryHeader } from "./entry";
 import { describeZlibError, hashObjectStart } from "./object";
 import { DEFAULT_STORE_LIMIT, storeInit, storeReserve } from "./store";
-import { allocTable, count, entryAt, idOf, NO_ENTRY, setBase, setCrc, setKind, setOffset, setResult, setSize, setType, sizeOf, tryAlloc } from "./table";
+import { allocTable, count, entryAt, growTable, idOf, NO_ENTRY, setBase, setCrc, setKind, setOffset, setResult, setSize, setType, sizeOf, tryAlloc } from "./table";
 
 /** Input window. Chunks of up to this size are pushed at once. */
 const IN_CAP: usize = 1 << 20;
 /** Scratch output for pass 1: objects are hashed from it as they stream out. */
 const OUT_CAP: usize = 1 << 20;
+/** Table rows laid out when the header is read (more as entries arrive). */
+const FIRST_ROWS: u32 = 1024;
 /** Smallest possible entry: a 1-byte header and an 8-byte zlib stream of nothing. */
 const MIN_ENTRY: u64 = 9;
 
@@ -181,8 +183,12 @@ function run(eof: bool): i32 {
       if (declaredTotal != U64.MAX_VALUE && <u64>n * MIN_ENTRY > declaredTotal - min(declaredTotal, 32)) {
         return fail(E_PACK_FORMAT, "pack header claims " + n.toString() + " objects, more than its " + declaredTotal.toString() + " bytes can hold", 8);
       }
-      if (!allocTable(n)) return -2;
-      if (!storeInit(storeLimit == U64.MAX_VALUE ? DEFAULT_STORE_LIMIT : storeLimit)) return fail(E_OUT_OF_MEMORY, "no memory for the delta store");
+      // A pack of unknown length (a stream) gets room for its first rows only,
+      // the rest as entries arrive: its header's count is a claim nothing
+      // bounds yet. A known length bounds the count above.
+      let room = declaredTotal == U64.MAX_VALUE ? FIRST_ROWS : U32.MAX_VALUE;
+      if (!allocTable(n, room)) return -2;
+      if (!storeInit(storeLimit == U64.MAX_VALUE ? DEFAULT_STORE_LIMIT : storeLimit, room)) return fail(E_OUT_OF_MEMORY, "no memory for the delta store");
       inPos += 12;
       state = n != 0 ? S_ENTRY : S_TRAILER;
       continue;
@@ -241,6 +247,7 @@ function run(eof: bool): i32 {
         return truncated("inside the header of object " + (next + 1).toString() + " of " + count.toString());
       }
       let i = next;
+      if (!growTable(i + 1)) return -2;
       curAt = at;
       curType = entryType;
       curSize = entrySize;
@@ -283,6 +290,7 @@ function run(eof: bool): i32 {
         return fail(E_PACK_CHECKSUM, "pack trailer checksum mismatch at offset " + at.toString(), at);
       }
       memory.copy(packChecksum, t, 20);
+      if (!growTable(count)) return -2; // a pack of no objects ends here
       setOffset(count, at);
       inPos += 20;
       hashedTo = inPos;

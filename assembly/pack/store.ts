@@ -25,25 +25,46 @@ export const DEFAULT_STORE_LIMIT: u64 = 64 << 20;
 const CHUNK: usize = 1 << 20;
 
 let stored: usize = 0;
+let storedCap: u32 = 0; // rows `stored` has room for (it grows with the table while a pack streams in)
 let limit: u64 = DEFAULT_STORE_LIMIT;
 let used: u64 = 0;
 let chunk: usize = 0;
 let chunkEnd: usize = 0;
 
-/** Sets up an empty store for the current table; `lim` bytes at most (0 = none kept). */
-export function storeInit(lim: u64): bool {
-  stored = tryAlloc(<u64>max(count, 1) << 2);
+/**
+ * Sets up an empty store for the current table; `lim` bytes at most (0 = none
+ * kept), with room for `room` rows at first (more as entries arrive: a streamed
+ * pack's object count is only a claim).
+ */
+export function storeInit(lim: u64, room: u32 = U32.MAX_VALUE): bool {
+  let m = max(min(count, room), 1);
+  stored = tryAlloc(<u64>m << 2);
   if (stored == 0) return false;
-  memory.fill(stored, 0, <usize>max(count, 1) << 2);
+  memory.fill(stored, 0, <usize>m << 2);
+  storedCap = m;
   limit = lim;
   used = 0;
   chunk = chunkEnd = 0;
   return true;
 }
 
+/** Makes room in `stored` for rows 0..rows-1 (doubling, at most `count`). */
+function storeRows(rows: u32): bool {
+  if (rows <= storedCap) return true;
+  let m = min(max(count, 1), max(rows, storedCap <= U32.MAX_VALUE >> 1 ? storedCap << 1 : U32.MAX_VALUE));
+  let p = tryAlloc(<u64>m << 2);
+  if (p == 0) return false;
+  memory.copy(p, stored, <usize>storedCap << 2);
+  memory.fill(p + (<usize>storedCap << 2), 0, <usize>(m - storedCap) << 2);
+  stored = p;
+  storedCap = m;
+  return true;
+}
+
 /** Where entry i's delta data (`size` bytes) should be inflated to, or 0 to leave it out. */
 export function storeReserve(i: u32, size: u64): usize {
   if (size > STORE_ENTRY_MAX || used + size > limit) return 0;
+  if (!storeRows(i + 1)) return 0;
   let n = <usize>size;
   if (chunkEnd - chunk < n) {
     chunk = tryAlloc(<u64>CHUNK);
@@ -63,13 +84,13 @@ export function storeReserve(i: u32, size: u64): usize {
 
 /** Forgets entry i's data (its inflation failed half way). */
 export function storeDrop(i: u32): void {
-  if (stored != 0) store<u32>(stored + (<usize>i << 2), 0);
+  if (stored != 0 && i < storedCap) store<u32>(stored + (<usize>i << 2), 0);
 }
 
 // @ts-ignore: decorator
 @inline
 export function storedAt(i: u32): usize {
-  return stored == 0 ? 0 : <usize>load<u32>(stored + (<usize>i << 2));
+  return stored == 0 || i >= storedCap ? 0 : <usize>load<u32>(stored + (<usize>i << 2));
 }
 
 /** Makes sure a store exists: a worker's (no pass 1) starts empty until storeLoad. */
@@ -114,7 +135,7 @@ export function storeGatherPtr(): usize { return gather; }
 
 /** Installs records (at `p`, `len` bytes) gathered by another instance. */
 export function storeLoad(p: usize, len: usize): i32 {
-  if (!storeReady()) return fail(E_INVALID_ARG, "no memory for the delta store");
+  if (!storeReady() || !storeRows(count)) return fail(E_INVALID_ARG, "no memory for the delta store");
   let end = p + len;
   while (p < end) {
     let e = load<u32>(p);
@@ -132,7 +153,7 @@ export function storeUnload(p: usize, len: usize): void {
   while (p < end) {
     let e = load<u32>(p);
     let n = <usize>load<u32>(p, 4);
-    store<u32>(stored + (<usize>e << 2), 0);
+    if (e < storedCap) store<u32>(stored + (<usize>e << 2), 0);
     p += 8 + ((n + 3) & ~3);
   }
 }

@@ -55,17 +55,61 @@ export function tryAlloc(size: u64): usize {
   return heap.alloc(<usize>size);
 }
 
-/** Lays out a table of `n` rows in a fresh block; returns false (error set) when it cannot. */
-export function allocTable(n: u32): bool {
-  let len = <u64>n * ROW_BYTES + 8;
+/** Rows the current block has room for: less than `count` while a pack is still arriving. */
+export let capacity: u32 = 0;
+
+/**
+ * Lays out a table for `n` rows with room for `room` of them at first (n when
+ * omitted); growTable() makes more as entries arrive. A header's object count
+ * is only a claim: a 12-byte pack may declare four billion objects, so memory
+ * is committed for the entries actually received, not for the claim.
+ * Returns false (error set) when it cannot.
+ */
+export function allocTable(n: u32, room: u32 = U32.MAX_VALUE): bool {
+  let m = min(n, room);
+  let len = <u64>m * ROW_BYTES + 8;
   let p = tryAlloc(len);
   if (p == 0) {
-    fail(E_OUT_OF_MEMORY, "the entry table for " + n.toString() + " objects (" + len.toString() + " bytes) does not fit in memory");
+    fail(E_OUT_OF_MEMORY, "the entry table for " + m.toString() + " objects (" + len.toString() + " bytes) does not fit in memory");
     return false;
   }
-  layout(p, n);
+  layout(p, m);
+  count = n;
   memory.fill(p, 0, <usize>len);
-  memory.fill(bases, 0xff, <usize>n << 2);
+  memory.fill(bases, 0xff, <usize>m << 2);
+  return true;
+}
+
+/**
+ * Makes room for rows 0..rows-1 (rows <= count): doubles the block, at most to
+ * `count` rows, so that a complete table has exactly the layout of count rows
+ * (the one workers receive). Returns false (error set) when it cannot.
+ */
+export function growTable(rows: u32): bool {
+  if (rows <= capacity) return true;
+  let n = count;
+  let oldCap = <usize>capacity;
+  let m = min(n, max(rows, capacity <= U32.MAX_VALUE >> 1 ? capacity << 1 : U32.MAX_VALUE));
+  let len = <u64>m * ROW_BYTES + 8;
+  let p = tryAlloc(len);
+  if (p == 0) {
+    fail(E_OUT_OF_MEMORY, "the entry table for " + m.toString() + " objects (" + len.toString() + " bytes) does not fit in memory");
+    return false;
+  }
+  memory.fill(p, 0, <usize>len);
+  let o = offsets, sz = sizes, rs = results, cr = crcs, bs = bases, dp = depths, id = ids, ty = types, kd = kinds;
+  layout(p, m);
+  count = n;
+  memory.copy(offsets, o, (oldCap + 1) << 3);
+  memory.copy(sizes, sz, oldCap << 3);
+  memory.copy(results, rs, oldCap << 3);
+  memory.copy(crcs, cr, oldCap << 2);
+  memory.copy(bases, bs, oldCap << 2);
+  memory.fill(bases + (oldCap << 2), 0xff, (<usize>m - oldCap) << 2);
+  memory.copy(depths, dp, oldCap << 2);
+  memory.copy(ids, id, oldCap * 20);
+  memory.copy(types, ty, oldCap);
+  memory.copy(kinds, kd, oldCap);
   return true;
 }
 
@@ -73,6 +117,7 @@ export function allocTable(n: u32): bool {
 export function layout(p: usize, n: u32): void {
   let m = <usize>n;
   count = n;
+  capacity = n;
   block = p;
   blockLen = <usize>(<u64>n * ROW_BYTES + 8);
   offsets = p;

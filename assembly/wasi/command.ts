@@ -6,6 +6,7 @@ import {
   rename, unlink, randomHex, errnoText, lastErrno, wasiReadAt, ERRNO_SUCCESS, ERRNO_EXIST,
 } from "./io";
 import { indexPackFd, idxPtr, idxLen, packHashPtr, writeVerbose } from "./pack";
+import { idHex } from "../pack/table";
 
 const EXIT_BAD = 1;
 const EXIT_FATAL = 128;
@@ -38,14 +39,6 @@ function coreError(): string {
   return msg;
 }
 
-function hex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    let b = load<u8>(p + i);
-    s += "0123456789abcdef".charAt(b >> 4) + "0123456789abcdef".charAt(b & 15);
-  }
-  return s;
-}
 
 function resolveOrFail(path: string): Resolved | null {
   let r = resolvePath(path);
@@ -123,7 +116,7 @@ function indexPack(args: string[]): i32 {
     return fatal("unable to write '" + out + "': " + errnoText(err));
   }
   // git index-pack prints the pack's checksum.
-  writeString(1, hex(packHashPtr, 20) + "\n");
+  writeString(1, idHex(packHashPtr) + "\n");
   return 0;
 }
 

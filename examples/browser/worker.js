@@ -3,9 +3,10 @@
 //
 // Everything stays in memory: the pack is one Uint8Array that the core reads
 // with positioned copies (host.readAt), and the .idx the core builds is handed
-// back to it for object lookups. The core is driven through its plain ABI
-// (docs/core-abi.md); wasmgit/core only finds and instantiates the .wasm.
-import { loadCore } from '../../dist/core/index.js';
+// back to it for object lookups. wasmgit/core finds and instantiates the .wasm
+// and wraps the indexing calls (PackCore); object reads use the plain ABI
+// (docs/core-abi.md).
+import { loadCore, PackCore } from '../../dist/core/index.js';
 import { advertise, lsRefs, fetchPack } from './git-http.js';
 
 const TYPES = [null, 'commit', 'tree', 'blob', 'tag'];
@@ -26,25 +27,20 @@ function memorySource(bytes) {
 }
 
 /**
- * Indexes `pack` (docs/core-abi.md, "Pack indexing"): pass 1 streams it through
- * the core's input window, pass 2 resolves deltas reading entries back through
- * readAt, then the .idx is built. Returns the .idx bytes and the object count.
+ * Indexes `pack`: pass 1 streams it through the core's input window, pass 2
+ * resolves deltas reading entries back through readAt, then the .idx is built.
  */
-function indexPack(core, pack, sourceId) {
-  const e = core.exports;
-  core.check(e.packScanBegin(BigInt(pack.length)));
-  for (let at = 0; at < pack.length; ) {
-    const n = Math.min(e.packScanSpace(), pack.length - at);
-    core.bytes(e.packScanWindow(), n).set(pack.subarray(at, at + n));
-    core.check(e.packScanPush(n));
-    at += n;
-  }
-  const objects = core.check(e.packScanEnd());
-  core.check(e.packResolveBegin(sourceId, 0n, 0));
-  core.check(e.packResolveAll());
-  core.check(e.packResolveCheck());
-  const len = core.check(e.packIdxBuild());
-  return { idx: core.bytes(e.packIdxPtr(), len).slice(), objects };
+function indexPack(core, pack) {
+  const pc = new PackCore(core);
+  pc.scanBegin(pack.length);
+  pc.scanPush(pack);
+  const objects = pc.scanEnd();
+  pc.resolveBegin(memorySource(pack));
+  pc.resolveAll();
+  pc.resolveCheck();
+  const idx = pc.buildIdx();
+  pc.dispose();
+  return { idx, objects };
 }
 
 /** Object reads by id from the pack and its .idx, in the core. */
@@ -152,13 +148,12 @@ async function clone(url) {
 
   status(`Indexing a pack of ${pack.length} bytes…`);
   const core = await loadCore();
-  const sourceId = core.addSource(memorySource(pack));
   const t0 = performance.now();
-  const { idx, objects: count } = indexPack(core, pack, sourceId);
+  const { idx, objects: count } = indexPack(core, pack);
   const indexMs = performance.now() - t0;
 
   status('Reading history and files…');
-  const objects = new Objects(core, sourceId, pack, idx);
+  const objects = new Objects(core, core.addSource(memorySource(pack)), pack, idx);
   const commits = log(objects, head.oid);
   const tree = listTree(objects, commits[0].tree);
   postMessage({ type: 'done', head: head.oid, branch: headRef, commits, tree, objects: count, packBytes: pack.length, idxBytes: idx.length, indexMs });

@@ -6,12 +6,12 @@
 //   deno run --allow-read --allow-write examples/core/index-pack.mjs <pack> <out.idx>
 //
 // The pack is read with positioned reads (node:fs, which all three provide)
-// into the core's input window, never mapped; the core does the rest through
-// its plain ABI (docs/core-abi.md, "Pack indexing"). Prints the pack checksum
+// into the core's input window, never mapped; PackCore (wasmgit/core's typed
+// wrapper of the ABI in docs/core-abi.md) does the rest. Prints the pack checksum
 // as `git index-pack` does; with --time, also the indexing time in ms to stderr.
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
-import { loadCore } from '../../dist/core/index.js';
+import { loadCore, PackCore } from '../../dist/core/index.js';
 
 const args = process.argv.slice(2);
 const timed = args[0] === '--time' && args.shift();
@@ -22,7 +22,7 @@ if (!packPath || !idxPath) {
 }
 
 const core = await loadCore();
-const e = core.exports;
+const pc = new PackCore(core);
 const fd = openSync(packPath, 'r');
 const size = fstatSync(fd).size;
 const readAt = (offset, dst) => {
@@ -34,33 +34,27 @@ const readAt = (offset, dst) => {
   }
   return done;
 };
-const source = core.addSource({ readAt });
 
 try {
   const t0 = performance.now();
-  // Pass 1: stream the pack through the core's input window.
-  core.check(e.packScanBegin(BigInt(size)));
-  for (let at = 0; at < size; ) {
-    const n = Math.min(e.packScanSpace(), size - at);
-    if (readAt(at, core.bytes(e.packScanWindow(), n)) !== n) throw new Error(`${packPath}: short read at offset ${at}`);
-    core.check(e.packScanPush(n));
-    at += n;
-  }
-  core.check(e.packScanEnd());
-  // Pass 2: resolve deltas; the core reads entries back through readAt.
-  core.check(e.packResolveBegin(source, 0n, 0));
-  core.check(e.packResolveAll());
-  core.check(e.packResolveCheck());
-  const len = core.check(e.packIdxBuild());
-  const idx = core.bytes(e.packIdxPtr(), len).slice();
+  // Pass 1: the pack streams through the core's input window, front to back.
+  pc.scanBegin(size);
+  pc.scanFrom((dst, position) => readAt(position, dst));
+  pc.scanEnd();
+  // Pass 2: deltas resolved in this one instance; the core reads entries back through readAt.
+  pc.resolveBegin({ readAt });
+  pc.resolveAll();
+  pc.resolveCheck();
+  const idx = pc.buildIdx();
   const ms = performance.now() - t0;
   writeFileSync(idxPath, idx);
-  const hex = Array.from(idx.subarray(len - 40, len - 20), (b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = Array.from(pc.checksum(), (b) => b.toString(16).padStart(2, '0')).join('');
   process.stdout.write(`${hex}\n`);
   if (timed) process.stderr.write(`index-ms ${ms.toFixed(1)}\n`);
 } catch (err) {
   process.stderr.write(`fatal: ${packPath}: ${err.message}${err.offset !== undefined ? ` (offset ${err.offset})` : ''}\n`);
   process.exitCode = 128;
 } finally {
+  pc.dispose();
   closeSync(fd);
 }

@@ -21,6 +21,12 @@ const wasi = new WASI({
   returnOnExit: true,
 });
 const module = await WebAssembly.compile(await readFile(wasm));
+// Each import goes through a plain JS function: when wasm calls Node's WASI
+// functions directly, V8 may take their "fast call" path, which can use a stale
+// view of memory after memory.grow and crash the process (nodejs/node#53087,
+// #46777); the command grows memory while indexing, so it must not go there.
 // Bun's WASI has no getImportObject(): name the import module ourselves.
-const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
+const imports = {};
+for (const [name, fn] of Object.entries(wasi.wasiImport)) imports[name] = (...args) => fn(...args);
+const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: imports });
 process.exitCode = wasi.start(instance) ?? 0;

@@ -4,7 +4,14 @@
 // opened and read with positioned reads only when the core asks (host.readAt),
 // never mapped. One ObjectStore drives one core: the core keeps a single set of
 // registered packs.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+// node:fs only for packs given by path, and only when one is: wasmgit/core
+// exports this file and must stay importable in browsers, so nothing Node-only
+// is imported at top level (Node, Bun and Deno all have getBuiltinModule).
+function nodeFs(): typeof import('node:fs') {
+  const get = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule;
+  if (!get) throw new TypeError('wasmgit: packs given by path need node:fs; in this runtime pass { pack: Source & { size }, idx: Uint8Array }');
+  return get('node:fs') as typeof import('node:fs');
+}
 import type { Core, Source } from './instance.ts';
 import { CoreError } from './instance.ts';
 
@@ -60,17 +67,18 @@ export class ObjectStore {
     let size: number;
     let name: string;
     if (typeof h.pack === 'string') {
-      const fd = openSync(h.pack, 'r');
+      const fs = nodeFs();
+      const fd = fs.openSync(h.pack, 'r');
       this.fds.push(fd);
-      size = fstatSync(fd).size;
-      source = { readAt: (offset, dst) => readAll(fd, dst, offset) };
+      size = fs.fstatSync(fd).size;
+      source = { readAt: (offset, dst) => readAll(fs, fd, dst, offset) };
       name = h.pack;
     } else {
       source = h.pack;
       size = h.pack.size;
       name = '(pack)';
     }
-    const idx = typeof h.idx === 'string' ? readFileSync(h.idx) : h.idx;
+    const idx = typeof h.idx === 'string' ? nodeFs().readFileSync(h.idx) : h.idx;
     const ptr = core.alloc(idx.length);
     core.bytes(ptr, idx.length).set(idx);
     const id = core.addSource(source);
@@ -127,16 +135,16 @@ export class ObjectStore {
     if (this.closed) return;
     this.closed = true;
     for (const id of this.sourceIds) this.core.removeSource(id);
-    for (const fd of this.fds) closeSync(fd);
+    for (const fd of this.fds) nodeFs().closeSync(fd);
     this.core.exports.objectsReset();
   }
 }
 
 /** Positioned read that fills `dst` unless the file ends first (readSync may return short counts). */
-function readAll(fd: number, dst: Uint8Array, offset: number): number {
+function readAll(fs: typeof import('node:fs'), fd: number, dst: Uint8Array, offset: number): number {
   let done = 0;
   while (done < dst.length) {
-    const n = readSync(fd, dst, done, dst.length - done, offset + done);
+    const n = fs.readSync(fd, dst, done, dst.length - done, offset + done);
     if (n === 0) break;
     done += n;
   }

@@ -4,12 +4,13 @@
 // like virtiofs with cache=never: mmap(MAP_SHARED) of a file fails with ENODEV.
 // git still clones into it (it maps packs privately). wasmgit maps nothing: it
 // reads packs with positioned reads and writes files with write(), so its
-// checkout there must give what git gives.
+// clone and checkout there must give what git gives.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkout } from '../../host/checkout/checkout.ts';
 import { git, tempDir } from '../helpers/git.ts';
 import { buildFuseTools, fuseDeviceMissing, MountUnavailable, withPassthrough } from '../helpers/fuse.ts';
@@ -45,7 +46,9 @@ const names = [
   'mmap(MAP_SHARED) of a file there fails with ENODEV; MAP_PRIVATE works',
   'git clone into it works and git fsck is clean',
   'wasmgit checks out there what git clone checks out, reading the pack without mapping it',
+  'wasmgit clone into it: the repository git clone makes, git fsck clean',
 ];
+const cli = fileURLToPath(new URL('../../dist/cli/wasmgit.js', import.meta.url));
 
 if (unavailable) {
   for (const n of names) skipWithReason(test, n, unavailable);
@@ -93,6 +96,26 @@ if (unavailable) {
       const diff = spawnSync('diff', ['-r', '--no-dereference', '-x', '.git', ref, dst], { encoding: 'utf8' });
       assert.is(diff.status, 0, diff.stdout + diff.stderr);
       git(dst, ['fsck', '--full', '--strict', '--no-dangling']);
+    });
+  });
+
+  test(names[3], async () => {
+    await withPassthrough(passthrough, backing, mnt, () => {
+      // file:// goes through upload-pack: the pack is received, indexed and
+      // checked out by wasmgit, every byte written to the mount.
+      const url = `file://${src}`;
+      const ours = join(mnt, 'wasmgit-clone');
+      const theirs = join(mnt, 'git-clone-2');
+      const run = spawnSync(process.execPath, [cli, 'clone', '-q', url, ours], { encoding: 'utf8' });
+      assert.is(run.status, 0, `wasmgit clone: ${run.stderr}`);
+      g(mnt, ['clone', '-q', url, theirs]);
+      git(ours, ['fsck', '--full', '--strict', '--no-dangling']);
+      assert.is(git(ours, ['status', '--porcelain']), '');
+      assert.is(git(ours, ['for-each-ref']), git(theirs, ['for-each-ref']));
+      assert.is(git(ours, ['symbolic-ref', 'HEAD']), git(theirs, ['symbolic-ref', 'HEAD']));
+      assert.is(git(ours, ['ls-files', '-s']), git(theirs, ['ls-files', '-s']));
+      const diff = spawnSync('diff', ['-r', '--no-dereference', '-x', '.git', theirs, ours], { encoding: 'utf8' });
+      assert.is(diff.status, 0, diff.stdout + diff.stderr);
     });
   });
 }

@@ -138,8 +138,8 @@ export function makeFixture(opts: { commits?: number } = {}): Fixture {
     const changes = [`M 100644 :${f.blob(big.join('\n') + '\n')} history.txt`];
     if (i % 10 === 0) changes.push(`M 100644 :${f.blob(`file ${i}\n`)} files/f${i}.txt`);
     c = f.commit('refs/heads/main', `commit ${i}`, changes);
-    if (i === 20) f.tag('v1.0', `:${c}`, 'version 1.0\n');
-    if (i === 30) f.reset('refs/tags/light', `:${c}`);
+    if (i === Math.min(20, n - 1)) f.tag('v1.0', `:${c}`, 'version 1.0\n');
+    if (i === Math.min(30, n - 1)) f.reset('refs/tags/light', `:${c}`);
   }
   f.commit('refs/heads/dev', 'dev work', [`M 100644 :${f.blob('dev\n')} dev.txt`], `:${c}`);
   f.commit('refs/heads/feature/x', 'feature', [`M 100644 :${f.blob('feature\n')} feature.txt`, 'D empty'], `:${c}`);

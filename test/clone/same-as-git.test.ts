@@ -66,6 +66,11 @@ test('--depth 1 (single branch, followed tags, shallow file)', async () => {
   assert.is(readFileSync(join(ours, '.git/shallow'), 'utf8'), readFileSync(join(theirs, '.git/shallow'), 'utf8'));
 });
 
+test('--shallow-since and --shallow-exclude', async () => {
+  await both(['--shallow-since=2023-11-17 00:00:00 +0000'], { shallowSince: new Date('2023-11-17T00:00:00Z') });
+  await both(['--shallow-exclude=v1.0'], { shallowExclude: ['v1.0'] });
+});
+
 test('-b <annotated tag>: detached HEAD at the commit it peels to', async () => {
   const { ours } = await both(['-b', 'v1.0'], { branch: 'v1.0' });
   assert.match(readFileSync(join(ours, '.git/HEAD'), 'utf8'), /^[0-9a-f]{40}\n$/);

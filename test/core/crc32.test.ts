@@ -42,4 +42,23 @@ test('unaligned pointers into linear memory', () => {
   }
 });
 
+test('crc32Entries: one call over an offsets table equals zlib.crc32 per entry', () => {
+  const e = core.exports;
+  // Entry sizes covering every tail length (0..15 past a multiple of 16), empty entries included.
+  const sizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 255, 256, 1000, 4097, 0, 12];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const data = randomBytes(total + 3);
+  const base = core.alloc(total + 3), offs = core.alloc(4 * (sizes.length + 1)), out = core.alloc(4 * sizes.length);
+  for (const shift of [0, 1, 3]) { // entries start at every alignment
+    core.bytes(base, total + 3).set(data);
+    const table = new Uint32Array(e.memory.buffer, offs, sizes.length + 1);
+    let o = shift;
+    table[0] = o;
+    sizes.forEach((n, i) => { o += n; table[i + 1] = o; });
+    e.crc32Entries(base, offs, sizes.length, out);
+    const got = new Uint32Array(e.memory.buffer, out, sizes.length);
+    sizes.forEach((n, i) => assert.is(got[i], zlib.crc32(data.subarray(table[i], table[i] + n)), `entry ${i} (${n} bytes), shift ${shift}`));
+  }
+});
+
 test.run();

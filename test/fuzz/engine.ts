@@ -3,7 +3,7 @@
 // minimise the input and report it. Iteration i draws its randomness from
 // (seed, i) alone, so a seed replays exactly and a restarted loop can resume.
 import { Rng, fnv1a } from './prng.ts';
-import { mutate, type MutateContext } from './mutate.ts';
+import { mutate, plain, type MutateContext } from './mutate.ts';
 import { Failure, Sandbox, asFailure } from './sandbox.ts';
 import type { Target } from './target.ts';
 
@@ -77,7 +77,7 @@ export function minimise(sb: Sandbox, target: Target, input: Uint8Array, runSeed
 export function loop(o: LoopOptions): LoopStats {
   const { target } = o;
   const sb = new Sandbox(o.module, target.recycleEvery ?? 64);
-  const corpus = o.corpus.slice();
+  const corpus: Uint8Array[] = o.corpus.map((c) => new Uint8Array(c)); // copies: nothing may change the caller's inputs
   const signatures = new Set<string>();
   const seen = new Set<string>(); // failure classes already reported in this loop
   let failures = 0;
@@ -106,7 +106,7 @@ export function loop(o: LoopOptions): LoopStats {
 
   // The seeds themselves first (start 0 only: a resumed loop has run them).
   if (!o.start) {
-    for (const s of o.corpus) {
+    for (const s of corpus.slice()) {
       const runSeed = fnv1a(s);
       o.onInput?.(-1, s, runSeed);
       handle(s, runSeed, -1, false);
@@ -126,7 +126,7 @@ export function loop(o: LoopOptions): LoopStats {
       : corpus[rng.below(corpus.length)];
     const ctx = ctxFor(rng);
     const generic = (d: Uint8Array) => mutate(d, rng, ctx, target.maxLen);
-    let input = target.mutate ? target.mutate(parent, rng, generic, ctx) : generic(parent);
+    let input = plain(target.mutate ? target.mutate(parent, rng, generic, ctx) : generic(parent));
     if (input.length > target.maxLen) input = input.subarray(0, target.maxLen);
     const runSeed = rng.u32();
     o.onInput?.(i, input, runSeed);

@@ -106,8 +106,17 @@ export interface MutateContext {
   fields?(data: Uint8Array): Field[];
 }
 
+/**
+ * A plain Uint8Array copy. Node's Buffer.slice() is a view, not a copy: a
+ * mutation through it would change the corpus input it came from.
+ */
+export function plain(d: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(d) ? new Uint8Array(d) : d;
+}
+
 /** One mutation; returns a new array (the input is left alone). */
 export function mutateOnce(d: Uint8Array, rng: Rng, ctx: MutateContext): Uint8Array {
+  d = plain(d);
   const n = d.length;
   const pos = () => rng.below(Math.max(1, n));
   // Positions near the start matter most (headers), so bias a third of them there.

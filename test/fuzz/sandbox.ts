@@ -2,6 +2,8 @@
 // bytes, traps and aborts turned into Failures, and status codes checked against
 // the error ABI. Instances are recycled often (and after any failure) so that one
 // input's damage cannot hide in the next input's result.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Core, CoreError } from '../../host/core/instance.ts';
 
 /** An invariant the core broke: a trap, a write outside a buffer, a wrong answer, a hang. */
@@ -12,8 +14,10 @@ export class Failure extends Error {
   }
 }
 
-/** Every E_* code of assembly/error.ts: anything else returned is a bug. */
-export const KNOWN_CODES = new Set([-1, -2, -10, -11, -12, -13, -14, -20, -30, -31, -32, -33, -34, -35, -40]);
+/** Every E_* code of assembly/error.ts (read from it, so new codes count): anything else returned is a bug. */
+export const KNOWN_CODES = new Set(
+  [...readFileSync(fileURLToPath(new URL('../../assembly/error.ts', import.meta.url)), 'utf8').matchAll(/export const E_\w+: i32 = (-\d+);/g)].map((m) => Number(m[1])),
+);
 
 /** The core's own abort (an assertion inside the wasm): a crash, never an answer. */
 class CoreAbort extends Error {}

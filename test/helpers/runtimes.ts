@@ -111,3 +111,28 @@ export function run(bin: string, args: string[], cwd: string, timeout = 120_000)
     error: r.error,
   };
 }
+
+/**
+ * A pack of about 4 * `commits` objects made quickly with git fast-import (one
+ * file edited per commit; fast-import's own deltas), written to dir/<name>.pack
+ * with git's .idx beside it as dir/<name>.idx.
+ */
+export function makeFastImportPack(dir: string, name: string, commits: number): void {
+  const repo = join(dir, `${name}-repo`);
+  mkdirSync(repo, { recursive: true });
+  git(repo, ['init', '-q']);
+  let s = '';
+  for (let c = 0; c < commits; c++) {
+    const msg = `change ${c}`;
+    s += `commit refs/heads/main\nmark :${c + 1}\ncommitter C <c@example.com> ${1600000000 + c * 60} +0000\ndata ${msg.length}\n${msg}\n`;
+    if (c) s += `from :${c}\n`;
+    const text = `line ${c}\n`.repeat(20 + (c % 50));
+    s += `M 100644 inline d${c % 20}/f${c % 200}.txt\ndata ${Buffer.byteLength(text)}\n${text}\n`;
+  }
+  execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: s, maxBuffer: 1 << 28 });
+  const packDir = join(repo, '.git', 'objects', 'pack');
+  const pack = readdirSync(packDir).find((f) => f.endsWith('.pack'))!;
+  copyFileSync(join(packDir, pack), join(dir, `${name}.pack`));
+  git(dir, ['index-pack', `${name}.pack`]);
+  rmSync(repo, { recursive: true, force: true });
+}

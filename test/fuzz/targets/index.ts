@@ -2,11 +2,15 @@
 import type { Target } from '../target.ts';
 import { inflateTarget } from './inflate.ts';
 import { deltaTarget } from './delta.ts';
+import { packTarget } from './pack.ts';
+import { treeTarget } from './tree.ts';
 import { selftestTarget } from './selftest.ts';
 
 export const targets: Record<string, Target> = {
   inflate: inflateTarget,
   delta: deltaTarget,
+  pack: packTarget,
+  tree: treeTarget,
   _selftest: selftestTarget,
 };
 

@@ -1,0 +1,158 @@
+// npm run bench:clone [-- [10k] [100k] [500k] [<url>...] [--runs N]]
+//
+// wasmgit clone vs git clone vs isomorphic-git's clone, from the same loopback
+// smart-HTTP server (git http-backend, test/helpers/servers.ts), measured in
+// the same run: wall time (best of --runs, default 1) and peak RSS of the
+// largest process (GNU time's "Maximum resident set size"; git clone's is its
+// index-pack). Generated repositories (~10k, 100k, 500k objects: a history of
+// commits editing files in a two-level tree, so the pack is full of deltas)
+// are cached in bench/.work/. Any URL given is cloned the same way (from its
+// own server, not the loopback one).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHttpServer } from '../test/helpers/servers.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, 'bench', '.work');
+const cli = join(root, 'dist', 'cli', 'wasmgit.js');
+const isoRunner = join(root, 'bench', 'clone-isogit.mjs');
+const TIMEOUT_MS = Number(process.env.BENCH_CLONE_TIMEOUT_MS ?? 20 * 60 * 1000);
+
+const SIZES: Record<string, number> = { '10k': 10_000, '100k': 100_000, '500k': 500_000 };
+
+function sh(cmd: string, args: string[], cwd: string, input?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { cwd, stdio: [input ? 'pipe' : 'ignore', 'ignore', 'inherit'] });
+    if (input) c.stdin!.end(input);
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+/** A bare repository of about `objects` objects, made once with git fast-import and repacked with deltas. */
+async function generated(name: string, objects: number): Promise<string> {
+  const repo = join(work, `${name}.git`);
+  if (existsSync(join(repo, 'bench-complete'))) return repo;
+  rmSync(repo, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  await sh('git', ['init', '-q', '--bare', '-b', 'main', repo], work);
+  // Each commit edits 3 files of 400 (in 20 directories): 1 commit + 3 blobs + 4 trees = 8 objects.
+  const commits = Math.max(1, Math.round(objects / 8));
+  const files: string[][] = Array.from({ length: 400 }, (_, i) => Array.from({ length: 60 }, (_, j) => `file ${i} line ${j} ${'x'.repeat((i * 7 + j) % 50)}`));
+  const parts: Buffer[] = [];
+  let mark = 0;
+  let t = 1_600_000_000;
+  const first: string[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const data = Buffer.from(files[i].join('\n') + '\n');
+    parts.push(Buffer.from(`blob\nmark :${++mark}\ndata ${data.length}\n`), data, Buffer.from('\n'));
+    first.push(`M 100644 :${mark} d${i % 20}/f${i}.txt`);
+  }
+  const commit = (changes: string[], msg: string) => {
+    const m = Buffer.from(msg);
+    t += 60;
+    parts.push(Buffer.from(`commit refs/heads/main\nmark :${++mark}\ncommitter Bench <bench@example.com> ${t} +0000\ndata ${m.length}\n${msg}\n${changes.join('\n')}\n\n`));
+  };
+  commit(first, 'initial');
+  for (let c = 1; c < commits; c++) {
+    const changes: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const i = (c * 131 + k * 17) % files.length;
+      files[i][(c + k) % files[i].length] = `edited by commit ${c}`;
+      const data = Buffer.from(files[i].join('\n') + '\n');
+      parts.push(Buffer.from(`blob\nmark :${++mark}\ndata ${data.length}\n`), data, Buffer.from('\n'));
+      changes.push(`M 100644 :${mark} d${i % 20}/f${i}.txt`);
+    }
+    commit(changes, `commit ${c}`);
+    if (c % 5000 === 0) parts.push(Buffer.from(`tag v${c}\nfrom refs/heads/main\ntagger Bench <bench@example.com> ${t} +0000\ndata 4\ntag\n\n`));
+  }
+  process.stderr.write(`generating ${name} (${commits} commits)...\n`);
+  await sh('git', ['fast-import', '--quiet'], repo, Buffer.concat(parts));
+  await sh('git', ['repack', '-a', '-d', '-q', '--window=10', '--depth=50'], repo);
+  writeFileSync(join(repo, 'bench-complete'), '');
+  return repo;
+}
+
+interface Run {
+  ms: number;
+  rssKiB: number;
+  ok: boolean;
+  note?: string;
+}
+
+/** Runs a command under GNU time; returns wall time and the peak RSS it reports. */
+function measure(cmd: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    const c = spawn('/usr/bin/time', ['-f', 'MAXRSS %M', ...cmd], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => c.kill('SIGKILL'), TIMEOUT_MS);
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const m = /MAXRSS (\d+)/.exec(err);
+      resolve({ ms, rssKiB: m ? Number(m[1]) : 0, ok: code === 0, note: code === 0 ? undefined : code === null ? 'killed (timeout)' : err.split('\n').filter((l) => l && !l.startsWith('MAXRSS') && !l.startsWith('Command')).slice(-1)[0] });
+    });
+  });
+}
+
+const TOOLS: { name: string; cmd(url: string, dir: string): string[] }[] = [
+  { name: 'git clone', cmd: (url, dir) => ['git', 'clone', '-q', url, dir] },
+  { name: 'wasmgit clone', cmd: (url, dir) => [process.execPath, cli, 'clone', '-q', url, dir] },
+  { name: 'isomorphic-git clone', cmd: (url, dir) => [process.execPath, isoRunner, url, dir] },
+];
+
+async function bench(label: string, url: string, runs: number): Promise<void> {
+  const results = new Map<string, Run>();
+  for (let r = 0; r < runs; r++) {
+    for (const tool of TOOLS) {
+      const dir = join(work, 'clones', `${tool.name.split(' ')[0]}-${label.replace(/[^\w.-]+/g, '_')}`);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(join(work, 'clones'), { recursive: true });
+      const run = await measure(tool.cmd(url, dir), work);
+      rmSync(dir, { recursive: true, force: true });
+      const best = results.get(tool.name);
+      if (!best || (run.ok && (!best.ok || run.ms < best.ms))) results.set(tool.name, run);
+    }
+  }
+  const git = results.get('git clone')!;
+  console.log(`\n${label}  (${url})`);
+  console.log('| tool | wall | vs git | peak RSS | vs git |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const tool of TOOLS) {
+    const r = results.get(tool.name)!;
+    const wall = r.ok ? `${(r.ms / 1000).toFixed(2)} s` : `failed: ${r.note}`;
+    console.log(`| ${tool.name} | ${wall} | ${r.ok && git.ok ? `${(r.ms / git.ms).toFixed(2)}×` : '-'} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${git.rssKiB ? `${(r.rssKiB / git.rssKiB).toFixed(2)}×` : '-'} |`);
+  }
+  const w = results.get('wasmgit clone')!;
+  const iso = results.get('isomorphic-git clone')!;
+  if (w.ok && iso.ok) console.log(`isomorphic-git / wasmgit wall time: ${(iso.ms / w.ms).toFixed(1)}×`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let runs = 1;
+  const sizes: string[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--runs') runs = Number(args[++i]);
+    else if (SIZES[args[i]]) sizes.push(args[i]);
+    else urls.push(args[i]);
+  }
+  if (!sizes.length && !urls.length) sizes.push(...Object.keys(SIZES));
+  if (!existsSync(cli)) throw new Error('dist/cli/wasmgit.js is missing: run `npm run build` first');
+  const server = await startHttpServer({ root: work });
+  try {
+    for (const s of sizes) {
+      const repo = await generated(`gen-${s}`, SIZES[s]);
+      await bench(`${s} objects`, server.url(`${repo.split('/').pop()}`), runs);
+    }
+    for (const url of urls) await bench(url, url, runs);
+  } finally {
+    await server.close();
+  }
+}
+
+await main();
