@@ -92,7 +92,7 @@ export async function startTamperingServer(root: string, t: Tampering): Promise<
         ur.on('end', () => {
           let body: Buffer = Buffer.concat(parts);
           const isRpc = req.method === 'POST' && /git-upload-pack$/.test(req.url ?? '');
-          if (isRpc) body = rewrite(body, t, reqBody.toString("latin1"));
+          if (isRpc) body = rewrite(body, t, reqBody.toString('latin1'));
           const headers = { ...ur.headers };
           delete headers['content-length'];
           delete headers['transfer-encoding'];

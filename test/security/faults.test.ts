@@ -1,0 +1,132 @@
+// Faults on this side of the connection: the disk filling up while the pack is
+// written and while files are checked out (a small tmpfs, mounted when the
+// tests run as root), and a clone stopped in each of its phases. Each must end
+// in a clear error and leave no partial repository behind.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clone, type CloneEvent } from '../../host/clone.ts';
+import { AbortError } from '../../host/errors.ts';
+import { gitEnv, tempDir } from '../helpers/git.ts';
+import { skipWithReason } from '../helpers/skip.ts';
+import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
+import { runWasmgit } from './tamper.ts';
+
+let base: { dir: string; cleanup(): void };
+let server: HttpServer;
+let work: string;
+
+function git(cwd: string, args: string[], input?: string | Buffer): string {
+  return execFileSync('git', args, { cwd, env: gitEnv, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+}
+
+/** A served repository with one commit of `files` (path → content), plus history for deltas. */
+function served(name: string, files: Record<string, string | Buffer>, history = 0): void {
+  const src = join(base.dir, `src-${name}`);
+  mkdirSync(src);
+  git(src, ['init', '-q', '-b', 'main', '.']);
+  for (let i = 0; i <= history; i++) {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(src, path, '..'), { recursive: true });
+      writeFileSync(join(src, path), i === history ? content : `${content.toString().slice(0, 5000)}\nrevision ${i}\n`);
+    }
+    git(src, ['add', '-A']);
+    git(src, ['commit', '-q', '-m', `commit ${i}`]);
+  }
+  git(base.dir, ['clone', '-q', '--bare', src, join(base.dir, 'root', `${name}.git`)]);
+}
+
+test.before(async () => {
+  base = tempDir('faults');
+  work = join(base.dir, 'work');
+  mkdirSync(work);
+  mkdirSync(join(base.dir, 'root'));
+  // Incompressible: its pack does not fit a 1 MiB disk.
+  served('bigpack', { 'random.bin': randomBytes(3 << 20) });
+  // Zeros: a pack of a few KiB whose checkout does not fit.
+  served('bigtree', { 'a.txt': 'small\n', 'zeros/one.bin': Buffer.alloc(3 << 20), 'zeros/two.bin': Buffer.alloc(3 << 20, 1) });
+  // Text with history: deltas to resolve, files to check out.
+  const lines = Array.from({ length: 3000 }, (_, i) => `line ${i} of a file that changes between commits`).join('\n');
+  served('history', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`dir${i % 4}/file${i}.txt`, `${lines}\nfile ${i}\n`])), 3);
+  server = await startHttpServer({ root: join(base.dir, 'root') });
+});
+
+test.after(async () => {
+  await server.close();
+  base.cleanup();
+});
+
+/** Whether a tmpfs can be mounted here (root, and a kernel that lets us): the reason when not. */
+function mountProblem(): string | null {
+  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
+  const probe = tempDir('tmpfs-probe');
+  try {
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe.dir], { encoding: 'utf8' });
+    if (r.status !== 0) return `mount -t tmpfs failed: ${(r.stderr || r.error?.message || '').trim()}`;
+    spawnSync('umount', [probe.dir]);
+    return null;
+  } finally {
+    probe.cleanup();
+  }
+}
+
+/** A 1 MiB disk: a tmpfs mounted at a new directory. */
+function smallDisk(name: string): { dir: string; unmount(): void } {
+  const dir = join(base.dir, `disk-${name}`);
+  mkdirSync(dir);
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
+  assert.is(r.status, 0, `mount: ${r.stderr}`);
+  return { dir, unmount: () => void spawnSync('umount', [dir]) };
+}
+
+const noMount = mountProblem();
+for (const [what, repo] of [['writing the pack', 'bigpack'], ['checking out', 'bigtree']] as const) {
+  const name = `disk full while ${what}: exit 128 with the system's message, nothing left on the disk`;
+  if (noMount) {
+    skipWithReason(test, name, noMount);
+    continue;
+  }
+  test(name, async () => {
+    const disk = smallDisk(repo);
+    try {
+      const r = await runWasmgit(['clone', server.url(`${repo}.git`), join(disk.dir, 'clone')], work, gitEnv);
+      assert.is(r.code, 128, r.stderr);
+      assert.match(r.stderr, /^fatal: .*(No space left on device|ENOSPC)/m);
+      assert.not.ok(r.stderr.includes('    at '), `no stack trace: ${r.stderr}`);
+      assert.equal(readdirSync(disk.dir), [], 'nothing left on the full disk');
+      console.log(`  ${repo}: ${r.stderr.split('\n').find((l) => l.startsWith('fatal:'))}`);
+    } finally {
+      disk.unmount();
+    }
+  });
+}
+
+for (const phase of ['receiving', 'resolving', 'checkout'] as const) {
+  test(`a clone stopped while ${phase}: AbortError, no directory left`, async () => {
+    const controller = new AbortController();
+    const target = join(work, `abort-${phase}`);
+    const seen: string[] = [];
+    let stoppedAt = '';
+    const onProgress = (e: CloneEvent) => {
+      seen.push(e.phase);
+      if (e.phase === phase && !controller.signal.aborted) {
+        stoppedAt = e.phase;
+        controller.abort(new AbortError(`stopped while ${phase}`));
+      }
+    };
+    let failure: unknown = null;
+    try {
+      await clone({ repository: server.url('history.git'), directory: target, signal: controller.signal, onProgress, env: gitEnv });
+    } catch (e) {
+      failure = e;
+    }
+    assert.is(stoppedAt, phase, `the clone reached ${phase} (phases seen: ${[...new Set(seen)].join(', ')})`);
+    assert.instance(failure, AbortError, `the clone ended with an AbortError: ${failure}`);
+    assert.not.ok(existsSync(target), 'the partial clone is removed');
+  });
+}
+
+test.run();
