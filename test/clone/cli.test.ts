@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,17 +34,18 @@ function wasmgit(args: string[], cwd: string, opts: { env?: NodeJS.ProcessEnv; o
 let fx: Fixture;
 let server: HttpServer;
 let work: string;
+let removeWork: () => void;
 
 test.before(async () => {
   fx = makeFixture();
   server = await startHttpServer({ root: fx.root });
-  work = tempDir('clone-cli');
+  ({ dir: work, cleanup: removeWork } = tempDir('clone-cli'));
 });
 
 test.after(async () => {
   await server.close();
   fx.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  removeWork();
 });
 
 test('--progress: git\'s lines on stderr, in git\'s order and format', async () => {

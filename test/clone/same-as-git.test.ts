@@ -14,20 +14,20 @@ import { assertSameClone, git, gitAsync, gitEnv, makeFixture, tempDir, type Comp
 let fx: Fixture;
 let server: HttpServer;
 let work: string;
+let removeWork: () => void;
 
 test.before(async () => {
   fx = makeFixture();
   // Partial clones need the server to accept filters.
   git(fx.path('repo.git'), ['config', 'uploadpack.allowFilter', 'true']);
   server = await startHttpServer({ root: fx.root });
-  work = tempDir('same-as-git');
+  ({ dir: work, cleanup: removeWork } = tempDir('same-as-git'));
 });
 
 test.after(async () => {
   await server.close();
   fx.cleanup();
-  const { rmSync } = await import('node:fs');
-  rmSync(work, { recursive: true, force: true });
+  removeWork();
 });
 
 let seq = 0;
