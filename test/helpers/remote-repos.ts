@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRemote, TransportError, type Advertisement, type FetchSink, type RemoteRef } from '../../host/transport/index.ts';
+import { openRemote, TransportError, type Advertisement, type FetchSink, type Remote, type RemoteRef } from '../../host/transport/index.ts';
 import { gitAsync, gitEnv, git as runGit, tempDir } from './git.ts';
 
 export { tempDir };
@@ -165,4 +165,18 @@ export async function fetchAllVerified(dir: string, url: string, env: NodeJS.Pro
   } finally {
     await remote.close();
   }
+}
+
+/**
+ * Fetches every advertised ref from `remote`, which must fail with a
+ * TransportError; closes it and returns the error and what arrived first.
+ */
+export async function failingFetchAll(remote: Remote): Promise<{ err: TransportError; sink: ReturnType<typeof collectingSink> }> {
+  const sink = collectingSink();
+  const err = await transportFailure(async () => {
+    const adv = await remote.advertise();
+    await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
+  });
+  await remote.close();
+  return { err, sink };
 }

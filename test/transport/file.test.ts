@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
-import { collectingSink, git, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
+import { collectingSink, failingFetchAll, git, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('file');
 const { repo } = makeServedRoot(tmp.dir);
@@ -50,12 +50,7 @@ test('pack-objects failing on the remote side: remote-error from side-band 3, pr
   rmSync(join(work, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
   for (const version of ['2', '0']) {
     const remote = await openRemote(`file://${work}`, { env: testEnv, config: new Map([['protocol.version', version]]) });
-    const sink = collectingSink();
-    const err = await transportFailure(async () => {
-      const adv = await remote.advertise();
-      await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
-    });
-    await remote.close();
+    const { err, sink } = await failingFetchAll(remote);
     assert.is(err.kind, 'remote-error');
     assert.is(err.message, 'remote error: aborting due to possible repository corruption on the remote side.');
     assert.match(sink.messages.join(''), new RegExp(`unable to read ${blob}`));

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
 import { startDroppingRelay, startGitDaemon, type GitDaemon } from '../helpers/servers.ts';
-import { collectingSink, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
+import { collectingSink, failingFetchAll, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('daemon');
 const { root } = makeServedRoot(tmp.dir);
@@ -65,12 +65,7 @@ test('a connection cut in the middle of the pack: "the remote end hung up unexpe
   const relay = await startDroppingRelay(daemon.port, 80_000);
   try {
     const remote = await openRemote(`git://127.0.0.1:${relay.port}/repo.git`, { env: testEnv });
-    const sink = collectingSink();
-    const err = await transportFailure(async () => {
-      const adv = await remote.advertise();
-      await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
-    });
-    await remote.close();
+    const { err, sink } = await failingFetchAll(remote);
     assert.is(err.kind, 'connection');
     assert.match(err.message, /^the remote end hung up unexpectedly \(/);
     assert.ok(sink.bytes().length > 1_000, `part of the pack arrived (${sink.bytes().length} bytes)`);

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openRemote } from '../../host/transport/index.ts';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
-import { collectingSink, git, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
+import { collectingSink, failingFetchAll, git, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('http-fail');
 const { root, repo } = makeServedRoot(tmp.dir);
@@ -58,12 +58,7 @@ for (const gzip of [false, true]) {
   test(`a connection cut in the middle of the pack: connection error "hung up", with the byte count (gzip: ${gzip})`, async () => {
     const s = await server({ fault: { dropAfter: 60_000 }, gzip });
     const remote = await openRemote(s.url('repo.git'), { env: testEnv });
-    const sink = collectingSink();
-    const err = await transportFailure(async () => {
-      const adv = await remote.advertise();
-      await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
-    });
-    await remote.close();
+    const { err, sink } = await failingFetchAll(remote);
     assert.is(err.kind, 'connection');
     assert.match(err.message, /^the remote end hung up unexpectedly/);
     assert.ok(sink.bytes().length > 1_000, `part of the pack arrived first (${sink.bytes().length} bytes)`);
