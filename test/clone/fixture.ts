@@ -5,9 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as assert from 'uvu/assert';
+import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { gitAsync as runGitAsync, gitIdentityEnv, git as runGit, tempDir } from '../helpers/git.ts';
-
-export { tempDir };
 
 /**
  * A fixed identity and no user config, but the real clock: clones write
@@ -134,6 +133,29 @@ export function makeFixture(opts: { commits?: number } = {}): Fixture {
   // A tag of a tag: packed-refs must peel it all the way to the commit.
   git(repo, ['tag', '-a', '-m', 'version 2.0 (tags v1.0)', 'v2.0', 'v1.0']);
   return { root, path: (name) => join(root, name), subCommit, cleanup };
+}
+
+export interface ServedFixture {
+  fx: Fixture;
+  /** Smart HTTP over fx.root. */
+  server: HttpServer;
+  /** A scratch directory for the clones. */
+  work: string;
+  /** Stops the server and removes the fixture and the scratch directory. */
+  close(): Promise<void>;
+}
+
+/** makeFixture() served over smart HTTP, with a scratch directory: the setup every clone suite starts from. */
+export async function serveFixture(prefix: string, opts: { commits?: number } = {}): Promise<ServedFixture> {
+  const fx = makeFixture(opts);
+  const server = await startHttpServer({ root: fx.root });
+  const work = tempDir(prefix);
+  const close = async () => {
+    await server.close();
+    fx.cleanup();
+    work.cleanup();
+  };
+  return { fx, server, work: work.dir, close };
 }
 
 /** A listing of a directory tree with types, modes and link targets, for comparing work trees. */
