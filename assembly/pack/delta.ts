@@ -94,28 +94,20 @@ export function applyDelta(base: usize, baseLen: usize, delta: usize, deltaLen: 
     p++;
     if (cmd & 0x80) {
       // Copy: the optional bytes are present when their bit is set. Checking
-      // once that all 7 could be present lets the common case skip 7 bound checks.
+      // once that all 7 could be present lets the common case skip counting them.
       let off: u32 = 0;
       let size: u32 = 0;
-      if (p + 7 <= end) {
-        if (cmd & 0x01) off = <u32>load<u8>(p++);
-        if (cmd & 0x02) off |= <u32>load<u8>(p++) << 8;
-        if (cmd & 0x04) off |= <u32>load<u8>(p++) << 16;
-        if (cmd & 0x08) off |= <u32>load<u8>(p++) << 24;
-        if (cmd & 0x10) size = <u32>load<u8>(p++);
-        if (cmd & 0x20) size |= <u32>load<u8>(p++) << 8;
-        if (cmd & 0x40) size |= <u32>load<u8>(p++) << 16;
-      } else {
+      if (p + 7 > end) {
         let need = <usize>popcnt(cmd & 0x7f);
         if (p + need > end) return fail(E_DELTA, "delta truncated inside a copy command", <u64>(at - delta));
-        if (cmd & 0x01) off = <u32>load<u8>(p++);
-        if (cmd & 0x02) off |= <u32>load<u8>(p++) << 8;
-        if (cmd & 0x04) off |= <u32>load<u8>(p++) << 16;
-        if (cmd & 0x08) off |= <u32>load<u8>(p++) << 24;
-        if (cmd & 0x10) size = <u32>load<u8>(p++);
-        if (cmd & 0x20) size |= <u32>load<u8>(p++) << 8;
-        if (cmd & 0x40) size |= <u32>load<u8>(p++) << 16;
       }
+      if (cmd & 0x01) off = <u32>load<u8>(p++);
+      if (cmd & 0x02) off |= <u32>load<u8>(p++) << 8;
+      if (cmd & 0x04) off |= <u32>load<u8>(p++) << 16;
+      if (cmd & 0x08) off |= <u32>load<u8>(p++) << 24;
+      if (cmd & 0x10) size = <u32>load<u8>(p++);
+      if (cmd & 0x20) size |= <u32>load<u8>(p++) << 8;
+      if (cmd & 0x40) size |= <u32>load<u8>(p++) << 16;
       if (size == 0) size = 0x10000;
       // 64-bit sums: off + size can exceed 2^32.
       if (<u64>off + <u64>size > <u64>baseLen) {

@@ -2,9 +2,8 @@
 import type { BigIntStats } from 'node:fs';
 import type { Core } from './instance.ts';
 import { CoreError } from './instance.ts';
-import { UnsafePathError, displayPath } from './tree.ts';
+import { E_PATH, UnsafePathError, displayPath } from './tree.ts';
 
-const E_PATH = -41;
 const RECORD = 72;
 const TREE_RECORD = 40;
 

@@ -3,7 +3,8 @@
 import type { Core } from './instance.ts';
 import { CoreError } from './instance.ts';
 
-const E_PATH = -41;
+/** assembly/error.ts E_PATH: a path a checkout must refuse (index-file.ts uses it too). */
+export const E_PATH = -41;
 const FLAG_GITMODULES = 1;
 const FLAG_ODD_MODE = 2;
 

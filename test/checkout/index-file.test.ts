@@ -9,7 +9,6 @@ import { loadCore } from '../../host/core/index.ts';
 import { buildIndexFile, type IndexEntry, type StatData } from '../../host/core/index-file.ts';
 import { UnsafePathError } from '../../host/core/tree.ts';
 import { git, gitEnv, tempDir } from '../helpers/git.ts';
-import { execFileSync } from 'node:child_process';
 import { g, writeBlob } from './make-repo.ts';
 
 const tmp = tempDir('index-file');
@@ -25,7 +24,7 @@ const entry = (path: string | Buffer, k = 0, mode = 0o100644): IndexEntry => ({ 
 function gitRead(bytes: Uint8Array, args = ['ls-files', '--debug']): string {
   const file = join(tmp.dir, 'index');
   writeFileSync(file, bytes);
-  return execFileSync('git', args, { cwd: repo, env: { ...gitEnv, GIT_INDEX_FILE: file }, encoding: 'utf8' });
+  return git(repo, args, { env: { ...gitEnv, GIT_INDEX_FILE: file } });
 }
 
 test('git reads every field back: paths sorted as git sorts them, stat data as given', () => {

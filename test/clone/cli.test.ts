@@ -6,12 +6,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
-import { assertSameClone, git, gitAsync, gitEnv, makeFixture, tempDir, type Fixture } from './fixture.ts';
+import type { HttpServer } from '../helpers/servers.ts';
+import { assertSameClone, git, gitAsync, gitEnv, serveFixture, type Fixture } from './fixture.ts';
 
 const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
 // Resolved here, so the CLI runs from source whatever directory it runs in.
@@ -34,18 +34,13 @@ function wasmgit(args: string[], cwd: string, opts: { env?: NodeJS.ProcessEnv; o
 let fx: Fixture;
 let server: HttpServer;
 let work: string;
+let close: () => Promise<void>;
 
 test.before(async () => {
-  fx = makeFixture();
-  server = await startHttpServer({ root: fx.root });
-  work = tempDir('clone-cli');
+  ({ fx, server, work, close } = await serveFixture('clone-cli'));
 });
 
-test.after(async () => {
-  await server.close();
-  fx.cleanup();
-  rmSync(work, { recursive: true, force: true });
-});
+test.after(() => close());
 
 test('--progress: git\'s lines on stderr, in git\'s order and format', async () => {
   const r = await wasmgit(['clone', '--progress', server.url('repo.git'), 'progress'], work);

@@ -2,15 +2,13 @@
 // must give byte-identical files, and the reader must list what git lists.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigWriter, parseConfig, canonicalKey, parseConfigParameter } from '../../host/repo/config.ts';
+import { git as runGit, tempDir } from '../helpers/git.ts';
 
-
-const tmp = mkdtempSync(join(tmpdir(), 'wasmgit-config-'));
-const git = (...args: string[]) => execFileSync('git', args, { cwd: tmp, encoding: 'utf8' });
+const { dir: tmp, cleanup } = tempDir('config');
+const git = (...args: string[]) => runGit(tmp, args);
 
 type Op = ['set' | 'add', string, string];
 const ops: Op[] = [
@@ -69,5 +67,5 @@ test('-c parameters are canonicalised as git does (section and name lower-cased,
   assert.throws(() => parseConfigParameter('a.1b=1'), /invalid key: a\.1b/);
 });
 
-test.after(() => rmSync(tmp, { recursive: true, force: true }));
+test.after(cleanup);
 test.run();

@@ -4,16 +4,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
-import { git, gitAsync, gitEnv, makeFixture, tempDir, type Fixture } from './fixture.ts';
+import type { HttpServer } from '../helpers/servers.ts';
+import { git, gitAsync, gitEnv, serveFixture, type Fixture } from './fixture.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let fx: Fixture;
 let server: HttpServer;
 let dir: string;
+let close: () => Promise<void>;
 
 function npx(args: string[], env: NodeJS.ProcessEnv = gitEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -24,19 +25,13 @@ function npx(args: string[], env: NodeJS.ProcessEnv = gitEnv): Promise<{ code: n
 }
 
 test.before(async () => {
-  fx = makeFixture();
-  server = await startHttpServer({ root: fx.root });
-  dir = tempDir('new-user');
+  ({ fx, server, work: dir, close } = await serveFixture('new-user'));
   const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
   execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(dir, tgz)], { cwd: dir, stdio: 'pipe' });
 });
 
-test.after(async () => {
-  await server.close();
-  fx.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+test.after(() => close());
 
 test('npx wasmgit clone http://… shows git\'s progress and leaves a repository git works in', async () => {
   const r = await npx(['clone', '--progress', server.url('repo.git')]);

@@ -8,27 +8,21 @@ import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { clone, type CloneOptions } from '../../host/clone.ts';
-import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
-import { assertSameClone, git, gitAsync, gitEnv, makeFixture, tempDir, type CompareOptions, type Fixture } from './fixture.ts';
+import type { HttpServer } from '../helpers/servers.ts';
+import { assertSameClone, git, gitAsync, gitEnv, serveFixture, type CompareOptions, type Fixture } from './fixture.ts';
 
 let fx: Fixture;
 let server: HttpServer;
 let work: string;
+let close: () => Promise<void>;
 
 test.before(async () => {
-  fx = makeFixture();
-  // Partial clones need the server to accept filters.
+  ({ fx, server, work, close } = await serveFixture('same-as-git'));
+  // Partial clones need the server to accept filters (http-backend reads the config per request).
   git(fx.path('repo.git'), ['config', 'uploadpack.allowFilter', 'true']);
-  server = await startHttpServer({ root: fx.root });
-  work = tempDir('same-as-git');
 });
 
-test.after(async () => {
-  await server.close();
-  fx.cleanup();
-  const { rmSync } = await import('node:fs');
-  rmSync(work, { recursive: true, force: true });
-});
+test.after(() => close());
 
 let seq = 0;
 async function both(args: string[], opts: Omit<CloneOptions, 'repository'> & { repo?: string }, cmp: CompareOptions = {}) {

@@ -5,12 +5,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore, type Core } from '../../host/core/instance.ts';
 import { inflate, Inflater } from '../../host/core/inflate.ts';
+import { git, gitBytes, tempDir } from '../helpers/git.ts';
 import { farMatches, mixed, periodic, randomBytes, runs, text } from '../helpers/zlib-data.ts';
 
 let core: Core;
@@ -218,23 +217,23 @@ test('streams back to back, as in a pack', () => {
 });
 
 test('loose objects written by git inflate to what git cat-file prints', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wasmgit-inflate-'));
+  const { dir, cleanup } = tempDir('inflate');
   try {
-    execFileSync('git', ['init', '-q', dir]);
+    git(dir, ['init', '-q']);
     const samples = [text(20_000, 41), randomBytes(5000, 42), new Uint8Array(0), runs(50_000, 43)];
     for (const [i, s] of samples.entries()) {
       const file = join(dir, `f${i}`);
       writeFileSync(file, s);
-      const oid = execFileSync('git', ['-C', dir, 'hash-object', '-w', file], { encoding: 'utf8' }).trim();
+      const oid = git(dir, ['hash-object', '-w', file]).trim();
       const loose = readFileSync(join(dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
-      const body = execFileSync('git', ['-C', dir, 'cat-file', 'blob', oid], { maxBuffer: 1 << 26 });
+      const body = gitBytes(dir, ['cat-file', 'blob', oid]);
       const want = Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]);
       const r = inflate(core, loose, { expectedSize: want.length });
       same(r.output, want, `loose object ${oid}`);
       assert.is(r.consumed, loose.length);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 });
 

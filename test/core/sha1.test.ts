@@ -3,13 +3,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCore } from '../../host/core/instance.ts';
 import { sha1, Sha1 } from '../../host/core/hash.ts';
+import { git, tempDir } from '../helpers/git.ts';
 
 const core = await loadCore();
 const fixtures = fileURLToPath(new URL('../fixtures/sha1-collisions/', import.meta.url));
@@ -155,13 +154,13 @@ test('hashed as git blobs, the collision files are not flagged and match git has
     const r = sha1(core, blob(b));
     assert.is(r.collision, false, f);
     assert.is(r.hex, nodeSha1(blob(b)), f);
-    assert.is(r.hex, execFileSync('git', ['hash-object', path], { encoding: 'utf8' }).trim(), f);
+    assert.is(r.hex, git(fixtures, ['hash-object', path]).trim(), f);
   }
   assert.is(sha1(core, blob(readFileSync(join(fixtures, 'shattered-1-prefix.bin')))).hex, 'ef380704685cc8e54de9bc13556d1ff7026ec0cc');
 });
 
 test('object ids agree with git hash-object on random files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wasmgit-sha1-'));
+  const { dir, cleanup } = tempDir('sha1');
   try {
     const files: string[] = [];
     const sizes = [0, 1, 54, 55, 56, 63, 64, 65, 119, 120, 1000, 4096, 65536 + 3, 300_001];
@@ -170,10 +169,10 @@ test('object ids agree with git hash-object on random files', () => {
       writeFileSync(p, randomBytes(sizes[i]));
       files.push(p);
     }
-    const ids = execFileSync('git', ['hash-object', ...files], { encoding: 'utf8' }).trim().split('\n');
+    const ids = git(dir, ['hash-object', ...files]).trim().split('\n');
     files.forEach((p, i) => assert.is(sha1(core, blob(readFileSync(p))).hex, ids[i], `size ${sizes[i]}`));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 });
 

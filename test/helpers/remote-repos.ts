@@ -2,40 +2,30 @@
 // what git would have fetched: real git builds the source, real git indexes the
 // received pack and fsck's the result.
 
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FetchSink, RemoteRef } from '../../host/transport/index.ts';
+import { openRemote, TransportError, type Advertisement, type FetchSink, type Remote, type RemoteRef } from '../../host/transport/index.ts';
+import { gitAsync, gitEnv, git as runGit, tempDir } from './git.ts';
 
-/** No user or system config, a fixed identity and dates: results do not depend on the machine. */
+export { tempDir };
+
+/** gitEnv, and nothing that could prompt or reroute a transport: no terminal prompts, no askpass, no ssh or protocol overrides. */
 export const testEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
+  ...gitEnv,
   GIT_TERMINAL_PROMPT: '0',
   GIT_ASKPASS: '',
   SSH_ASKPASS: '',
-  GIT_AUTHOR_NAME: 'A U Thor',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'C O Mitter',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_AUTHOR_DATE: '1700000000 +0000',
-  GIT_COMMITTER_DATE: '1700000000 +0000',
   WASMGIT_HTTP_TIMEOUT_MS: '20000',
 };
 delete testEnv.GIT_SSH_COMMAND;
 delete testEnv.GIT_SSH;
 delete testEnv.GIT_PROTOCOL;
 
+/** git with testEnv, killed after a minute: a transport test must fail, not hang. */
 export function git(cwd: string, args: string[], input?: string | Uint8Array, env: NodeJS.ProcessEnv = testEnv): string {
-  return execFileSync('git', args, { cwd, env, input, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
-}
-
-export function tempDir(prefix: string): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), `wasmgit-${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return runGit(cwd, args, { input, env, timeout: 60_000 });
 }
 
 /**
@@ -75,13 +65,9 @@ export function makeServedRoot(dir: string): { root: string; repo: string; work:
 }
 
 /** What `git ls-remote <url>` prints, as lines. Asynchronous: the server may live in this process. */
-export function gitLsRemote(url: string, env: NodeJS.ProcessEnv = testEnv, args: string[] = []): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    execFile('git', ['ls-remote', ...args, url], { env, encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`git ls-remote ${url} failed: ${stderr || err.message}`));
-      else resolve(stdout.split('\n').filter(Boolean));
-    });
-  });
+export async function gitLsRemote(url: string, env: NodeJS.ProcessEnv = testEnv, args: string[] = []): Promise<string[]> {
+  const { stdout } = await gitAsync(undefined, ['ls-remote', ...args, url], { env, timeout: 30_000 });
+  return stdout.split('\n').filter(Boolean);
 }
 
 /** A sink that keeps the pack in memory (test packs are small) and the remote's messages. */
@@ -151,4 +137,46 @@ export async function within<T>(ms: number, what: string, work: Promise<T>): Pro
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The TransportError `work` must end in (within 20 s); anything else, success included, fails the test. */
+export async function transportFailure(work: () => Promise<unknown>): Promise<TransportError> {
+  try {
+    await within(20_000, 'the failing operation', work());
+  } catch (err) {
+    if (err instanceof TransportError) return err;
+    throw err;
+  }
+  throw new Error('expected a TransportError, but the operation succeeded');
+}
+
+/**
+ * Advertises `url`, fetches every advertised ref and checks the pack with
+ * verifyFetched (in `dir`). Resolves to the advertisement.
+ */
+export async function fetchAllVerified(dir: string, url: string, env: NodeJS.ProcessEnv, opts: { config?: Map<string, string>; fetchMs?: number } = {}): Promise<Advertisement> {
+  const remote = await openRemote(url, { env, config: opts.config });
+  try {
+    const adv = await within(20_000, 'advertise', remote.advertise());
+    const sink = collectingSink();
+    const res = await within(opts.fetchMs ?? 30_000, 'fetch', remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink));
+    verifyFetched(dir, sink.bytes(), adv.refs, { shallow: res.shallow });
+    return adv;
+  } finally {
+    await remote.close();
+  }
+}
+
+/**
+ * Fetches every advertised ref from `remote`, which must fail with a
+ * TransportError; closes it and returns the error and what arrived first.
+ */
+export async function failingFetchAll(remote: Remote): Promise<{ err: TransportError; sink: ReturnType<typeof collectingSink> }> {
+  const sink = collectingSink();
+  const err = await transportFailure(async () => {
+    const adv = await remote.advertise();
+    await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
+  });
+  await remote.close();
+  return { err, sink };
 }

@@ -5,23 +5,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRemote, TransportError } from '../../host/transport/index.ts';
+import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
-import { collectingSink, git, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, within } from '../helpers/remote-repos.ts';
+import { collectingSink, failingFetchAll, git, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('file');
 const { repo } = makeServedRoot(tmp.dir);
 const url = `file://${repo}`;
-
-async function failure(work: () => Promise<unknown>): Promise<TransportError> {
-  try {
-    await within(20_000, 'the failing operation', work());
-  } catch (err) {
-    if (err instanceof TransportError) return err;
-    throw err;
-  }
-  throw new Error('expected a TransportError');
-}
 
 for (const version of ['2', '0']) {
   test(`protocol v${version}: refs match git ls-remote; full, shallow and blob:none fetches check out with git`, async () => {
@@ -60,12 +50,7 @@ test('pack-objects failing on the remote side: remote-error from side-band 3, pr
   rmSync(join(work, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
   for (const version of ['2', '0']) {
     const remote = await openRemote(`file://${work}`, { env: testEnv, config: new Map([['protocol.version', version]]) });
-    const sink = collectingSink();
-    const err = await failure(async () => {
-      const adv = await remote.advertise();
-      await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
-    });
-    await remote.close();
+    const { err, sink } = await failingFetchAll(remote);
     assert.is(err.kind, 'remote-error');
     assert.is(err.message, 'remote error: aborting due to possible repository corruption on the remote side.');
     assert.match(sink.messages.join(''), new RegExp(`unable to read ${blob}`));
@@ -75,7 +60,7 @@ test('pack-objects failing on the remote side: remote-error from side-band 3, pr
 test('a missing repository: not-found with upload-pack\'s words', async () => {
   const missing = join(tmp.dir, 'missing.git');
   const remote = await openRemote(`file://${missing}`, { env: testEnv });
-  const err = await failure(() => remote.advertise());
+  const err = await transportFailure(() => remote.advertise());
   assert.is(err.kind, 'not-found');
   assert.match(err.message, new RegExp(`^'${missing}' does not appear to be a git repository\\n`));
 });
@@ -84,7 +69,7 @@ test('without git on PATH: unsupported, pointing at the plain path', async () =>
   const empty = join(tmp.dir, 'empty-bin');
   mkdirSync(empty);
   const remote = await openRemote(url, { env: { ...testEnv, PATH: empty } });
-  const err = await failure(() => remote.advertise());
+  const err = await transportFailure(() => remote.advertise());
   assert.is(err.kind, 'unsupported');
   assert.match(err.message, /need git installed/);
   assert.match(err.message, new RegExp(`give the plain path '${repo}' instead`));

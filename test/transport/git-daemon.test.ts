@@ -3,10 +3,10 @@
 // daemon does not serve, nothing listening, and a connection cut mid-pack.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openRemote, TransportError } from '../../host/transport/index.ts';
+import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
 import { startDroppingRelay, startGitDaemon, type GitDaemon } from '../helpers/servers.ts';
-import { collectingSink, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, within } from '../helpers/remote-repos.ts';
+import { collectingSink, failingFetchAll, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('daemon');
 const { root } = makeServedRoot(tmp.dir);
@@ -15,16 +15,6 @@ let daemon: GitDaemon;
 test.before(async () => {
   daemon = await startGitDaemon({ root });
 });
-
-async function failure(work: () => Promise<unknown>): Promise<TransportError> {
-  try {
-    await within(20_000, 'the failing operation', work());
-  } catch (err) {
-    if (err instanceof TransportError) return err;
-    throw err;
-  }
-  throw new Error('expected a TransportError');
-}
 
 for (const version of ['2', '0']) {
   test(`protocol v${version}: refs match git ls-remote; the pack is complete; depth=1 gives shallow lines`, async () => {
@@ -55,7 +45,7 @@ for (const version of ['2', '0']) {
 
 test('a repository the daemon does not serve: remote-error with the daemon\'s words', async () => {
   const remote = await openRemote(daemon.url('nope.git'), { env: testEnv });
-  const err = await failure(() => remote.advertise());
+  const err = await transportFailure(() => remote.advertise());
   await remote.close();
   assert.is(err.kind, 'remote-error');
   assert.is(err.message, 'remote error: no such repository: /nope.git');
@@ -66,7 +56,7 @@ test('nothing listening: connection error "unable to connect"', async () => {
   const port = relay.port;
   await relay.close();
   const remote = await openRemote(`git://127.0.0.1:${port}/repo.git`, { env: testEnv });
-  const err = await failure(() => remote.advertise());
+  const err = await transportFailure(() => remote.advertise());
   assert.is(err.kind, 'connection');
   assert.is(err.message, `unable to connect to 127.0.0.1:${port}: Connection refused`);
 });
@@ -75,12 +65,7 @@ test('a connection cut in the middle of the pack: "the remote end hung up unexpe
   const relay = await startDroppingRelay(daemon.port, 80_000);
   try {
     const remote = await openRemote(`git://127.0.0.1:${relay.port}/repo.git`, { env: testEnv });
-    const sink = collectingSink();
-    const err = await failure(async () => {
-      const adv = await remote.advertise();
-      await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
-    });
-    await remote.close();
+    const { err, sink } = await failingFetchAll(remote);
     assert.is(err.kind, 'connection');
     assert.match(err.message, /^the remote end hung up unexpectedly \(/);
     assert.ok(sink.bytes().length > 1_000, `part of the pack arrived (${sink.bytes().length} bytes)`);

@@ -8,9 +8,9 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRemote, TransportError } from '../../host/transport/index.ts';
+import { openRemote } from '../../host/transport/index.ts';
 import { startHttpServer, startProxy, type HttpServer } from '../helpers/servers.ts';
-import { collectingSink, makeServedRoot, tempDir, testEnv, verifyFetched, within } from '../helpers/remote-repos.ts';
+import { fetchAllVerified, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
 import { skipWithReason } from '../helpers/skip.ts';
 
 const tmp = tempDir('http-auth');
@@ -23,28 +23,8 @@ async function server(opts: Omit<Parameters<typeof startHttpServer>[0], 'root'> 
   return s;
 }
 
-async function cloneRefs(url: string, env: NodeJS.ProcessEnv, config?: Map<string, string>) {
-  const remote = await openRemote(url, { env, config });
-  try {
-    const adv = await within(20_000, 'advertise', remote.advertise());
-    const sink = collectingSink();
-    await within(20_000, 'fetch', remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink));
-    verifyFetched(tmp.dir, sink.bytes(), adv.refs);
-    return adv;
-  } finally {
-    await remote.close();
-  }
-}
-
-async function failure(work: () => Promise<unknown>): Promise<TransportError> {
-  try {
-    await within(20_000, 'the failing operation', work());
-  } catch (err) {
-    if (err instanceof TransportError) return err;
-    throw err;
-  }
-  throw new Error('expected a TransportError');
-}
+/** Fetches everything from `url` and checks the pack with real git. */
+const cloneRefs = (url: string, env: NodeJS.ProcessEnv) => fetchAllVerified(tmp.dir, url, env, { fetchMs: 20_000 });
 
 /** An askpass program that answers git's prompts and logs them. */
 function askpass(dir: string, user: string, pass: string): { path: string; log: string } {
@@ -68,7 +48,7 @@ esac
 test('401 and no way to ask: auth error "Authentication failed"', async () => {
   const s = await server({ basicAuth: auth });
   const url = s.url('repo.git');
-  const err = await failure(() => cloneRefs(url, testEnv));
+  const err = await transportFailure(() => cloneRefs(url, testEnv));
   assert.is(err.kind, 'auth');
   assert.match(err.message, new RegExp(`^Authentication failed for '${url}/'`));
 });
@@ -81,7 +61,7 @@ test('credentials in the URL are used and never shown', async () => {
   await remote.close();
   await cloneRefs(url, testEnv);
   const wrong = s.url('repo.git').replace('http://', 'http://alice:wrong@');
-  const err = await failure(() => cloneRefs(wrong, testEnv));
+  const err = await transportFailure(() => cloneRefs(wrong, testEnv));
   assert.is(err.kind, 'auth');
   assert.not.match(err.message, /wrong/);
 });
@@ -127,7 +107,7 @@ test('a credential helper supplies credentials, learns good ones (approve) and f
   await cloneRefs(s.url('repo.git'), helperEnv());
   // Stored credentials that stopped working are rejected, i.e. erased from the store.
   writeFileSync(store, `http://alice:old@127.0.0.1%3a${s.port}\n`);
-  const err = await failure(() => cloneRefs(s.url('repo.git'), helperEnv()));
+  const err = await transportFailure(() => cloneRefs(s.url('repo.git'), helperEnv()));
   assert.is(err.kind, 'auth');
   assert.is(readFileSync(store, 'utf8').trim(), '', 'the refused credential was erased');
 });
@@ -174,7 +154,7 @@ if (!hasOpenssl) {
     await cloneRefs(s.url('repo.git'), env);
     assert.ok(proxy.seen.length >= 2);
     assert.ok(proxy.seen.every((l) => l === `CONNECT 127.0.0.1:${s.port}`), proxy.seen.join('\n'));
-    const err = await failure(() => cloneRefs(s.url('repo.git'), { ...testEnv, GIT_SSL_CAINFO: '' }));
+    const err = await transportFailure(() => cloneRefs(s.url('repo.git'), { ...testEnv, GIT_SSL_CAINFO: '' }));
     assert.is(err.kind, 'connection');
     assert.match(err.message, /certificate/i);
     await cloneRefs(s.url('repo.git'), { ...testEnv, GIT_SSL_NO_VERIFY: '1' });

@@ -3,9 +3,9 @@
 // an ERR packet, a server that never answers, nothing listening, an abort.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openRemote, TransportError } from '../../host/transport/index.ts';
+import { openRemote } from '../../host/transport/index.ts';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
-import { collectingSink, git, makeServedRoot, tempDir, testEnv, within } from '../helpers/remote-repos.ts';
+import { collectingSink, failingFetchAll, git, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('http-fail');
 const { root, repo } = makeServedRoot(tmp.dir);
@@ -15,16 +15,6 @@ async function server(opts: Omit<Parameters<typeof startHttpServer>[0], 'root'> 
   const s = await startHttpServer({ root, ...opts });
   servers.push(s);
   return s;
-}
-
-async function failure(work: () => Promise<unknown>): Promise<TransportError> {
-  try {
-    await within(20_000, 'the failing operation', work());
-  } catch (err) {
-    if (err instanceof TransportError) return err;
-    throw err;
-  }
-  throw new Error('expected a TransportError, but the operation succeeded');
 }
 
 async function fetchAll(url: string, env = testEnv) {
@@ -42,7 +32,7 @@ async function fetchAll(url: string, env = testEnv) {
 test('404: not-found, "repository \'<url>\' not found"', async () => {
   const s = await server();
   const url = s.url('missing.git');
-  const err = await failure(() => fetchAll(url));
+  const err = await transportFailure(() => fetchAll(url));
   assert.is(err.kind, 'not-found');
   assert.is(err.message, `repository '${url}/' not found`);
   assert.is(err.url, `${url}/`);
@@ -51,14 +41,14 @@ test('404: not-found, "repository \'<url>\' not found"', async () => {
 test('500: remote-error naming the status', async () => {
   const s = await server({ fault: { status: 500 } });
   const url = s.url('repo.git');
-  const err = await failure(() => fetchAll(url));
+  const err = await transportFailure(() => fetchAll(url));
   assert.is(err.kind, 'remote-error');
   assert.is(err.message, `unable to access '${url}/': The requested URL returned error: 500`);
 });
 
 test('a dumb HTTP server: unsupported, saying so', async () => {
   const s = await server({ dumb: true });
-  const err = await failure(() => fetchAll(s.url('repo.git')));
+  const err = await transportFailure(() => fetchAll(s.url('repo.git')));
   assert.is(err.kind, 'unsupported');
   assert.match(err.message, /dumb HTTP protocol is not supported/);
   assert.match(err.message, /text\/plain/);
@@ -70,12 +60,7 @@ for (const gzip of [false, true]) {
     // up to 65520-byte packets, and a client rightly delivers none of a packet cut short.
     const s = await server({ fault: { dropAfter: 150_000 }, gzip });
     const remote = await openRemote(s.url('repo.git'), { env: testEnv });
-    const sink = collectingSink();
-    const err = await failure(async () => {
-      const adv = await remote.advertise();
-      await remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink);
-    });
-    await remote.close();
+    const { err, sink } = await failingFetchAll(remote);
     assert.is(err.kind, 'connection');
     assert.match(err.message, /^the remote end hung up unexpectedly/);
     assert.ok(sink.bytes().length > 1_000, `part of the pack arrived first (${sink.bytes().length} bytes)`);
@@ -87,7 +72,7 @@ test('an ERR packet from upload-pack (a want it does not have): remote-error wit
   for (const v0 of [false, true]) {
     const s = await server({ protocolV0Only: v0 });
     const remote = await openRemote(s.url('repo.git'), { env: testEnv });
-    const err = await failure(async () => {
+    const err = await transportFailure(async () => {
       await remote.advertise();
       await remote.fetch({ wants: ['1234567890123456789012345678901234567890'] }, collectingSink());
     });
@@ -100,7 +85,7 @@ test('an ERR packet from upload-pack (a want it does not have): remote-error wit
 test('a server that never answers: timeout after WASMGIT_HTTP_TIMEOUT_MS', async () => {
   const s = await server({ fault: { stall: true } });
   const url = s.url('repo.git');
-  const err = await failure(() => fetchAll(url, { ...testEnv, WASMGIT_HTTP_TIMEOUT_MS: '300' }));
+  const err = await transportFailure(() => fetchAll(url, { ...testEnv, WASMGIT_HTTP_TIMEOUT_MS: '300' }));
   assert.is(err.kind, 'timeout');
   assert.match(err.message, new RegExp(`^unable to access '${url}/': Operation timed out after 300 milliseconds`));
 });
@@ -114,7 +99,7 @@ test('a server trickling data below http.lowSpeedLimit for http.lowSpeedTime: ti
       ['http.lowSpeedTime', '1'],
     ]),
   });
-  const err = await failure(() => remote.advertise());
+  const err = await transportFailure(() => remote.advertise());
   await remote.close();
   assert.is(err.kind, 'timeout');
   assert.match(err.message, /Operation too slow\. Less than 1000 bytes\/sec transferred the last 1 seconds/);
@@ -124,7 +109,7 @@ test('nothing listening: connection error "Failed to connect"', async () => {
   const s = await server();
   const url = s.url('repo.git');
   await s.close();
-  const err = await failure(() => fetchAll(url));
+  const err = await transportFailure(() => fetchAll(url));
   assert.is(err.kind, 'connection');
   assert.match(err.message, /Failed to connect to 127\.0\.0\.1 port \d+: Connection refused/);
 });

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PktReader, pkt, FLUSH, DELIM, RESPONSE_END, text, concat } from '../../host/protocol/pktline.ts';
 import { demuxSideband } from '../../host/protocol/sideband.ts';
-import { TransportError } from '../../host/protocol/errors.ts';
+import { transportFailure } from '../helpers/remote-repos.ts';
 
 const enc = new TextEncoder();
 
@@ -17,15 +17,7 @@ function readerOf(bytes: Uint8Array, step = 1): PktReader {
   return new PktReader(chunks(), 'test://stream');
 }
 
-async function rejection(p: Promise<unknown>): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TransportError) return err;
-    throw err;
-  }
-  throw new Error('expected a TransportError');
-}
+const rejection = (p: Promise<unknown>) => transportFailure(() => p);
 
 test('pkt() frames with four hex digits that count themselves', () => {
   assert.is(new TextDecoder().decode(pkt('a\n')), '0006a\n');

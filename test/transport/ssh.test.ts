@@ -7,10 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRemote, TransportError } from '../../host/transport/index.ts';
+import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
 import { fakeSshEnv } from '../helpers/servers.ts';
-import { collectingSink, git, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, within } from '../helpers/remote-repos.ts';
+import { fetchAllVerified, git, gitLsRemote, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('ssh');
 const { root, repo } = makeServedRoot(tmp.dir);
@@ -22,28 +22,8 @@ const sshEnv = fakeSshEnv(testEnv);
 const calls = () => readFileSync(sshEnv.WASMGIT_FAKE_SSH_LOG!, 'utf8').split('\n').filter(Boolean);
 const resetCalls = () => writeFileSync(sshEnv.WASMGIT_FAKE_SSH_LOG!, '');
 
-async function fetchAll(url: string, env: NodeJS.ProcessEnv, config?: Map<string, string>) {
-  const remote = await openRemote(url, { env, config });
-  try {
-    const adv = await within(20_000, 'advertise', remote.advertise());
-    const sink = collectingSink();
-    const res = await within(30_000, 'fetch', remote.fetch({ wants: adv.refs.map((r) => r.oid) }, sink));
-    verifyFetched(tmp.dir, sink.bytes(), adv.refs, { shallow: res.shallow });
-    return adv;
-  } finally {
-    await remote.close();
-  }
-}
-
-async function failure(work: () => Promise<unknown>): Promise<TransportError> {
-  try {
-    await within(20_000, 'the failing operation', work());
-  } catch (err) {
-    if (err instanceof TransportError) return err;
-    throw err;
-  }
-  throw new Error('expected a TransportError');
-}
+/** Fetches everything from `url` and checks the pack (and shallow list) with real git. */
+const fetchAll = (url: string, env: NodeJS.ProcessEnv, config?: Map<string, string>) => fetchAllVerified(tmp.dir, url, env, { config });
 
 test('scp-like host:path, protocol v2: SendEnv, the quoted command, refs match git ls-remote', async () => {
   resetCalls();
@@ -77,13 +57,13 @@ test('GIT_SSH is run directly, without a shell', async () => {
 });
 
 test('a path that is no repository: not-found, with upload-pack\'s words and git\'s closing lines', async () => {
-  const err = await failure(() => fetchAll(`git.example.org:${join(root, 'missing.git')}`, sshEnv));
+  const err = await transportFailure(() => fetchAll(`git.example.org:${join(root, 'missing.git')}`, sshEnv));
   assert.is(err.kind, 'not-found');
   assert.match(err.message, /^'.*missing\.git' does not appear to be a git repository\nCould not read from remote repository\.\n\nPlease make sure you have the correct access rights\nand the repository exists\.$/);
 });
 
 test('an ssh program that cannot run: connection error naming it', async () => {
-  const err = await failure(() => fetchAll(`git.example.org:${repo}`, { ...sshEnv, GIT_SSH_COMMAND: join(tmp.dir, 'no-such-ssh') }));
+  const err = await transportFailure(() => fetchAll(`git.example.org:${repo}`, { ...sshEnv, GIT_SSH_COMMAND: join(tmp.dir, 'no-such-ssh') }));
   assert.is(err.kind, 'connection');
   assert.match(err.message, /no-such-ssh.*not found/);
   assert.match(err.message, /Could not read from remote repository\./);
