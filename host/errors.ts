@@ -38,7 +38,9 @@ export class RefNotFoundError extends CloneError {
 /** A ref name that `git check-ref-format` would refuse. */
 export class InvalidRefNameError extends WasmgitError {
   constructor(readonly ref: string, readonly reason: string) {
-    super(`'${ref}' is not a valid ref name: ${reason}`);
+    // The name may come from a server: control characters are shown escaped,
+    // never sent to the user's terminal (an escape sequence could rewrite it).
+    super(`'${ref.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}' is not a valid ref name: ${reason}`);
   }
 }
 

@@ -47,7 +47,7 @@ import {
 export const DEFAULT_CACHE_LIMIT: u64 = 96 << 20;
 /** Read-ahead for entries: most are far smaller, and neighbours are often read next. */
 const READ_MIN: usize = 4 << 10;
-const READ_CAP: usize = 1 << 20;
+const READ_CAP: usize = 256 << 10;
 const FRAME: usize = 16;
 
 let prepared = false;

@@ -31,9 +31,9 @@ import { DEFAULT_STORE_LIMIT, storeInit, storeReserve } from "./store";
 import { allocTable, count, entryAt, growTable, idOf, NO_ENTRY, setBase, setCrc, setKind, setOffset, setResult, setSize, setType, sizeOf, tryAlloc } from "./table";
 
 /** Input window. Chunks of up to this size are pushed at once. */
-const IN_CAP: usize = 1 << 20;
+const IN_CAP: usize = 256 << 10;
 /** Scratch output for pass 1: objects are hashed from it as they stream out. */
-const OUT_CAP: usize = 1 << 20;
+const OUT_CAP: usize = 256 << 10;
 /** Table rows laid out when the header is read (more as entries arrive). */
 const FIRST_ROWS: u32 = 1024;
 /** Smallest possible entry: a 1-byte header and an 8-byte zlib stream of nothing. */

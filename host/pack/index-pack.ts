@@ -71,6 +71,18 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   }
 }
 
+/** Opens a pack, failing as git does: "could not open '<path>' for reading: <reason>". */
+function openForReading(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Node's "ENOENT: no such file or directory, open '…'" → "No such file or directory".
+    const why = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message;
+    throw new Error(`could not open '${path}' for reading: ${why.charAt(0).toUpperCase()}${why.slice(1)}`);
+  }
+}
+
 /** The default threads: one per core. */
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -120,7 +132,7 @@ export async function indexPackFile(packPath: string, opts: IndexOptions & { tab
   // Worker threads start now and get ready while pass 1 runs.
   const pool = threads > 1 ? ResolvePool.start(workerThreads(threads, opts.mainThread), module) : undefined;
   try {
-    const fd = openSync(packPath, 'r');
+    const fd = openForReading(packPath);
     try {
       const size = fstatSync(fd).size;
       pc.core.onProgress = (kind, d, t) => {

@@ -170,6 +170,13 @@ test('unknown object type 5 in an entry header', () => {
   expectFailure('type5', buildPack(entries), /unknown object type 5/, offsetIn(entries, i));
 });
 
+test('a pack that is not there: git\'s message, exit 128', () => {
+  const missing = join(dir, 'missing.pack');
+  const r = wasmgit(['index-pack', missing]);
+  assert.is(r.status, 128);
+  assert.is(r.stderr, `fatal: could not open '${missing}' for reading: No such file or directory\n`);
+});
+
 test.after(cleanup);
 test.run();
 

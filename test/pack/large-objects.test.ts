@@ -1,5 +1,5 @@
 // A 50 MB incompressible file, edited once, so one 50 MB object is the delta
-// base of the other: pass 1 streams it through a 1 MiB window, pass 2 holds
+// base of the other: pass 1 streams it through a 256 KiB window, pass 2 holds
 // base and result (past the 96 MiB base budget together). The .idx must match
 // git's on 1 and 2 threads; under a memory cap too small for them, the error
 // names the object.

@@ -153,10 +153,13 @@ test('a server that stops sending half way: the idle timeout ends it', async () 
     refused(url, 'stalled', /timed out/i, { env: { WASMGIT_HTTP_TIMEOUT_MS: '1500' } }).then(() => {}));
 });
 
-for (const [what, name] of [['refs/heads/../x', 'refs/heads/../x'], ['a control character', 'refs/heads/a\x01b'], ['refs/heads/.lock', 'refs/heads/x.lock']] as const) {
+for (const [what, name] of [['refs/heads/../x', 'refs/heads/../x'], ['a control character', 'refs/heads/a\x01b'], ['a terminal escape', 'refs/heads/\x1b]0;owned\x07x'], ['refs/heads/.lock', 'refs/heads/x.lock']] as const) {
   test(`a ref git refuses (${what})`, async () => {
-    await withServer({ refs: (lines) => [...lines, `${tipCommit} ${name}`] }, (url) =>
-      refused(url, `badref-${what.replace(/\W/g, '')}`, /ref/i).then(() => {}));
+    await withServer({ refs: (lines) => [...lines, `${tipCommit} ${name}`] }, async (url) => {
+      const stderr = await refused(url, `badref-${what.replace(/\W/g, '')}`, /not a valid ref name/);
+      // The server's bytes reach the terminal escaped, never raw.
+      assert.not.match(stderr, /[\x00-\x09\x0b-\x1f\x7f]/, `no control characters on stderr: ${JSON.stringify(stderr)}`);
+    });
   });
 }
 

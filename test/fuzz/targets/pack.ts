@@ -210,25 +210,23 @@ function mutateModel(m: Model, rng: Rng, generic: (d: Uint8Array) => Uint8Array,
 /** Ids of the objects in the seed packs, for REF_DELTA bases that exist. */
 let knownIds: Uint8Array[] = [];
 
-let oracleDir: string | null = null;
-
-/** git index-pack's verdict and .idx. */
+/** git index-pack's verdict and .idx (in a directory of its own, removed at once: workers are killed, not exited). */
 function gitIndexPack(pack: Uint8Array): { ok: true; idx: Uint8Array } | { ok: false; message: string } {
-  oracleDir ??= mkdtempSync(join(tmpdir(), 'wasmgit-fuzz-pack-'));
-  const p = join(oracleDir, 'x.pack');
-  const i = join(oracleDir, 'x.idx');
-  rmSync(i, { force: true });
-  writeFileSync(p, pack);
+  const dir = mkdtempSync(join(tmpdir(), 'wasmgit-fuzz-pack-'));
   try {
-    execFileSync('git', ['index-pack', '-o', i, p], { cwd: oracleDir, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    return { ok: true, idx: readFileSync(i) };
-  } catch (e) {
-    return { ok: false, message: String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0] };
+    const p = join(dir, 'x.pack');
+    const i = join(dir, 'x.idx');
+    writeFileSync(p, pack);
+    try {
+      execFileSync('git', ['index-pack', '-o', i, p], { cwd: dir, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      return { ok: true, idx: readFileSync(i) };
+    } catch (e) {
+      return { ok: false, message: String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0] };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
-process.once('exit', () => {
-  if (oracleDir) rmSync(oracleDir, { recursive: true, force: true });
-});
 
 export const packTarget: Target = {
   name: 'pack',
