@@ -7,12 +7,12 @@
 import { createReadStream } from 'node:fs';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
-import { defaultThreads, indexPack, PackIndexer, type IndexPhase } from '../pack/index-pack.ts';
+import { indexPack, PackIndexer, type IndexPhase } from '../pack/index-pack.ts';
 
 const specs: OptionSpec[] = [
   { name: 'output', short: 'o', value: true, arg: 'idx', help: 'write the index to <idx> (default: <pack> with .idx for .pack)' },
   { name: 'stdin', help: 'read the pack from standard input and write it to <pack>' },
-  { name: 'threads', value: true, arg: 'n', help: 'threads resolving deltas (default: number of cores)' },
+  { name: 'threads', value: true, arg: 'n', help: 'threads resolving deltas (default: one per core, fewer for small packs)' },
   { name: 'verbose', short: 'v', help: 'report progress on standard error' },
 ];
 
@@ -69,11 +69,12 @@ ${formatOptions(specs)}
     const { opts, positional } = parseArgs(argv, specs);
     if (positional.length > 1) throw new UsageError('too many arguments');
     const pack = positional[0];
-    let threads = defaultThreads();
+    // Unset or 0 (as in git): as many as the pack's deltas pay for, up to one per core.
+    let threads: number | undefined;
     if (opts.threads !== undefined) {
       threads = Number(opts.threads);
       if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`invalid number of threads specified (${opts.threads})`);
-      if (threads === 0) threads = defaultThreads();
+      if (threads === 0) threads = undefined;
     }
     const progress = opts.verbose ? progressPrinter() : null;
     const common = { threads, idxPath: opts.output as string | undefined, onProgress: progress?.update };

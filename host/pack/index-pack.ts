@@ -83,9 +83,23 @@ function openForReading(path: string): number {
   }
 }
 
-/** The default threads: one per core. */
-export function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * Each thread beyond the first is a worker: a thread, a V8 isolate, an instance
+ * of the core and a copy of the entry table, tens of milliseconds and MiB
+ * before it resolves anything. Below about this many deltas per extra thread,
+ * that start-up costs about as much as the work it would take over.
+ */
+const DELTAS_PER_EXTRA_THREAD = 20_000;
+
+/** A pack file at least this large starts its workers during pass 1 (when the caller names no thread count). */
+const PRESTART_MIN_BYTES = 4 << 20;
+
+/**
+ * The default threads: one per core, but no more than the deltas pay for
+ * (`deltas` unknown: one per core).
+ */
+export function defaultThreads(deltas = Infinity): number {
+  return Math.max(1, Math.min(availableParallelism(), 1 + Math.floor(deltas / DELTAS_PER_EXTRA_THREAD)));
 }
 
 /** Pass 2 and the index, once pass 1 has seen the whole pack (in a file at `packPath`). */
@@ -93,7 +107,7 @@ async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOption
   const fd = openSync(packPath, 'r');
   try {
     const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit });
-    const threads = opts.threads ?? defaultThreads();
+    const threads = opts.threads ?? defaultThreads(deltas);
     const progress = opts.onProgress ? (d: number, t: number) => opts.onProgress!('resolving', d, t) : undefined;
     progress?.(0, deltas);
     let resolvedInWorkers = 0;
@@ -128,13 +142,14 @@ async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOption
 export async function indexPackFile(packPath: string, opts: IndexOptions & { table?: boolean } = {}): Promise<IndexResult> {
   const module = opts.module ?? (await compileCore());
   const pc = new PackCore(await loadCore({ module }));
-  const threads = opts.threads ?? defaultThreads();
-  // Worker threads start now and get ready while pass 1 runs.
+  const fd = openForReading(packPath);
+  // Worker threads start now and get ready while pass 1 runs, when the caller
+  // asked for them or the pack is large enough that the default will use them.
+  const size = fstatSync(fd).size;
+  const threads = opts.threads ?? (size >= PRESTART_MIN_BYTES ? defaultThreads() : 1);
   const pool = threads > 1 ? ResolvePool.start(workerThreads(threads, opts.mainThread), module) : undefined;
   try {
-    const fd = openForReading(packPath);
     try {
-      const size = fstatSync(fd).size;
       pc.core.onProgress = (kind, d, t) => {
         if (kind === PROGRESS_INDEXING) opts.onProgress?.('indexing', d, t);
       };
@@ -144,7 +159,7 @@ export async function indexPackFile(packPath: string, opts: IndexOptions & { tab
     } finally {
       closeSync(fd);
     }
-    return await resolveAndBuild(pc, packPath, { ...opts, threads }, module, !!opts.table, pool);
+    return await resolveAndBuild(pc, packPath, opts, module, !!opts.table, pool);
   } finally {
     await pool?.close();
   }
