@@ -16,7 +16,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeRandomBlobPack } from '../test/helpers/history.ts';
+import { gitIdentityEnv } from '../test/helpers/git.ts';
+import { makeRandomBlobPack, prng } from '../test/helpers/history.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'bench', '.work', 'index-pack');
@@ -32,31 +33,12 @@ const runs = arg('runs', 3);
 const large = args.includes('--large') || process.env.WASMGIT_LARGE_BENCH === '1';
 const cores = availableParallelism();
 
-const env = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'A U Thor',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'C O Mitter',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-};
+const env = gitIdentityEnv;
 
 function git(cwd: string, a: string[]): string {
   const r = spawnSync('git', a, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Streams a fast-import script into a new bare repository at `dir`. */
