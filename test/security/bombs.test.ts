@@ -15,7 +15,7 @@ import { writePack } from '../fuzz/targets/pack.ts';
 import { encodeVarint } from '../fuzz/mutate.ts';
 
 const MiB = 1 << 20;
-/** Pass 1's fixed buffers: input window, scratch output, the store of small deltas (64 MiB by default). */
+/** Pass 1's fixed buffers: input window, scratch output, the store of small deltas (16 MiB by default), with room to spare. */
 const PASS1 = 80 * MiB;
 const E_SIZE_MISMATCH = -13, E_DELTA = -32, E_OBJECT_TOO_LARGE = -34;
 
