@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { unzlibSync } from 'fflate';
 import { loadCore, type Core } from '../host/core/instance.ts';
 import { inflate as coreInflate, Inflater } from '../host/core/inflate.ts';
+import { splitEntry } from '../test/helpers/pack-edit.ts';
 
 export interface Row { name: string; mbPerSec: number; ratio: number; peer: string }
 
@@ -105,23 +106,9 @@ function packEntries(dir: string): { pack: Buffer; entries: Entry[] } {
   const offsets = listing.trim().split('\n').map((l) => Number(l.split(' ')[0])).sort((a, b) => a - b);
   const entries: Entry[] = [];
   for (let i = 0; i < offsets.length; i++) {
-    let p = offsets[i];
-    let b = pack[p++];
-    const type = (b >> 4) & 7;
-    let size = b & 15;
-    let shift = 4;
-    while (b & 0x80) {
-      b = pack[p++];
-      size += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    }
-    if (type === 6) { // OFS_DELTA: a base offset varint
-      do b = pack[p++]; while (b & 0x80);
-    } else if (type === 7) { // REF_DELTA: a base object id
-      p += 20;
-    }
     const end = i + 1 < offsets.length ? offsets[i + 1] : pack.length - 20;
-    entries.push({ start: p, end, size });
+    const { size, headerLen } = splitEntry(pack.subarray(offsets[i], end));
+    entries.push({ start: offsets[i] + headerLen, end, size });
   }
   return { pack, entries };
 }

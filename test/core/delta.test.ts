@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore, type Core } from '../../host/core/index.ts';
 import { git, gitBytes, tempDir } from '../helpers/git.ts';
+import { splitEntry } from '../helpers/pack-edit.ts';
 
 const E_DELTA = -32;
 
@@ -45,16 +46,9 @@ function varint(n: number): number[] {
 
 /** A pack entry's inflated delta, found with git's own verify-pack listing. */
 function deltaOf(pack: Uint8Array, offset: number, sizeInPack: number): Uint8Array {
-  let p = offset;
-  let c = pack[p++];
-  const type = (c >> 4) & 7;
-  while (c & 0x80) c = pack[p++];
-  if (type === 6) {
-    c = pack[p++];
-    while (c & 0x80) c = pack[p++];
-  } else if (type === 7) p += 20;
-  else throw new Error(`entry at ${offset} is not a delta (type ${type})`);
-  return inflateSync(pack.subarray(p, offset + sizeInPack));
+  const { type, zdata } = splitEntry(Buffer.from(pack.buffer, pack.byteOffset + offset, sizeInPack));
+  if (type !== 6 && type !== 7) throw new Error(`entry at ${offset} is not a delta (type ${type})`);
+  return inflateSync(zdata);
 }
 
 function lines(n: number, edit: (i: number) => string | null): string {

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, chmod
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { git, gitBytes, tempDir } from '../helpers/git.ts';
+import { splitEntry } from '../helpers/pack-edit.ts';
 import { Rng } from './prng.ts';
 
 export interface PackSeed {
@@ -94,15 +95,7 @@ function catFile(dir: string, type: string, id: string): Uint8Array {
 
 /** The inflated data of a pack entry (a delta, for delta entries). */
 export function entryData(pack: Uint8Array, offset: number): Uint8Array {
-  let p = offset;
-  let c = pack[p++];
-  const type = (c >> 4) & 7;
-  while (c & 0x80) c = pack[p++];
-  if (type === 6) {
-    c = pack[p++];
-    while (c & 0x80) c = pack[p++];
-  } else if (type === 7) p += 20;
-  return zlib.inflateSync(pack.subarray(p));
+  return zlib.inflateSync(splitEntry(Buffer.from(pack.buffer, pack.byteOffset + offset, pack.length - offset)).zdata);
 }
 
 let cached: Promise<Seeds> | null = null;
