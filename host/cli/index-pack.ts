@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
 import { indexPack, PackIndexer, type IndexPhase } from '../pack/index-pack.ts';
+import { Progress } from '../progress/progress.ts';
 
 const specs: OptionSpec[] = [
   { name: 'output', short: 'o', value: true, arg: 'idx', help: 'write the index to <idx> (default: <pack> with .idx for .pack)' },
@@ -22,39 +23,25 @@ const PHASES: Record<IndexPhase, string> = {
   resolving: 'Resolving deltas',
 };
 
-/** git-style progress lines: "Indexing objects: 42% (420/1000)", then ", done." */
+/** git's meters for index-pack -v, one per phase: "Indexing objects:  42% (420/1000)", then ", done." */
 export function progressPrinter(out: NodeJS.WriteStream = process.stderr) {
   let phase: IndexPhase | null = null;
-  let lastPct = -1;
-  let lastTotal = 0;
-  let lastDone = 0;
-  const line = (p: IndexPhase, done: number, total: number) => {
-    const pct = total ? Math.floor((done * 100) / total) : 100;
-    return `${PHASES[p]}: ${String(pct).padStart(3)}% (${done}/${total})`;
-  };
+  let meter: Progress | null = null;
   const end = () => {
-    if (phase) out.write(`\r${line(phase, lastTotal, lastTotal)}, done.\n`);
+    meter?.stop();
+    meter = null;
     phase = null;
   };
   return {
     update(p: IndexPhase, done: number, total: number) {
-      if (p !== phase) {
+      if (p !== phase || !meter) {
         end();
         phase = p;
-        lastPct = -1;
+        meter = new Progress(PHASES[p], total, out);
       }
-      lastTotal = total;
-      lastDone = done;
-      const pct = total ? Math.floor((done * 100) / total) : 100;
-      if (pct !== lastPct) {
-        lastPct = pct;
-        out.write(`\r${line(p, done, total)}`);
-      }
+      meter.update(done);
     },
     end,
-    get done() {
-      return lastDone;
-    },
   };
 }
 
