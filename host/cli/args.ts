@@ -16,6 +16,8 @@ export interface OptionSpec {
   short?: string;
   /** Takes a value. */
   value?: boolean;
+  /** Takes a value only as `--name=value`; `--name` alone sets true (git's PARSE_OPT_OPTARG). */
+  optional?: boolean;
   /** May be given several times; values collect into an array. */
   multiple?: boolean;
   /** `--no-<name>` is accepted and sets the flag to false. */
@@ -60,7 +62,9 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
         }
       }
       if (!spec) throw new UsageError(`unknown option \`${name}'`);
-      if (spec.value) {
+      if (spec.optional) {
+        set(spec, eq >= 0 ? a.slice(eq + 1) : true);
+      } else if (spec.value) {
         let v: string | undefined;
         if (eq >= 0) v = a.slice(eq + 1);
         else if (i + 1 < argv.length) v = argv[++i];
@@ -97,7 +101,8 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
 /** Renders an options table for --help. */
 export function formatOptions(specs: OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const long = `--${s.negatable ? '[no-]' : ''}${s.name}${s.value ? ` <${s.arg ?? 'value'}>` : ''}`;
+    const arg = s.optional ? `[=<${s.arg ?? 'value'}>]` : s.value ? ` <${s.arg ?? 'value'}>` : '';
+    const long = `--${s.negatable ? '[no-]' : ''}${s.name}${arg}`;
     return [s.short ? `-${s.short}, ${long}` : `    ${long}`, s.help];
   });
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -1,18 +1,24 @@
 // wasmgit index-pack: build the .idx of a pack, as git index-pack does.
 //
-//   wasmgit index-pack [-o <idx>] [--threads N] [-v] <pack>
-//   wasmgit index-pack --stdin [-o <idx>] [--threads N] [-v] <pack>
+//   wasmgit index-pack [-o <idx>] [--keep[=<msg>]] [--threads N] [-v] <pack>
+//   wasmgit index-pack --stdin [-o <idx>] [--keep[=<msg>]] [--threads N] [-v] [<pack>]
 //
-// Prints the pack's checksum (its name) like git; with --stdin, "pack\t<checksum>".
-import { createReadStream } from 'node:fs';
+// --stdin needs a repository, as in git (found from the working directory or $GIT_DIR).
+// Prints the pack's checksum (its name) like git; with --stdin, "pack\t<checksum>"
+// or, when it wrote a .keep, "keep\t<checksum>". --stdin without <pack> stores
+// the pack in the repository (objects/pack/pack-<checksum>.pack).
+import { createReadStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
 import { indexPack, PackIndexer, type IndexPhase } from '../pack/index-pack.ts';
+import { discoverGitDir } from '../repo/discover.ts';
 import { Progress } from '../progress/progress.ts';
 
 const specs: OptionSpec[] = [
   { name: 'output', short: 'o', value: true, arg: 'idx', help: 'write the index to <idx> (default: <pack> with .idx for .pack)' },
-  { name: 'stdin', help: 'read the pack from standard input and write it to <pack>' },
+  { name: 'stdin', help: 'read the pack from standard input and write it to <pack> (default: into the repository)' },
+  { name: 'keep', optional: true, arg: 'msg', help: 'write <pack>.keep (holding <msg>) before the index, so no repack removes the pack' },
   { name: 'threads', value: true, arg: 'n', help: 'threads resolving deltas (default: one per core, fewer for small packs)' },
   { name: 'verbose', short: 'v', help: 'report progress on standard error' },
 ];
@@ -47,8 +53,8 @@ export function progressPrinter(out: NodeJS.WriteStream = process.stderr) {
 
 export const indexPackCommand: Command = {
   summary: 'Build the .idx of a pack, as git index-pack does',
-  usage: () => `usage: wasmgit index-pack [-o <idx>] [--threads <n>] [-v] <pack>
-   or: wasmgit index-pack --stdin [-o <idx>] [--threads <n>] [-v] <pack>
+  usage: () => `usage: wasmgit index-pack [-o <idx>] [--keep[=<msg>]] [--threads <n>] [-v] <pack>
+   or: wasmgit index-pack --stdin [-o <idx>] [--keep[=<msg>]] [--threads <n>] [-v] [<pack>]
 
 ${formatOptions(specs)}
 `,
@@ -64,13 +70,23 @@ ${formatOptions(specs)}
       if (threads === 0) threads = undefined;
     }
     const progress = opts.verbose ? progressPrinter() : null;
-    const common = { threads, idxPath: opts.output as string | undefined, onProgress: progress?.update };
+    const keep = opts.keep === undefined ? undefined : opts.keep === true ? '' : (opts.keep as string);
+    const common = { threads, idxPath: opts.output as string | undefined, keep, onProgress: progress?.update };
     if (opts.stdin) {
-      if (!pack) throw new UsageError('--stdin needs the <pack> path to write the pack to');
-      if (!pack.endsWith('.pack')) throw new Error(`packfile name '${pack}' does not end with '.pack'`);
+      // As in git, even with <pack> given: the repository is where --fix-thin finds bases.
+      const repo = discoverGitDir();
+      if (!repo) throw new Error('--stdin requires a git repository');
+      let where: { packPath: string } | { packDir: string };
+      if (pack) {
+        if (!pack.endsWith('.pack')) throw new Error(`packfile name '${pack}' does not end with '.pack'`);
+        where = { packPath: pack };
+      } else {
+        where = { packDir: join(repo.commonDir, 'objects', 'pack') };
+        mkdirSync(where.packDir, { recursive: true });
+      }
       let indexer: PackIndexer;
       try {
-        indexer = await PackIndexer.create({ ...common, packPath: pack });
+        indexer = await PackIndexer.create({ ...common, ...where });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`unable to create '${pack}': File exists`);
         throw err;
@@ -83,7 +99,7 @@ ${formatOptions(specs)}
       }
       const r = await indexer.finish();
       progress?.end();
-      process.stdout.write(`pack\t${r.packChecksum}\n`);
+      process.stdout.write(`${r.keepPath ? 'keep' : 'pack'}\t${r.packChecksum}\n`);
       return 0;
     }
     if (!pack) throw new UsageError('missing <pack>');

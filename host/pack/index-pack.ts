@@ -71,15 +71,19 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   }
 }
 
+/** A system error's reason as strerror() words it: Node's "ENOENT: no such file or directory, open '…'" → "No such file or directory". */
+function reason(err: unknown): string {
+  const msg = (err as Error).message;
+  const why = /^[A-Z]+: ([^,]+)/.exec(msg)?.[1] ?? msg;
+  return why.charAt(0).toUpperCase() + why.slice(1);
+}
+
 /** Opens a pack, failing as git does: "could not open '<path>' for reading: <reason>". */
 function openForReading(path: string): number {
   try {
     return openSync(path, 'r');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    // Node's "ENOENT: no such file or directory, open '…'" → "No such file or directory".
-    const why = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message;
-    throw new Error(`could not open '${path}' for reading: ${why.charAt(0).toUpperCase()}${why.slice(1)}`);
+    throw new Error(`could not open '${path}' for reading: ${reason(err)}`);
   }
 }
 
@@ -165,32 +169,93 @@ export async function indexPackFile(packPath: string, opts: IndexOptions & { tab
   }
 }
 
+/** A file beside a pack, as git's derive_filename() names it: pack-X.pack → pack-X.<suffix>. */
+export function packSibling(packPath: string, suffix: string): string {
+  if (!packPath.endsWith('.pack')) throw new Error(`packfile name '${packPath}' does not end with '.pack'`);
+  return packPath.slice(0, -'.pack'.length) + '.' + suffix;
+}
+
 /** `git index-pack`'s default .idx name: the pack's name with .idx for .pack. */
 export function idxPathFor(packPath: string): string {
-  if (!packPath.endsWith('.pack')) throw new Error(`packfile name '${packPath}' does not end with '.pack'`);
-  return packPath.slice(0, -'.pack'.length) + '.idx';
+  return packSibling(packPath, 'idx');
 }
 
-/** Indexes `packPath` and writes its .idx (to `idxPath`, default beside the pack). */
-export async function indexPack(packPath: string, opts: IndexOptions & { idxPath?: string } = {}): Promise<IndexResult & { idxPath: string }> {
+/**
+ * Writes a .keep file as git's write_special_file() does: created exclusively
+ * (mode 0600), holding `msg` and a newline, or nothing when `msg` is empty.
+ * An existing file is left as it is: returns false, and git then reports the
+ * pack as "pack", not "keep".
+ */
+export function writeKeepFile(path: string, msg: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new Error(`cannot write keep file '${path}': ${reason(err)}`);
+  }
+  try {
+    if (msg.length > 0) {
+      const bytes = Buffer.from(msg + '\n');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    }
+  } catch (err) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw new Error(`cannot write keep file '${path}': ${reason(err)}`);
+  }
+  closeSync(fd);
+  return true;
+}
+
+export interface FinishOptions {
+  /** Where to write the .idx; default beside the pack. */
+  idxPath?: string;
+  /** Write <pack>.keep holding this message (git index-pack --keep[=<msg>]); '' for an empty file. */
+  keep?: string;
+}
+
+/**
+ * The last steps git's final() takes once the .idx bytes are known: the .keep
+ * first, then the .idx under its name. A failure removes the .keep this call
+ * made, so nothing is left that claims a pack without its index.
+ */
+function writeIdxAndKeep(packPath: string, idx: Uint8Array, opts: FinishOptions): { idxPath: string; keepPath?: string } {
   const idxPath = opts.idxPath ?? idxPathFor(packPath);
-  const r = await indexPackFile(packPath, opts);
-  writeFileAtomic(idxPath, r.idx);
-  return { ...r, idxPath };
+  const keepPath = opts.keep !== undefined ? packSibling(packPath, 'keep') : undefined;
+  const kept = keepPath !== undefined && writeKeepFile(keepPath, opts.keep!);
+  try {
+    writeFileAtomic(idxPath, idx);
+  } catch (err) {
+    if (kept) rmSync(keepPath, { force: true });
+    throw err;
+  }
+  return { idxPath, keepPath: kept ? keepPath : undefined };
 }
 
-export interface PackIndexerOptions extends IndexOptions {
+export interface WrittenIndex {
+  idxPath: string;
+  /** The .keep written, when one was asked for and did not exist already. */
+  keepPath?: string;
+}
+
+/** Indexes `packPath` and writes its .idx (to `idxPath`, default beside the pack), and its .keep when asked. */
+export async function indexPack(packPath: string, opts: IndexOptions & FinishOptions = {}): Promise<IndexResult & WrittenIndex> {
+  if (opts.keep !== undefined) packSibling(packPath, 'keep');
+  const r = await indexPackFile(packPath, opts);
+  return { ...r, ...writeIdxAndKeep(packPath, r.idx, opts) };
+}
+
+export interface PackIndexerOptions extends IndexOptions, FinishOptions {
   /** Write the pack to this path (it must not exist, as with git index-pack --stdin <pack>). */
   packPath?: string;
   /** Or into this directory: as tmp_pack_*, renamed to pack-<checksum>.pack at the end. */
   packDir?: string;
-  /** Where to write the .idx; default beside the final pack. */
-  idxPath?: string;
 }
 
-export interface PackIndexerResult extends IndexResult {
+export interface PackIndexerResult extends IndexResult, WrittenIndex {
   packPath: string;
-  idxPath: string;
 }
 
 /**
@@ -264,9 +329,7 @@ export class PackIndexer {
         packPath = join(this.opts.packDir, `pack-${r.packChecksum}.pack`);
         renameSync(this.writePath, packPath);
       }
-      const idxPath = this.opts.idxPath ?? idxPathFor(packPath);
-      writeFileAtomic(idxPath, r.idx);
-      return { ...r, packPath, idxPath };
+      return { ...r, packPath, ...writeIdxAndKeep(packPath, r.idx, this.opts) };
     } catch (err) {
       this.closeFd();
       rmSync(packPath, { force: true });

@@ -1,7 +1,7 @@
 // Running the wasmgit command as users do: from the sources (through tsx) or
 // from the bundle in dist/ (what the package ships).
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,9 +12,10 @@ export interface Run {
   stderr: string;
 }
 
-export function wasmgit(args: string[], opts: { input?: Uint8Array; bundle?: boolean } = {}): Run {
-  const argv = opts.bundle ? [join(root, 'dist/cli/wasmgit.js'), ...args] : ['--import', 'tsx', join(root, 'host/cli/wasmgit.ts'), ...args];
-  // cwd = the project root, where tsx resolves from; paths given are absolute.
-  const r = spawnSync(process.execPath, argv, { cwd: root, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 28 });
+export function wasmgit(args: string[], opts: { input?: Uint8Array; bundle?: boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  // tsx by its path, so that it loads whatever the working directory (default: the project root).
+  const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const argv = opts.bundle ? [join(root, 'dist/cli/wasmgit.js'), ...args] : ['--import', tsx, join(root, 'host/cli/wasmgit.ts'), ...args];
+  const r = spawnSync(process.execPath, argv, { cwd: opts.cwd ?? root, env: opts.env, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 28 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -110,13 +110,13 @@ test('index-pack --stdin writes the pack and its .idx, prints "pack\\t<checksum>
   const src = packs['REF deltas (pack-objects --no-reuse-delta)'];
   const bytes = readFileSync(src);
   const pack = join(dir, 'fromstdin.pack');
-  const r = wasmgit(['index-pack', '--stdin', '-v', pack], { input: bytes });
+  const r = wasmgit(['index-pack', '--stdin', '-v', pack], { input: bytes, cwd: out });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, `pack\t${bytes.subarray(-20).toString('hex')}\n`);
   assert.match(r.stderr, /Resolving deltas: 100% \(\d+\/\d+\), done\./);
   assert.ok(readFileSync(pack).equals(bytes));
   assert.ok(readFileSync(join(dir, 'fromstdin.idx')).equals(expected.get(src)!));
-  const again = wasmgit(['index-pack', '--stdin', pack], { input: bytes });
+  const again = wasmgit(['index-pack', '--stdin', pack], { input: bytes, cwd: out });
   assert.is(again.status, 128);
   assert.match(again.stderr, /fatal: unable to create '.*fromstdin\.pack': File exists/);
 });
