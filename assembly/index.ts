@@ -5,6 +5,7 @@ export { alloc, free } from "./memory";
 export { errorCode, errorOffset, errorMessagePtr, errorMessageLen } from "./error";
 
 export * from "./inflate";
+export * from "./deflate";
 export * from "./adler32";
 export * from "./crc32";
 export * from "./sha1";

@@ -8,6 +8,7 @@ import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resol
 import { storeGatherPtr, storeLoad, storeUnload } from "./store";
 import { packChecksum, scanBegin, scanEnd, scanOffset, scanPush, scanSpace, scanWindow } from "./scan";
 import { block, blockLen, count, layout, tryAlloc } from "./table";
+import { thinAppend, thinBasePtr, thinBegin, thinEnd, thinEntry, thinEntryPtr, thinNext } from "./thin";
 
 export { deltaHeader, deltaBaseSize, deltaResultSize, applyDelta } from "./delta";
 
@@ -54,6 +55,15 @@ export function packRecordsPtr(): usize { return recordsPtr(); }
 export function packRecordsCount(): u32 { return recordsCount(); }
 export function packMergeRecords(p: usize, n: u32): i32 { return mergeRecords(p, n); }
 export function packResolveCheck(): i32 { return resolveCheck(); }
+
+// Completing a thin pack with bases from the host's repository (thin.ts).
+export function packThinBegin(): i32 { return thinBegin(); }
+export function packThinNext(from: u32): i32 { return thinNext(from); }
+export function packThinBasePtr(): usize { return thinBasePtr(); }
+export function packThinEntry(kind: u32, content: usize, len: usize, level: i32): i32 { return thinEntry(kind, content, len, level); }
+export function packThinEntryPtr(): usize { return thinEntryPtr(); }
+export function packThinAppend(kind: u32, content: usize, len: usize, entry: usize, entryLen: usize, expected: usize): i32 { return thinAppend(kind, content, len, entry, entryLen, expected); }
+export function packThinEnd(): i32 { return thinEnd(); }
 
 // The .idx (version 2).
 export function packIdxBuild(): i32 { return idxBuild(); }

@@ -332,6 +332,54 @@ export function mergeRecords(p: usize, n: u32): i32 {
 }
 
 /**
+ * Makes room in the forest for `extra` entries to be appended after entry
+ * count-1 (the bases that complete a thin pack). Appended entries are never
+ * deltas, so they have no OFS children: their childStart slots all hold the
+ * end of childList. Returns false (error set) when memory runs out.
+ */
+export function resolveExtend(extra: u32): bool {
+  if (!prepared) {
+    fail(E_INVALID_ARG, "resolveExtend before resolveBegin");
+    return false;
+  }
+  let m = <usize>count;
+  let rows = m + <usize>extra;
+  let cs = tryAlloc(<u64>(rows + 1) << 2);
+  let fr = tryAlloc(<u64>(rows + 1) * FRAME);
+  if (fr == 0) {
+    noMemory();
+    return false;
+  }
+  memory.copy(cs, childStart, (m + 1) << 2);
+  let end = load<u32>(childStart + (m << 2));
+  for (let i = m + 1; i <= rows; i++) store<u32>(cs + (i << 2), end);
+  childStart = cs;
+  frames = fr;
+  return true;
+}
+
+/**
+ * Resolves the tree under `root`, an entry appended after pass 2 whose bytes
+ * the host has written to the pack: every delta naming its id, and theirs in
+ * turn. Returns the deltas resolved.
+ */
+export function resolveAppended(root: u32): i32 {
+  if (!prepared) return fail(E_INVALID_ARG, "resolveAppended before resolveBegin");
+  // The bytes at the old end of the pack (its trailer) were overwritten.
+  readAtOff = U64.MAX_VALUE;
+  readLen = 0;
+  recordCount = 0;
+  let before = resolved;
+  startArena();
+  let r = resolveTree(root);
+  if (r < 0) return r;
+  return <i32>(resolved - before);
+}
+
+/** The host source pass 2 reads the pack from. */
+export function resolveSource(): u32 { return source; }
+
+/**
  * Checks that every delta was resolved. A delta never reached has a base that
  * is not in the pack, or sits in a cycle of REF deltas naming each other.
  */

@@ -113,6 +113,43 @@ export function growTable(rows: u32): bool {
   return true;
 }
 
+/**
+ * Moves the table into a block laid out for `rows` rows (rows >= count), keeping
+ * count: room for rows appended after pass 1 (a thin pack's bases), or, with
+ * rows = count, back to the exact layout of count rows that the host reads.
+ * Returns false (error set) when it cannot.
+ */
+export function relayout(rows: u32): bool {
+  let n = count;
+  let m = <usize>n;
+  let len = <u64>rows * ROW_BYTES + 8;
+  let p = tryAlloc(len);
+  if (p == 0) {
+    fail(E_OUT_OF_MEMORY, "the entry table for " + rows.toString() + " objects (" + len.toString() + " bytes) does not fit in memory");
+    return false;
+  }
+  memory.fill(p, 0, <usize>len);
+  let o = offsets, sz = sizes, rs = results, cr = crcs, bs = bases, dp = depths, id = ids, ty = types, kd = kinds;
+  layout(p, rows);
+  count = n;
+  memory.copy(offsets, o, (m + 1) << 3);
+  memory.copy(sizes, sz, m << 3);
+  memory.copy(results, rs, m << 3);
+  memory.copy(crcs, cr, m << 2);
+  memory.copy(bases, bs, m << 2);
+  memory.fill(bases + (m << 2), 0xff, (<usize>rows - m) << 2);
+  memory.copy(depths, dp, m << 2);
+  memory.copy(ids, id, m * 20);
+  memory.copy(types, ty, m);
+  memory.copy(kinds, kd, m);
+  return true;
+}
+
+/** Counts row `count` in (it must lie within capacity). */
+export function addRow(): void {
+  count++;
+}
+
 /** Points the arrays into a block of `n` rows at `p` (also used for a copy received by a worker). */
 export function layout(p: usize, n: u32): void {
   let m = <usize>n;

@@ -1,7 +1,7 @@
 // wasmgit index-pack: build the .idx of a pack, as git index-pack does.
 //
 //   wasmgit index-pack [-o <idx>] [--keep[=<msg>]] [--threads N] [-v] <pack>
-//   wasmgit index-pack --stdin [-o <idx>] [--keep[=<msg>]] [--threads N] [-v] [<pack>]
+//   wasmgit index-pack --stdin [--fix-thin] [-o <idx>] [--keep[=<msg>]] [--threads N] [-v] [<pack>]
 //
 // --stdin needs a repository, as in git (found from the working directory or $GIT_DIR).
 // Prints the pack's checksum (its name) like git; with --stdin, "pack\t<checksum>"
@@ -13,11 +13,13 @@ import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts
 import type { Command } from './commands.ts';
 import { indexPack, PackIndexer, type IndexPhase } from '../pack/index-pack.ts';
 import { discoverGitDir } from '../repo/discover.ts';
+import { repositoryObjects } from './repo-objects.ts';
 import { Progress } from '../progress/progress.ts';
 
 const specs: OptionSpec[] = [
   { name: 'output', short: 'o', value: true, arg: 'idx', help: 'write the index to <idx> (default: <pack> with .idx for .pack)' },
   { name: 'stdin', help: 'read the pack from standard input and write it to <pack> (default: into the repository)' },
+  { name: 'fix-thin', help: 'complete a thin pack: append the bases its deltas name from the repository (needs --stdin)' },
   { name: 'keep', optional: true, arg: 'msg', help: 'write <pack>.keep (holding <msg>) before the index, so no repack removes the pack' },
   { name: 'threads', value: true, arg: 'n', help: 'threads resolving deltas (default: one per core, fewer for small packs)' },
   { name: 'verbose', short: 'v', help: 'report progress on standard error' },
@@ -33,28 +35,28 @@ const PHASES: Record<IndexPhase, string> = {
 export function progressPrinter(out: NodeJS.WriteStream = process.stderr) {
   let phase: IndexPhase | null = null;
   let meter: Progress | null = null;
-  const end = () => {
-    meter?.stop();
-    meter = null;
-    phase = null;
-  };
   return {
     update(p: IndexPhase, done: number, total: number) {
       if (p !== phase || !meter) {
-        end();
+        meter?.stop();
         phase = p;
         meter = new Progress(PHASES[p], total, out);
       }
       meter.update(done);
     },
-    end,
+    /** Ends the current meter with `, <msg>.` (default `, done.`). */
+    end(msg?: string) {
+      meter?.stop(msg);
+      meter = null;
+      phase = null;
+    },
   };
 }
 
 export const indexPackCommand: Command = {
   summary: 'Build the .idx of a pack, as git index-pack does',
   usage: () => `usage: wasmgit index-pack [-o <idx>] [--keep[=<msg>]] [--threads <n>] [-v] <pack>
-   or: wasmgit index-pack --stdin [-o <idx>] [--keep[=<msg>]] [--threads <n>] [-v] [<pack>]
+   or: wasmgit index-pack --stdin [--fix-thin] [-o <idx>] [--keep[=<msg>]] [--threads <n>] [-v] [<pack>]
 
 ${formatOptions(specs)}
 `,
@@ -69,6 +71,7 @@ ${formatOptions(specs)}
       if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`invalid number of threads specified (${opts.threads})`);
       if (threads === 0) threads = undefined;
     }
+    if (opts['fix-thin'] && !opts.stdin) throw new Error("the option '--fix-thin' requires '--stdin'");
     const progress = opts.verbose ? progressPrinter() : null;
     const keep = opts.keep === undefined ? undefined : opts.keep === true ? '' : (opts.keep as string);
     const common = { threads, idxPath: opts.output as string | undefined, keep, onProgress: progress?.update };
@@ -84,21 +87,27 @@ ${formatOptions(specs)}
         where = { packDir: join(repo.commonDir, 'objects', 'pack') };
         mkdirSync(where.packDir, { recursive: true });
       }
+      const fixThin = opts['fix-thin'] ? await repositoryObjects(repo) : undefined;
       let indexer: PackIndexer;
       try {
-        indexer = await PackIndexer.create({ ...common, ...where });
+        indexer = await PackIndexer.create({ ...common, ...where, fixThin });
       } catch (err) {
+        fixThin?.close();
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`unable to create '${pack}': File exists`);
         throw err;
       }
+      let r;
       try {
         for await (const chunk of createReadStream('', { fd: 0, highWaterMark: 1 << 20 })) indexer.write(chunk as Buffer);
+        r = await indexer.finish();
       } catch (err) {
         indexer.abort();
         throw err;
+      } finally {
+        fixThin?.close();
       }
-      const r = await indexer.finish();
-      progress?.end();
+      // git's stop_progress_msg() after fix_unresolved_deltas().
+      progress?.end(r.appended ? `completed with ${r.appended} local object${r.appended === 1 ? '' : 's'}` : undefined);
       process.stdout.write(`${r.keepPath ? 'keep' : 'pack'}\t${r.packChecksum}\n`);
       return 0;
     }

@@ -224,6 +224,77 @@ export class PackCore {
     this.core.check(this.core.exports.packResolveCheck());
   }
 
+  /**
+   * Starts completing a thin pack, after pass 2: returns how many deltas are
+   * still unresolved (0: the pack is complete).
+   */
+  thinBegin(): number {
+    return this.core.check(this.core.exports.packThinBegin());
+  }
+
+  /** The next unresolved REF delta at entry `from` or later, with its base's id; null when none is left. */
+  thinNext(from: number): { entry: number; baseId: Uint8Array } | null {
+    const e = this.core.exports;
+    const entry = e.packThinNext(from);
+    if (entry < 0) return null;
+    return { entry, baseId: this.core.bytes(e.packThinBasePtr(), 20).slice() };
+  }
+
+  private contentBuf = 0;
+  private contentCap = 0;
+
+  /** Copies an object's content into a buffer kept for the next one (grown, never freed). */
+  private putContent(data: Uint8Array): number {
+    if (data.length > this.contentCap || this.contentBuf === 0) {
+      this.contentCap = Math.max(data.length, this.contentCap * 2, 1 << 16);
+      this.contentBuf = this.core.alloc(this.contentCap);
+    }
+    this.core.bytes(this.contentBuf, data.length).set(data);
+    return this.contentBuf;
+  }
+
+  /**
+   * The pack entry git appends for an object (its header and its content
+   * compressed at zlib `level` 1-3, byte for byte as zlib compresses), copied out.
+   */
+  thinEntry(kind: number, data: Uint8Array, level: number): Uint8Array {
+    const e = this.core.exports;
+    const p = this.putContent(data);
+    const n = this.core.check(e.packThinEntry(kind, p, data.length, level));
+    return this.core.bytes(e.packThinEntryPtr(), n).slice();
+  }
+
+  /**
+   * Appends object `id` of type `kind` (content `data`) as the pack entry
+   * `entry` (header and zlib stream), which the caller has written where the
+   * pack's trailer was; resolves the deltas below it and returns how many.
+   */
+  thinAppend(kind: number, data: Uint8Array, entry: Uint8Array, id: Uint8Array): number {
+    const c = this.core;
+    const dp = this.putContent(data);
+    // Entry and id go in above the content, freed last-in first-out so the memory comes back.
+    const ep = c.alloc(entry.length);
+    const ip = c.alloc(20);
+    try {
+      c.bytes(ep, entry.length).set(entry);
+      c.bytes(ip, 20).set(id);
+      return c.check(c.exports.packThinAppend(kind, dp, data.length, ep, entry.length, ip));
+    } finally {
+      c.exports.free(ip);
+      c.exports.free(ep);
+    }
+  }
+
+  /** Ends the completion: checksum() becomes that of the grown pack with its new header. */
+  thinEnd(): void {
+    this.core.check(this.core.exports.packThinEnd());
+  }
+
+  /** Bytes pass 1 consumed: the pack's length. */
+  get scannedBytes(): number {
+    return Number(this.core.exports.packScanOffset());
+  }
+
   /** The .idx v2 bytes (copied out). */
   buildIdx(): Uint8Array {
     const e = this.core.exports;

@@ -11,6 +11,7 @@ import { compileCore, loadCore } from '../core/instance.ts';
 import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
+import { fixThinPack, type FixThinOptions } from './fix-thin.ts';
 
 export type IndexPhase = 'receiving' | 'indexing' | 'resolving';
 export type IndexProgress = (phase: IndexPhase, done: number, total: number) => void;
@@ -45,6 +46,8 @@ export interface IndexResult {
   /** Deltas in the pack, and how many of them worker threads resolved. */
   deltas: number;
   resolvedInWorkers: number;
+  /** Objects appended from the repository to complete a thin pack (--fix-thin). */
+  appended: number;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -107,7 +110,15 @@ export function defaultThreads(deltas = Infinity): number {
 }
 
 /** Pass 2 and the index, once pass 1 has seen the whole pack (in a file at `packPath`). */
-async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOptions, module: WebAssembly.Module, wantTable: boolean, pool?: ResolvePool): Promise<IndexResult> {
+async function resolveAndBuild(
+  pc: PackCore,
+  packPath: string,
+  opts: IndexOptions,
+  module: WebAssembly.Module,
+  wantTable: boolean,
+  pool?: ResolvePool,
+  fixThin?: FixThinOptions & { fd: number },
+): Promise<IndexResult> {
   const fd = openSync(packPath, 'r');
   try {
     const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit });
@@ -129,10 +140,14 @@ async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOption
         resolvedInWorkers = r.inWorkers;
       }
     }
+    let appended = 0;
+    if (fixThin && deltas > 0) {
+      appended = (await fixThinPack(pc, fixThin.fd, fixThin, (unresolved) => progress?.(deltas - unresolved, deltas))).appended;
+    }
     pc.resolveCheck();
     progress?.(deltas, deltas);
     const idx = pc.buildIdx();
-    return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers };
+    return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers, appended };
   } finally {
     pc.dispose();
     closeSync(fd);
@@ -248,6 +263,11 @@ export async function indexPack(packPath: string, opts: IndexOptions & FinishOpt
 }
 
 export interface PackIndexerOptions extends IndexOptions, FinishOptions {
+  /**
+   * Complete a thin pack (git index-pack --fix-thin): bases its REF deltas name
+   * but it lacks are looked up here and appended to it.
+   */
+  fixThin?: FixThinOptions;
   /** Write the pack to this path (it must not exist, as with git index-pack --stdin <pack>). */
   packPath?: string;
   /** Or into this directory: as tmp_pack_*, renamed to pack-<checksum>.pack at the end. */
@@ -323,8 +343,11 @@ export class PackIndexer {
     try {
       this.pc.scanEnd();
       fsyncSync(this.fd);
+      // --fix-thin appends to the pack: the file stays open for writing until then.
+      const fixThin = this.opts.fixThin ? { ...this.opts.fixThin, fd: this.fd } : undefined;
+      if (!fixThin) this.closeFd();
+      const r = await resolveAndBuild(this.pc, this.writePath, this.opts, this.module, false, undefined, fixThin);
       this.closeFd();
-      const r = await resolveAndBuild(this.pc, this.writePath, this.opts, this.module, false);
       if (this.opts.packDir) {
         packPath = join(this.opts.packDir, `pack-${r.packChecksum}.pack`);
         renameSync(this.writePath, packPath);

@@ -383,6 +383,11 @@ export class ObjectReader {
     return null;
   }
 
+  /** Whether the repository stores `oid` (loose or in a pack). */
+  has(oid: string): boolean {
+    return this.loosePath(oid) !== null || this.locate(oid) !== null;
+  }
+
   /** Inflates a zlib stream starting at `position` in an open file. */
   private async inflateAt(fd: number, position: number, size: number | undefined, limit?: number): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
