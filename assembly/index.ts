@@ -12,4 +12,5 @@ export * from "./sha1";
 export * from "./sha256";
 export * from "./pack/index";
 export * from "./tree";
+export { fsckObject, fsckFindingsPtr, fsckFindingsLen, fsckReset, fsckLostErrors } from "./fsck";
 export * from "./index-file";

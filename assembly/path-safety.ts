@@ -8,7 +8,8 @@
 // anything is written. Rules are numbered; ruleMessage() gives the text the
 // host puts after the path.
 //
-// Internal module: nothing here is exported from assembly/index.ts.
+// Internal module: nothing here is exported from assembly/index.ts; the
+// fsck checks (assembly/fsck.ts) share its name tests.
 
 export const RULE_OK: i32 = 0;
 export const RULE_EMPTY: i32 = 1;
@@ -51,10 +52,15 @@ function lower(c: u32): u32 {
   return c - 0x41 < 26 ? c | 0x20 : c;
 }
 
-/** True when bytes [p, p+n) equal the lowercase ASCII `needle`, ignoring ASCII case. */
-function matchesCI(p: usize, n: usize, needle: string): bool {
-  if (n < <usize>needle.length) return false;
-  for (let i = 0; i < needle.length; i++) {
+/**
+ * True when bytes [p, p+n) begin with the lowercase ASCII `needle` (its first
+ * `count` characters, all of it by default), ignoring ASCII case. Allocates
+ * nothing: fsck calls it while pass 2's arena holds the rest of memory.
+ */
+function matchesCI(p: usize, n: usize, needle: string, count: i32 = -1): bool {
+  let len = count < 0 ? needle.length : count;
+  if (n < <usize>len) return false;
+  for (let i = 0; i < len; i++) {
     if (lower(<u32>load<u8>(p + i)) != <u32>needle.charCodeAt(i)) return false;
   }
   return true;
@@ -81,7 +87,7 @@ function onlyDotsAndSpaces(p: usize, i: usize, end: usize, stopAtSep: bool): boo
  * spaces, a stream name or a separator. Returns RULE_OK, RULE_DOTGIT,
  * RULE_NTFS_DOTGIT or RULE_NTFS_SHORT. `end` bounds the name.
  */
-function ntfsDotGit(p: usize, end: usize): i32 {
+export function ntfsDotGit(p: usize, end: usize): i32 {
   let n = end - p;
   if (n >= 4 && load<u8>(p) == 0x2e && matchesCI(p + 1, n - 1, "git")) {
     if (n == 4) return RULE_DOTGIT;
@@ -96,22 +102,23 @@ function ntfsDotGit(p: usize, end: usize): i32 {
 }
 
 /**
- * git's is_ntfs_dot_generic(name, "gitmodules", "gi7eba"): `.gitmodules` with
- * trailing dots/spaces/stream, its regular 8.3 short names `gitmod~1`..`~4`,
- * and the hashed fall-back short names `gi7eba~N` (Windows derives the prefix
- * from a hash of the long name).
+ * git's is_ntfs_dot_generic(name, needle, shortPrefix): `.` + needle (any
+ * case) with trailing dots/spaces/stream, its regular 8.3 short names (the
+ * needle's first 6 characters, `~1`..`~4`), and the hashed fall-back short
+ * names (`shortPrefix~N`: Windows derives the prefix from a hash of the long
+ * name). For `.gitmodules` the prefix is `gi7eba`.
  */
-function ntfsDotGitmodules(p: usize, n: usize): bool {
-  if (n >= 11 && load<u8>(p) == 0x2e && matchesCI(p + 1, n - 1, "gitmodules")) {
-    return onlyDotsAndSpaces(p, 11, n, false);
+export function ntfsDotGeneric(p: usize, n: usize, needle: string, shortPrefix: string): bool {
+  let len = <usize>needle.length;
+  if (n >= len + 1 && load<u8>(p) == 0x2e && matchesCI(p + 1, n - 1, needle)) {
+    return onlyDotsAndSpaces(p, len + 1, n, false);
   }
-  if (n >= 8 && matchesCI(p, n, "gitmod") && load<u8>(p + 6) == 0x7e) {
+  if (n >= 8 && matchesCI(p, n, needle, 6) && load<u8>(p + 6) == 0x7e) {
     let d = load<u8>(p + 7);
     if (d >= 0x31 && d <= 0x34) return onlyDotsAndSpaces(p, 8, n, false);
   }
   // Fall-back short name: up to 6 characters of the prefix, '~', a digit 1-9,
   // more digits, 8 characters in all.
-  const prefix = "gi7eba";
   let sawTilde = false;
   let i: usize = 0;
   for (; i < 8; i++) {
@@ -129,11 +136,15 @@ function ntfsDotGitmodules(p: usize, n: usize): bool {
       return false;
     } else if (c & 0x80) {
       return false;
-    } else if (lower(c) != <u32>prefix.charCodeAt(<i32>i)) {
+    } else if (lower(c) != <u32>shortPrefix.charCodeAt(<i32>i)) {
       return false;
     }
   }
   return onlyDotsAndSpaces(p, 8, n, false);
+}
+
+function ntfsDotGitmodules(p: usize, n: usize): bool {
+  return ntfsDotGeneric(p, n, "gitmodules", "gi7eba");
 }
 
 // UTF-8 decoding for the HFS+ check: one code point at `hfsPos`, advancing it.
@@ -189,7 +200,7 @@ function nextHfsChar(end: usize): i32 {
 }
 
 /** git's is_hfs_dot_generic(): `.` + needle, ASCII case folded, ignorables anywhere. */
-function hfsDot(p: usize, n: usize, needle: string): bool {
+export function hfsDot(p: usize, n: usize, needle: string): bool {
   hfsPos = p;
   let end = p + n;
   if (nextHfsChar(end) != 0x2e) return false;

@@ -4,7 +4,7 @@
 
 import { E_OUT_OF_MEMORY, fail } from "../error";
 import { idxBuild, idxPtr } from "./idx";
-import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveGather, resolveList, resolveRoots } from "./resolve";
+import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveFsckBases, resolveGather, resolveList, resolveRoots, resolveStrict } from "./resolve";
 import { storeGatherPtr, storeLoad, storeUnload } from "./store";
 import { packChecksum, scanBegin, scanEnd, scanOffset, scanPush, scanSpace, scanWindow } from "./scan";
 import { block, blockLen, count, layout, tryAlloc } from "./table";
@@ -55,6 +55,11 @@ export function packRecordsPtr(): usize { return recordsPtr(); }
 export function packRecordsCount(): u32 { return recordsCount(); }
 export function packMergeRecords(p: usize, n: u32): i32 { return mergeRecords(p, n); }
 export function packResolveCheck(): i32 { return resolveCheck(); }
+
+// index-pack --strict: objects checked as they resolve, and those stored whole
+// checked on their own; findings at fsckFindingsPtr() (assembly/fsck.ts).
+export function packStrict(on: bool): void { resolveStrict(on); }
+export function packFsckBases(from: u32, to: u32): i32 { return resolveFsckBases(from, to); }
 
 // Completing a thin pack with bases from the host's repository (thin.ts).
 export function packThinBegin(): i32 { return thinBegin(); }

@@ -39,6 +39,7 @@ import { applyDelta } from "./delta";
 import { isDelta, OBJ_OFS_DELTA, OBJ_REF_DELTA, parseEntryHeader } from "./entry";
 import { describeZlibError, hashObjectStart } from "./object";
 import { storeAppend, storedAt, storeGatherBegin, storeGatherLen, storeReady } from "./store";
+import { fsckInit, fsckRun } from "../fsck";
 import {
   baseOf, compareId, count, depthOf, idHex, idOf, kindOf, NO_ENTRY, offsetOf, resultOf, setBase, setDepth, setKind, sizeOf, sortById, tryAlloc, typeOf,
 } from "./table";
@@ -75,6 +76,14 @@ export const RECORD: usize = 36;
 let records: usize = 0;
 let recordCount: u32 = 0;
 let recording = false;
+// index-pack --strict: every commit, tree and tag resolved here is checked (fsck.ts).
+let strict = false;
+
+/** Turns the --strict checks of resolved objects on or off (before resolving). */
+export function resolveStrict(on: bool): void {
+  strict = on;
+  if (on) fsckInit();
+}
 
 // Frame accessors: entry, content pointer (0 = dropped), next OFS child slot, next REF slot.
 // @ts-ignore: decorator
@@ -376,6 +385,28 @@ export function resolveAppended(root: u32): i32 {
   return <i32>(resolved - before);
 }
 
+/**
+ * The --strict checks of the commits, trees and tags stored whole (not as
+ * deltas) among entries [from, to): each is read back and inflated, then
+ * checked. Returns the number checked.
+ */
+export function resolveFsckBases(from: u32, to: u32): i32 {
+  if (!prepared) return fail(E_INVALID_ARG, "resolveFsckBases before resolveBegin");
+  startArena();
+  let n: i32 = 0;
+  for (let e = from; e < to && e < count; e++) {
+    let t = typeOf(e);
+    if (isDelta(t) || t == 3) continue;
+    arenaTop = arenaBase;
+    let p = loadRoot(e);
+    if (p == 0) return errorCode();
+    fsckRun(e, <u32>t, p, <usize>resultOf(e), arenaTop);
+    n++;
+  }
+  arenaTop = arenaBase;
+  return n;
+}
+
 /** The host source pass 2 reads the pack from. */
 export function resolveSource(): u32 { return source; }
 
@@ -629,6 +660,7 @@ function resolveTree(root: u32): i32 {
       let at = offsetOf(child);
       return fail(E_SHA1_COLLISION, "SHA-1 collision attack detected in object at offset " + at.toString(), at);
     }
+    if (strict && kind != 3) fsckRun(child, kind, c, <usize>size, arenaTop);
     setKind(child, kind);
     setBase(child, e);
     setDepth(child, depthOf(e) + 1);

@@ -9,31 +9,48 @@
 // get_base_var(), get_value(), parse_value()). Like fsck, entries before a
 // syntax error are checked and the rest is ignored: git stops reading there too.
 
+/** One problem git's fsck reports in a `.gitmodules` blob: its message id and text. */
+export interface GitmodulesReport {
+  id: 'gitmodulesName' | 'gitmodulesUrl' | 'gitmodulesPath' | 'gitmodulesUpdate' | 'gitmodulesParse';
+  message: string;
+}
+
 /** Returns the first problem fsck reports for this `.gitmodules` content, or null. */
 export function gitmodulesProblem(content: Uint8Array): string | null {
-  let problem: string | null = null;
-  parseConfig(Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1'), (name, value) => {
-    if (problem) return;
-    problem = checkEntry(name, value);
+  const first = gitmodulesReports(content).find((r) => r.id !== 'gitmodulesParse');
+  return first ? `${first.message} (${first.id})` : null;
+}
+
+/**
+ * Everything fsck reports for this `.gitmodules` content, in its order: each
+ * variable's problems, then gitmodulesParse when the file stops parsing.
+ */
+export function gitmodulesReports(content: Uint8Array): GitmodulesReport[] {
+  const out: GitmodulesReport[] = [];
+  const parsed = parseConfig(Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1'), (name, value) => {
+    out.push(...entryReports(name, value));
   });
-  return problem;
+  if (!parsed) out.push({ id: 'gitmodulesParse', message: 'could not parse gitmodules blob' });
+  return out;
 }
 
 const utf8 = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
 
-function checkEntry(name: string, value: string | null): string | null {
+/** fsck.c fsck_gitmodules_fn(): every problem of one variable. */
+function entryReports(name: string, value: string | null): GitmodulesReport[] {
   // parse_config_key(var, "submodule", &subsection, ..., &key)
-  if (!name.startsWith('submodule.')) return null;
+  if (!name.startsWith('submodule.')) return [];
   const last = name.lastIndexOf('.');
-  if (last <= 'submodule'.length) return null; // no subsection
+  if (last <= 'submodule'.length) return []; // no subsection
   const sub = name.slice('submodule.'.length, last);
   const key = name.slice(last + 1);
-  if (!submoduleNameOk(sub)) return `disallowed submodule name: ${utf8(sub)} (gitmodulesName)`;
-  if (value === null) return null;
-  if (key === 'url' && !submoduleUrlOk(value)) return `disallowed submodule url: ${utf8(value)} (gitmodulesUrl)`;
-  if (key === 'path' && value.startsWith('-')) return `disallowed submodule path: ${utf8(value)} (gitmodulesPath)`;
-  if (key === 'update' && value.startsWith('!')) return `disallowed submodule update setting: ${utf8(value)} (gitmodulesUpdate)`;
-  return null;
+  const out: GitmodulesReport[] = [];
+  if (!submoduleNameOk(sub)) out.push({ id: 'gitmodulesName', message: `disallowed submodule name: ${utf8(sub)}` });
+  if (value === null) return out;
+  if (key === 'url' && !submoduleUrlOk(value)) out.push({ id: 'gitmodulesUrl', message: `disallowed submodule url: ${utf8(value)}` });
+  if (key === 'path' && value.startsWith('-')) out.push({ id: 'gitmodulesPath', message: `disallowed submodule path: ${utf8(value)}` });
+  if (key === 'update' && value.startsWith('!')) out.push({ id: 'gitmodulesUpdate', message: `disallowed submodule update setting: ${utf8(value)}` });
+  return out;
 }
 
 const isSep = (c: string | undefined) => c === '/' || c === '\\';

@@ -219,6 +219,29 @@ export class PackCore {
     this.core.check(this.core.exports.packMergeRecords(this.mergeBuf, records.length / RECORD_BYTES));
   }
 
+  /** index-pack --strict: check each commit, tree and tag as it is resolved (set before resolving). */
+  strict(on: boolean): void {
+    this.core.exports.packStrict(on ? 1 : 0);
+  }
+
+  /** Checks the commits, trees and tags stored whole among entries [from, to). */
+  fsckBases(from: number, to: number): number {
+    return this.core.check(this.core.exports.packFsckBases(from, to));
+  }
+
+  /** Whether --strict found errors its findings buffer had no room for (the pack must then fail). */
+  fsckLostErrors(): boolean {
+    return this.core.exports.fsckLostErrors() !== 0;
+  }
+
+  /** The --strict findings so far (copied out; assembly/fsck.ts has the layout), then forgets them. */
+  takeFindings(): Uint8Array {
+    const e = this.core.exports;
+    const bytes = this.core.bytes(e.fsckFindingsPtr(), e.fsckFindingsLen()).slice();
+    e.fsckReset();
+    return bytes;
+  }
+
   /** Fails when a delta was left unresolved (missing base or a cycle). */
   resolveCheck(): void {
     this.core.check(this.core.exports.packResolveCheck());

@@ -12,6 +12,7 @@ import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
 import { fixThinPack, type FixThinOptions } from './fix-thin.ts';
+import { strictVerdict, type StrictOptions } from './strict.ts';
 
 export type IndexPhase = 'receiving' | 'indexing' | 'resolving';
 export type IndexProgress = (phase: IndexPhase, done: number, total: number) => void;
@@ -33,6 +34,8 @@ export interface IndexOptions {
   module?: WebAssembly.Module;
   /** With several threads, whether the main thread resolves too (default true). */
   mainThread?: boolean;
+  /** Check every object as `git index-pack --strict` does (host/pack/strict.ts); failures throw StrictError. */
+  strict?: StrictOptions;
 }
 
 export interface IndexResult {
@@ -126,6 +129,9 @@ async function resolveAndBuild(
     const progress = opts.onProgress ? (d: number, t: number) => opts.onProgress!('resolving', d, t) : undefined;
     progress?.(0, deltas);
     let resolvedInWorkers = 0;
+    const findings: Uint8Array[] = [];
+    let lostErrors = false;
+    if (opts.strict) pc.strict(true);
     if (deltas > 0) {
       if (threads <= 1) {
         pc.core.onProgress = (kind, d, t) => progress?.(d, t);
@@ -134,19 +140,25 @@ async function resolveAndBuild(
         const r = await resolveParallel(
           pc,
           deltas,
-          { packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread },
+          { packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread, strict: !!opts.strict },
           pool,
         );
         resolvedInWorkers = r.inWorkers;
+        findings.push(...r.findings);
+        lostErrors = r.lostErrors;
       }
     }
     let appended = 0;
     if (fixThin && deltas > 0) {
       appended = (await fixThinPack(pc, fixThin.fd, fixThin, (unresolved) => progress?.(deltas - unresolved, deltas))).appended;
     }
+    // Under --strict, the objects stored whole are checked too; git reports
+    // what it finds before it counts unresolved deltas.
+    const verdict = opts.strict ? strictVerdict(pc, findings, lostErrors, opts.strict) : null;
     pc.resolveCheck();
     progress?.(deltas, deltas);
     const idx = pc.buildIdx();
+    if (verdict) await verdict.checkBlobs(packPath, idx, module);
     return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers, appended };
   } finally {
     pc.dispose();

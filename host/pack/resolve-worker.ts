@@ -1,6 +1,7 @@
 // A pass-2 worker (see workers.ts): its own core instance and memory, a copy of
 // the entry table, its own descriptor on the pack. Answers each batch of roots
-// with the records of the deltas it resolved.
+// with the records of the deltas it resolved (and, under --strict, what the
+// checks of the objects found).
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeSync, openSync } from 'node:fs';
 import { CoreError, loadCore } from '../core/instance.ts';
@@ -17,6 +18,8 @@ interface Init {
   count: number;
   cacheLimit: number;
   memoryLimit: number;
+  /** index-pack --strict: check each commit, tree and tag resolved, and send the findings back. */
+  strict: boolean;
 }
 
 function reply(err: unknown): void {
@@ -36,12 +39,14 @@ function reply(err: unknown): void {
         pc.loadTable(m.table, m.count);
         fd = openSync(m.packPath, 'r');
         pc.resolveBegin(fileSource(fd), { cacheLimit: m.cacheLimit, memoryLimit: m.memoryLimit, record: true });
+        pc.strict(m.strict);
         port.postMessage({ type: 'ready' });
         return;
       }
       const resolved = pc.resolveList(m.roots, m.store);
       const records = pc.records();
-      port.postMessage({ type: 'done', resolved, records }, [records.buffer as ArrayBuffer]);
+      const findings = pc.takeFindings();
+      port.postMessage({ type: 'done', resolved, records, findings, lostErrors: pc.fsckLostErrors() }, [records.buffer as ArrayBuffer, findings.buffer as ArrayBuffer]);
     } catch (err) {
       reply(err);
     }

@@ -27,6 +27,8 @@ export interface ResolveOptions {
    * to threads-1 workers and the main thread's event loop stays free.
    */
   mainThread?: boolean;
+  /** index-pack --strict: workers check what they resolve; their findings come back in the result. */
+  strict?: boolean;
 }
 
 /** Batches a worker holds at once. */
@@ -38,7 +40,7 @@ interface Batch {
 
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; resolved: number; records: Uint8Array }
+  | { type: 'done'; resolved: number; records: Uint8Array; findings: Uint8Array; lostErrors: boolean }
   | { type: 'error'; message: string; code: number; offset?: number };
 
 /**
@@ -117,7 +119,7 @@ export class ResolvePool {
  * already called on it), filling pc's table. Throws CoreError on a bad delta.
  * Uses `pool`'s workers when given (and leaves closing it to the caller).
  */
-export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions, pool?: ResolvePool): Promise<{ inWorkers: number }> {
+export async function resolveParallel(pc: PackCore, deltas: number, opts: ResolveOptions, pool?: ResolvePool): Promise<{ inWorkers: number; findings: Uint8Array[]; lostErrors: boolean }> {
   const mainThread = opts.mainThread ?? true;
   const own = pool ? null : ResolvePool.start(workerThreads(opts.threads, mainThread), opts.module);
   try {
@@ -127,7 +129,7 @@ export async function resolveParallel(pc: PackCore, deltas: number, opts: Resolv
   }
 }
 
-async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, mainThread: boolean, pool: ResolvePool): Promise<{ inWorkers: number }> {
+async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, mainThread: boolean, pool: ResolvePool): Promise<{ inWorkers: number; findings: Uint8Array[]; lostErrors: boolean }> {
   const { entries, weights } = pc.roots();
   let totalWeight = 0;
   for (let i = 0; i < weights.length; i++) totalWeight += weights[i];
@@ -138,6 +140,8 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
   let next = 0;
   let done = 0;
   let inWorkers = 0;
+  const findings: Uint8Array[] = [];
+  let lostErrors = false;
   const report = (n: number) => {
     done += n;
     opts.onProgress?.(done, deltas);
@@ -170,6 +174,8 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
       outstanding--;
       try {
         pc.mergeRecords(m.records);
+        if (m.findings.length) findings.push(m.findings);
+        lostErrors ||= m.lostErrors;
         inWorkers += m.resolved;
         report(m.resolved);
       } catch (err) {
@@ -206,7 +212,7 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
       w.on('exit', onExit);
       used.push({ w, message });
       // The last worker takes the table itself (transferred); the others, copies.
-      const init = { type: 'init', packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0 };
+      const init = { type: 'init', packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0, strict: !!opts.strict };
       w.postMessage(init, w === last ? [table.buffer as ArrayBuffer] : []);
     }
   }
@@ -222,7 +228,7 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
       await new Promise<void>((r) => (wake = r));
     }
     if (failure) throw failure;
-    return { inWorkers };
+    return { inWorkers, findings, lostErrors };
   } finally {
     for (const { w, message } of used) {
       w.off('message', message);
