@@ -74,6 +74,9 @@ export const FSCK_MISSING_TAG_ENTRY: u16 = 45;
 export const FSCK_MISSING_TAG: u16 = 46;
 export const FSCK_BAD_TAG_NAME: u16 = 47;      // info (payload: the name)
 export const FSCK_MISSING_TAGGER_ENTRY: u16 = 48; // info
+// Connectivity (pack/links.ts): a link to an object of the pack of another
+// type (payload: its id and entry number; aux: expected | actual << 8).
+export const FSCK_LINK_TYPE: u16 = 50;
 // index-pack's parsing, before fsck (each ends index-pack with "invalid <type>").
 export const FSCK_PARSE_COMMIT_BOGUS: u16 = 60;      // "bogus commit object %s"
 export const FSCK_PARSE_COMMIT_TREE: u16 = 61;       // "bad tree pointer in commit %s"
@@ -132,10 +135,10 @@ export function fsckInit(): void {
 /** The findings so far (layout above) and their length in bytes. */
 export function fsckFindingsPtr(): usize { return findings; }
 export function fsckFindingsLen(): usize { return findingsLen; }
-/** Forgets the findings (the host has read them). Errors past the buffer's end, if any, are reported once more as lost. */
+/** Forgets the findings (the host has read them). */
 export function fsckReset(): void {
   findingsLen = 0;
-  memory.fill(found, 0, <usize>FOUND_SLOTS * 20);
+  if (found != 0) memory.fill(found, 0, <usize>FOUND_SLOTS * 20);
   foundCount = 0;
 }
 
@@ -175,6 +178,12 @@ function report(code: u16, aux: u32 = 0, payload: usize = 0, payloadLen: usize =
   if (plen != 0) memory.copy(r + 12, payload, plen);
   findingsLen += size;
   return e;
+}
+
+/** Records a finding for `entry` from outside the object checks (pack/links.ts). */
+export function fsckReport(entry: u32, code: u16, aux: u32, payload: usize, payloadLen: usize): void {
+  entryNow = entry;
+  report(code, aux, payload, payloadLen);
 }
 
 /** Whether errors were found that the buffer had no room for (the host must fail the pack). */

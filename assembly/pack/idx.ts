@@ -13,7 +13,7 @@
 import { E_OUT_OF_MEMORY, fail } from "../error";
 import { sha1CtxSize, sha1Final, sha1Init, sha1Update } from "../sha1";
 import { packChecksum } from "./scan";
-import { count, crcOf, idOf, offsetOf, sortById, tryAlloc } from "./table";
+import { compareId, count, crcOf, idOf, offsetOf, sortById, tryAlloc } from "./table";
 
 let idxBuf: usize = 0;
 const counts = memory.data(1024); // ids per first byte, for the fanout
@@ -111,4 +111,32 @@ function sortedOrder(n: u32): usize {
     lo = hi;
   }
   return order;
+}
+
+/**
+ * The pack offset of the object `id` (20 bytes) by the .idx built last, or
+ * 2^64-1 when the pack does not hold it: the fan-out, then a binary search.
+ */
+export function idxFind(id: usize): u64 {
+  if (idxBuf == 0) return U64.MAX_VALUE;
+  let fan = idxBuf + 8;
+  let first = <usize>load<u8>(id);
+  let lo: u32 = first == 0 ? 0 : bswap<u32>(load<u32>(fan + ((first - 1) << 2)));
+  let hi = bswap<u32>(load<u32>(fan + (first << 2)));
+  let n = bswap<u32>(load<u32>(fan + (255 << 2)));
+  let ids = fan + 1024;
+  while (lo < hi) {
+    let mid = (lo + hi) >>> 1;
+    let c = compareId(ids + <usize>mid * 20, id);
+    if (c == 0) {
+      let offs = ids + <usize>n * 24;
+      let o = bswap<u32>(load<u32>(offs + (<usize>mid << 2)));
+      if ((o & 0x80000000) == 0) return <u64>o;
+      let large = offs + (<usize>n << 2);
+      return bswap<u64>(load<u64>(large + (<usize>(o & 0x7fffffff) << 3)));
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return U64.MAX_VALUE;
 }

@@ -4,7 +4,8 @@
 
 import { E_OUT_OF_MEMORY, fail } from "../error";
 import { idxBuild, idxPtr } from "./idx";
-import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveFsckBases, resolveGather, resolveList, resolveRoots, resolveStrict } from "./resolve";
+import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveFsckBases, resolveGather, resolveLinksFrom, resolveList, resolveRoots, resolveStrict } from "./resolve";
+import { linksGrow, linksSetPtr, linksSetSlots } from "./links";
 import { storeGatherPtr, storeLoad, storeUnload } from "./store";
 import { packChecksum, scanBegin, scanEnd, scanOffset, scanPush, scanSpace, scanWindow } from "./scan";
 import { block, blockLen, count, layout, tryAlloc } from "./table";
@@ -60,6 +61,11 @@ export function packResolveCheck(): i32 { return resolveCheck(); }
 // checked on their own; findings at fsckFindingsPtr() (assembly/fsck.ts).
 export function packStrict(on: bool): void { resolveStrict(on); }
 export function packFsckBases(from: u32, to: u32): i32 { return resolveFsckBases(from, to); }
+// Connectivity, after packIdxBuild(): links.ts.
+export function packLinksGrow(slots: u32): i32 { return linksGrow(slots); }
+export function packLinksRun(from: u32): i32 { return resolveLinksFrom(from); }
+export function packLinksSetPtr(): usize { return linksSetPtr(); }
+export function packLinksSetSlots(): u32 { return linksSetSlots(); }
 
 // Completing a thin pack with bases from the host's repository (thin.ts).
 export function packThinBegin(): i32 { return thinBegin(); }

@@ -40,6 +40,7 @@ import { isDelta, OBJ_OFS_DELTA, OBJ_REF_DELTA, parseEntryHeader } from "./entry
 import { describeZlibError, hashObjectStart } from "./object";
 import { storeAppend, storedAt, storeGatherBegin, storeGatherLen, storeReady } from "./store";
 import { fsckInit, fsckRun } from "../fsck";
+import { linksOf } from "./links";
 import {
   baseOf, compareId, count, depthOf, idHex, idOf, kindOf, NO_ENTRY, offsetOf, resultOf, setBase, setDepth, setKind, sizeOf, sortById, tryAlloc, typeOf,
 } from "./table";
@@ -407,6 +408,36 @@ export function resolveFsckBases(from: u32, to: u32): i32 {
   return n;
 }
 
+let linksMode = false;
+
+/**
+ * The connectivity check (links.ts) of the commits, trees and tags whose
+ * trees start at non-delta entries from `from` on, after the .idx is built:
+ * pass 2's walk again, blobs' trees skipped. Returns the entry count when
+ * done, or the entry to start again from once the host has grown the set of
+ * missing links (links.ts linksFull()).
+ */
+export function resolveLinksFrom(from: u32): i32 {
+  if (!prepared) return fail(E_INVALID_ARG, "resolveLinksFrom before resolveBegin");
+  linksMode = true;
+  startArena();
+  for (let e = from; e < count; e++) {
+    let t = typeOf(e);
+    if (isDelta(t) || t == 3) continue; // a blob's deltas are blobs: no links
+    let r = resolveTree(e);
+    if (r == LINKS_FULL) {
+      linksMode = false;
+      return <i32>e;
+    }
+    if (r < 0) {
+      linksMode = false;
+      return r;
+    }
+  }
+  linksMode = false;
+  return <i32>count;
+}
+
 /** The host source pass 2 reads the pack from. */
 export function resolveSource(): u32 { return source; }
 
@@ -617,12 +648,17 @@ function restore(f: u32): bool {
   return true;
 }
 
+/** resolveTree() in links mode: the set of missing links filled up; the host grows it and walks again. */
+const LINKS_FULL: i32 = 1;
+
 function resolveTree(root: u32): i32 {
-  if (!hasChildren(root)) return 0;
+  if (!hasChildren(root) && !linksMode) return 0;
   arenaTop = arenaBase;
   sp = 0;
   let p = loadRoot(root);
   if (p == 0) return errorCode();
+  if (linksMode && !linksOf(root, <u32>kindOf(root), p, <usize>resultOf(root))) return LINKS_FULL;
+  if (!hasChildren(root)) return 0;
   push(root, p);
   while (sp != 0) {
     let f = sp - 1;
@@ -648,12 +684,18 @@ function resolveTree(root: u32): i32 {
       if (q != 0) arenaTop = q;
       continue;
     }
-    if (kindOf(child) != 0) continue; // an object twice in the pack: resolved already
+    if (kindOf(child) != 0 && !linksMode) continue; // an object twice in the pack: resolved already
     if (fPtr(f) == 0 && !restore(f)) return errorCode();
     let c = build(f, child);
     if (c == 0) return errorCode();
     let kind = kindOf(e);
     let size = resultOf(child);
+    if (linksMode) {
+      if (!linksOf(child, <u32>kind, c, <usize>size)) return LINKS_FULL;
+      if (hasChildren(child)) push(child, c);
+      else arenaTop = c;
+      continue;
+    }
     hashObjectStart(ctx, kind, size);
     sha1Update(ctx, c, <usize>size);
     if (sha1Final(ctx, idOf(child)) == E_SHA1_COLLISION) {

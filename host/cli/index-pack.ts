@@ -82,7 +82,7 @@ ${formatOptions(specs)}
     if (opts.stdin && !repo) throw new Error('--stdin requires a git repository');
     const objects = repo && (opts['fix-thin'] || opts.strict) ? await repositoryObjects(repo) : null;
     try {
-      const strict = opts.strict ? { lookup: objects?.lookup, report: (line: string) => void process.stderr.write(`${line}\n`) } : undefined;
+      const strict = opts.strict ? { lookup: objects?.lookup, typeOf: objects?.typeOf, report: (line: string) => void process.stderr.write(`${line}\n`) } : undefined;
       const common = { threads, idxPath: opts.output as string | undefined, keep, strict, onProgress: progress?.update };
       if (!opts.stdin) {
         if (!pack) throw new UsageError('missing <pack>');

@@ -30,12 +30,13 @@ export function looseCompressionLevel(repo: GitDirs): number {
 }
 
 /** Objects of `repo` for completing thin packs; close() when done. */
-export async function repositoryObjects(repo: GitDirs): Promise<FixThinOptions & { close(): void }> {
+export async function repositoryObjects(repo: GitDirs): Promise<FixThinOptions & { typeOf(id: string): Promise<number | null>; close(): void }> {
   const dirs = objectDirs(repo.commonDir);
   const reader = new ObjectReader(await LocalCore.load(), dirs, dirs.flatMap((d) => listPacks(d, 20)), 20);
   const level = looseCompressionLevel(repo);
   return {
     lookup: async (id: string): Promise<LocalObject | null> => (reader.has(id) ? reader.read(id) : null),
+    typeOf: async (id: string): Promise<number | null> => (reader.has(id) ? reader.typeOf(id) : null),
     level,
     close: () => reader.close(),
   };

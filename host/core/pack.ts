@@ -229,6 +229,34 @@ export class PackCore {
     return this.core.check(this.core.exports.packFsckBases(from, to));
   }
 
+  /**
+   * --strict's connectivity pass, after buildIdx(): walks the commits, trees
+   * and tags again and looks up what each names. Links to another type inside
+   * the pack become findings; ids the pack lacks are returned, each with the
+   * type it is named as (1-4), for the caller to look up elsewhere.
+   */
+  missingLinks(): Map<string, number> {
+    const e = this.core.exports;
+    let slots = 1 << 16;
+    this.core.check(e.packLinksGrow(slots));
+    for (let from = 0; ; ) {
+      const r = this.core.check(e.packLinksRun(from));
+      if (r >= this.count) break;
+      // The set filled up walking from entry r: grow it and walk again from there.
+      slots *= 4;
+      this.core.check(e.packLinksGrow(slots));
+      from = r;
+    }
+    const n = e.packLinksSetSlots();
+    const set = this.core.bytes(e.packLinksSetPtr(), n * 24);
+    const out = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const s = set.subarray(i * 24, i * 24 + 24);
+      if (s[21]) out.set(Buffer.from(s.subarray(0, 20)).toString('hex'), s[20]);
+    }
+    return out;
+  }
+
   /** Whether --strict found errors its findings buffer had no room for (the pack must then fail). */
   fsckLostErrors(): boolean {
     return this.core.exports.fsckLostErrors() !== 0;

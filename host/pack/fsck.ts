@@ -20,7 +20,7 @@ const FOUND_GITATTRIBUTES = 20;
 const BAD_TAG_NAME = 47;
 
 type Level = 'error' | 'warning';
-/** The messages of fsck.c, by the core's codes, at index-pack --strict's levels. */
+/** The messages of fsck.c, by the core's codes, at index-pack --strict's levels (50, a link of the wrong type, is judgeLinks'). */
 const MESSAGES: Record<number, [id: string, text: string, level: Level]> = {
   1: ['badTree', 'cannot be parsed as a tree', 'error'],
   5: ['nullSha1', 'contains entries pointing to null sha1', 'error'],
@@ -79,6 +79,8 @@ export function decodeFindings(bytes: Uint8Array): Finding[] {
   }
   return out;
 }
+
+export const TYPE_NAMES = ['', 'commit', 'tree', 'blob', 'tag'];
 
 /** Thrown when --strict refuses the pack: the message is git's fatal line. */
 export class StrictError extends Error {
@@ -207,4 +209,26 @@ export function checkSpecialBlob(what: 'gitmodules' | 'gitattributes', id: strin
     }
   }
   return { lines, failed };
+}
+
+/**
+ * A link inside the pack to an object of another type (the core's
+ * FSCK_LINK_TYPE findings): git's words depend on which of the two it met
+ * first. The object that names the other first: it is taken at its word, and
+ * the object itself is then refused ("invalid blob object X", "invalid tree").
+ * The named object first: the walk from the other fails ("Not all child
+ * objects of R are reachable"). Reports the first link in that order.
+ */
+export function judgeLinks(findings: Finding[], idOf: (entry: number) => string, isDelta: (entry: number) => boolean): { lines: string[]; fatal: string; failed: string } {
+  const rank = (e: number) => (isDelta(e) ? 0x100000000 : 0) + e;
+  const f = findings.reduce((a, b) => (rank(b.entry) < rank(a.entry) ? b : a));
+  const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+  const target = v.getUint32(20, true);
+  const x = hex(f.payload.subarray(0, 20));
+  const expected = TYPE_NAMES[f.aux & 0xff];
+  const actual = TYPE_NAMES[(f.aux >> 8) & 0xff];
+  if (rank(f.entry) < rank(target)) {
+    return { lines: [`error: object ${x} is a ${expected}, not a ${actual}`], fatal: actual === 'blob' ? `invalid blob object ${x}` : `invalid ${actual}`, failed: x };
+  }
+  return { lines: [`error: object ${x} is a ${actual}, not a ${expected}`], fatal: `Not all child objects of ${idOf(f.entry)} are reachable`, failed: idOf(f.entry) };
 }

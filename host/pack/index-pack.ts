@@ -158,7 +158,7 @@ async function resolveAndBuild(
     pc.resolveCheck();
     progress?.(deltas, deltas);
     const idx = pc.buildIdx();
-    if (verdict) await verdict.checkBlobs(packPath, idx, module);
+    if (verdict) await verdict.afterIdx(packPath, idx, module);
     return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers, appended };
   } finally {
     pc.dispose();

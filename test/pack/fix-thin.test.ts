@@ -106,6 +106,15 @@ test('OFS and REF deltas, bases as loose objects, two threads, --keep: git\'s by
   git(ours, ['verify-pack', join(ours, 'objects', 'pack', `pack-${name}.idx`)]);
 });
 
+test('--strict with --fix-thin: objects linking to the repository\'s pass, and the files are git\'s', () => {
+  const { g, r, gitFiles, ourFiles } = twinRun('loose', thinOfs, ['--stdin', '--fix-thin', '--strict']);
+  assert.is(g.status, 0, g.stderr);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, g.stderr);
+  assert.is(r.stdout, g.stdout);
+  assertSameFiles(ourFiles, gitFiles);
+});
+
 test('a pack that is not thin is left as it is, as git leaves it', () => {
   const full = gitBytes(src, ['pack-objects', '--stdout', '-q', '--revs'], `${B}\n^${A}\n`);
   const { g, r, gitFiles, ourFiles } = twinRun('packed', full, ['--stdin', '--fix-thin', '-v']);
