@@ -21,6 +21,7 @@ import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref
 import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
+import { compileCore } from './core/instance.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
 export type CloneEvent =
@@ -168,6 +169,10 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
   const cwd = o.cwd ?? process.cwd();
   const emit = (e: CloneEvent) => o.onProgress?.(e);
   throwIfAborted(o.signal);
+  // Compile the core now, while the connection and the ref advertisement are
+  // waited for; the pack and the checkout take the same compiled module later
+  // (and report it if it failed).
+  compileCore().catch(() => {});
 
   const userConfig = readUserConfig(env);
   const n = normalize(o, userConfig);

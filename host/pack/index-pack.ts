@@ -6,7 +6,6 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync, fsyncSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { compileCore, loadCore } from '../core/instance.ts';
 import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
@@ -51,7 +50,7 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /** Writes `bytes` to `path` through a temporary file in the same directory, renamed when complete. */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomHex(4)}`);
   const fd = openSync(tmp, 'wx', 0o444);
   try {
     let off = 0;
@@ -216,7 +215,7 @@ export class PackIndexer {
     if (!opts.packPath === !opts.packDir) throw new Error('PackIndexer needs exactly one of packPath and packDir');
     const module = opts.module ?? (await compileCore());
     const pc = new PackCore(await loadCore({ module }));
-    const writePath = opts.packPath ?? join(opts.packDir!, `tmp_pack_${randomBytes(6).toString('hex')}`);
+    const writePath = opts.packPath ?? join(opts.packDir!, `tmp_pack_${randomHex(6)}`);
     const fd = openSync(writePath, 'wx', 0o444);
     pc.core.onProgress = (kind, d, t) => {
       if (kind === PROGRESS_INDEXING) opts.onProgress?.('receiving', d, t);
@@ -286,4 +285,9 @@ export class PackIndexer {
     this.closeFd();
     rmSync(this.writePath, { force: true });
   }
+}
+
+/** `n` random bytes as hex, for temporary names (the global Web Crypto: node:crypto costs start-up). */
+function randomHex(n: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('hex');
 }

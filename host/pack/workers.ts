@@ -7,9 +7,10 @@
 // The main thread works too: with N threads there are N-1 workers. Roots go out
 // in small batches (in pack order, sized by weight) from one queue, each worker
 // holding three so it never waits for the main thread between batches.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { builtin } from '../builtins.ts';
 import { CoreError } from '../core/instance.ts';
 import type { PackCore } from '../core/pack.ts';
 
@@ -52,11 +53,11 @@ function startWorker(workerData: unknown): Worker {
     const api = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./resolve-worker.ts', here).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData });
+    return new (builtin.workerThreads().Worker)(boot, { eval: true, workerData });
   }
   for (const rel of ['./pack/resolve-worker.js', '../pack/resolve-worker.js', './resolve-worker.js']) {
     const url = new URL(rel, here);
-    if (existsSync(fileURLToPath(url))) return new Worker(url, { workerData });
+    if (existsSync(fileURLToPath(url))) return new (builtin.workerThreads().Worker)(url, { workerData });
   }
   throw new Error('wasmgit: pack/resolve-worker.js not found next to the bundle');
 }
