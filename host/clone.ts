@@ -165,6 +165,12 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
 }
 
 export async function clone(o: CloneOptions): Promise<CloneResult> {
+  // Callers from plain JavaScript get no type check: a missing repository is
+  // git's usage error, not a TypeError from deep inside.
+  if (typeof o?.repository !== 'string' || o.repository === '') throw new CloneError('You must specify a repository to clone.');
+  if (o.directory !== undefined && (typeof o.directory !== 'string' || o.directory === '')) {
+    throw new CloneError('the directory to clone into must be a non-empty string', { url: o.repository });
+  }
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
   const emit = (e: CloneEvent) => o.onProgress?.(e);
