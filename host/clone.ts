@@ -10,7 +10,7 @@
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, WasmgitError } from './errors.ts';
+import { AbortError, CloneError, DestinationExistsError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
@@ -424,7 +424,7 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
 
 function toCloneError(err: unknown, url: string): WasmgitError {
   const e = err as { message?: string; name?: string };
-  return new CloneError(e?.message ?? String(err), { url, cause: err });
+  return new CloneError(systemErrorMessage(err) ?? e?.message ?? String(err), { url, cause: err });
 }
 
 // branch.c: install_branch_config — the new branch tracks the remote's branch of the same name.

@@ -60,3 +60,19 @@ export class AbortError extends WasmgitError {
     super(message);
   }
 }
+
+/**
+ * A system call's failure in git's words: Node's "ENOSPC: no space left on
+ * device, write" becomes "write error: No space left on device" (git's
+ * write_or_die), one with a path "unable to <call> '<path>': <reason>".
+ * Null when `err` is not a system error.
+ */
+export function systemErrorMessage(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
+  const m = /^[A-Z0-9_]+: ([^,]+)/.exec(e.message);
+  if (!m) return null;
+  const why = m[1].charAt(0).toUpperCase() + m[1].slice(1);
+  if (e.path) return `unable to ${e.syscall} '${e.path}': ${why}`;
+  return e.syscall === 'write' ? `write error: ${why}` : `${e.syscall} failed: ${why}`;
+}

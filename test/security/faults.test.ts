@@ -112,21 +112,30 @@ function smallDisk(name: string): { dir: string; unmount(): void } {
 }
 
 const noMount = mountProblem();
-for (const [what, repo] of [['writing the pack', 'bigpack'], ['checking out', 'bigtree']] as const) {
-  const name = `disk full while ${what}: exit 128 with the system's message, nothing left on the disk`;
+// Each transport: the pack arrives from an HTTP response, from upload-pack's
+// stdout (file://), or from the local transport's own reads.
+const transports: [string, (repo: string) => string][] = [
+  ['smart HTTP', (repo) => server.url(`${repo}.git`)],
+  ['file://', (repo) => `file://${join(base.dir, 'root', `${repo}.git`)}`],
+  ['a local path', (repo) => join(base.dir, 'root', `${repo}.git`)],
+];
+for (const [what, repo] of [['writing the pack', 'bigpack'], ['checking out', 'bigtree']] as const)
+for (const [via, url] of transports) {
+  const name = `disk full while ${what}, over ${via}: exit 128 with the system's message, nothing left on the disk`;
   if (noMount) {
     skipWithReason(test, name, noMount);
     continue;
   }
   test(name, async () => {
-    const disk = smallDisk(repo);
+    const disk = smallDisk(`${repo}-${via.replace(/\W+/g, '')}`);
     try {
-      const r = await runWasmgit(['clone', server.url(`${repo}.git`), join(disk.dir, 'clone')], work, gitEnv);
+      const r = await runWasmgit(['clone', url(repo), join(disk.dir, 'clone')], work, gitEnv);
       assert.is(r.code, 128, r.stderr);
-      assert.match(r.stderr, /^fatal: .*(No space left on device|ENOSPC)/m);
+      // git's words for it (write_or_die): "fatal: write error: No space left on device".
+      assert.match(r.stderr, /^fatal: write error: No space left on device$/m);
       assert.not.ok(r.stderr.includes('    at '), `no stack trace: ${r.stderr}`);
       assert.equal(readdirSync(disk.dir), [], 'nothing left on the full disk');
-      console.log(`  ${repo}: ${r.stderr.split('\n').find((l) => l.startsWith('fatal:'))}`);
+      console.log(`  ${repo} over ${via}: ${r.stderr.split('\n').find((l) => l.startsWith('fatal:'))}`);
     } finally {
       disk.unmount();
     }
