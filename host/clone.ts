@@ -21,6 +21,7 @@ import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref
 import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
+import { compileCore } from './core/instance.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
 export type CloneEvent =
@@ -188,6 +189,12 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
 }
 
 export async function clone(o: CloneOptions): Promise<CloneResult> {
+  // Callers from plain JavaScript get no type check: a missing repository is
+  // git's usage error, not a TypeError from deep inside.
+  if (typeof o?.repository !== 'string' || o.repository === '') throw new CloneError('You must specify a repository to clone.');
+  if (o.directory !== undefined && (typeof o.directory !== 'string' || o.directory === '')) {
+    throw new CloneError('the directory to clone into must be a non-empty string', { url: o.repository });
+  }
   return (await cloneRepository(o)).result;
 }
 
@@ -197,6 +204,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   const cwd = o.cwd ?? process.cwd();
   const emit = (e: CloneEvent) => o.onProgress?.(e);
   throwIfAborted(o.signal);
+  // Compile the core now, while the connection and the ref advertisement are
+  // waited for; the pack and the checkout take the same compiled module later
+  // (and report it if it failed).
+  compileCore().catch(() => {});
 
   const userConfig = readUserConfig(env);
   const n = normalize(o, userConfig);

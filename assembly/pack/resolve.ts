@@ -69,6 +69,7 @@ let readBuf: usize = 0;
 let readAtOff: u64 = U64.MAX_VALUE; // pack offset of readBuf[0]
 let readLen: usize = 0;
 let resolved: u32 = 0;               // deltas resolved by this instance
+let nextRoot: u32 = 0;               // where resolveSome() goes on from
 // Records of what this instance resolved, for a host that merges results from
 // several instances: entry u32, base u32, depth u32, kind u8 + 3 pad, id 20 bytes.
 export const RECORD: usize = 36;
@@ -164,6 +165,7 @@ export function resolveBegin(src: u32, cacheLimit: u64, memLimit: u64, record: b
   readAtOff = U64.MAX_VALUE;
   readLen = 0;
   resolved = 0;
+  nextRoot = 0;
   prepared = true;
   return <i32>deltaCount;
 }
@@ -262,15 +264,31 @@ export function resolveList(list: usize, n: u32): i32 {
 
 /** Resolves every tree, in pack order (a single instance doing all the work). */
 export function resolveAll(): i32 {
-  if (!prepared) return fail(E_INVALID_ARG, "resolveAll before resolveBegin");
+  nextRoot = 0;
+  let r = resolveSome(U32.MAX_VALUE);
+  return r < 0 ? r : <i32>resolved;
+}
+
+/**
+ * Resolves trees in pack order from where the previous call stopped, until at
+ * least `budget` deltas were resolved by this call (the tree at hand is always
+ * finished). Returns 1 while trees remain, 0 when every tree is done, or an
+ * error. A host resolving on its only thread calls this in steps, so that
+ * between them it can answer signals and aborts.
+ */
+export function resolveSome(budget: u32): i32 {
+  if (!prepared) return fail(E_INVALID_ARG, "resolveSome before resolveBegin");
   recordCount = 0;
   startArena();
-  for (let e: u32 = 0; e < count; e++) {
+  let before = resolved;
+  while (nextRoot < count) {
+    let e = nextRoot++;
     if (isDelta(typeOf(e))) continue;
     let r = resolveTree(e);
     if (r < 0) return r;
+    if (resolved - before >= budget) return nextRoot < count ? 1 : 0;
   }
-  return <i32>resolved;
+  return 0;
 }
 
 /**

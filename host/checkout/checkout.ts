@@ -15,6 +15,7 @@ import { statData, type CacheTreeNode, type IndexEntry, type StatData } from '..
 import { gitmodulesProblem } from './gitmodules.ts';
 import { WorkTree } from './worktree.ts';
 import { writeIndex } from './index.ts';
+import { Turns } from '../turns.ts';
 
 export interface CheckoutOptions {
   gitDir: string;
@@ -36,6 +37,8 @@ export interface CheckoutOptions {
 
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+/** Files written between turns of the event loop (each a few hundred microseconds of system calls). */
+const FILES_PER_TURN = 32;
 const S_IFGITLINK = 0o160000;
 const SLASH = Buffer.from('/');
 /** Deeper trees are refused rather than risking the stack (git 2.42+ has core.maxTreeDepth = 4096 too). */
@@ -114,8 +117,9 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     order.sort((a, b) => where[a] - where[b]);
     let last = -1;
     let data: Uint8Array = new Uint8Array(0);
+    const turns = new Turns(opts.signal, FILES_PER_TURN);
     for (const i of order) {
-      opts.signal?.throwIfAborted();
+      await turns.take();
       // Equal blobs sort together: read once, write each copy.
       if (last < 0 || !w.ids[last].equals(w.ids[i])) data = readBlob(store, w, i).data;
       last = i;

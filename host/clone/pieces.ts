@@ -79,6 +79,7 @@ export async function receivePack(
   const indexer = await PackIndexer.create({
     packDir: join(gitDir, 'objects', 'pack'),
     module: await compileCore(),
+    signal: opts.signal,
     onProgress: (phase, done, total) => {
       if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
       else if (phase === 'resolving') emit({ phase: 'resolving', done, total, final: done === total });
