@@ -44,6 +44,21 @@ export class InvalidRefNameError extends WasmgitError {
   }
 }
 
+/**
+ * A submodule could not be cloned or checked out (--recurse-submodules). The
+ * superproject is kept, as git keeps it; `exitCode` is what git's clone exits
+ * with: 1 when a submodule clone failed twice or a nested submodule failed
+ * (the details were reported as progress notes), 128 when git would die with
+ * this message (e.g. the recorded commit cannot be fetched).
+ */
+export class SubmoduleError extends CloneError {
+  readonly exitCode: 1 | 128;
+  constructor(message: string, exitCode: 1 | 128, fields: { url?: string; path?: string; cause?: unknown } = {}) {
+    super(message, fields);
+    this.exitCode = exitCode;
+  }
+}
+
 /** The target directory exists and is not empty. */
 export class DestinationExistsError extends CloneError {}
 

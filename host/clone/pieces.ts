@@ -204,7 +204,7 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
  * one request to the promisor remote, as git's lazy fetch does.
  */
 export async function checkoutHead(
-  conn: Connection,
+  conn: Connection | null,
   objects: RepositoryObjects,
   o: { gitDir: string; workTree: string; commit: string; filter?: string; emit(e: CloneEvent): void; serverProgress: boolean; signal?: AbortSignal },
 ): Promise<{ files: number; packs: string[] }> {
@@ -217,7 +217,7 @@ export async function checkoutHead(
     packs: packHandles(o.gitDir, objects.packs),
     signal: o.signal,
     onProgress: (done, total) => o.emit({ phase: 'checkout', done, total, final: done === total }),
-    fetchMissing: o.filter
+    fetchMissing: o.filter && conn
       ? async (oids) => {
           // A fresh connection, as git runs a separate fetch for the promisor remote.
           const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal });
