@@ -14,12 +14,12 @@ import { AbortError, CloneError, DestinationExistsError, SubmoduleError, Wasmgit
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { canonicalKey, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
+import { canonicalKey, configNumber, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
 import { committerIdent } from './repo/ident.ts';
 import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
 import { assertRefName, refNameProblem } from './repo/refname.ts';
-import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type RepositoryObjects } from './clone/pieces.ts';
+import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { compileCore } from './core/instance.ts';
 
@@ -251,6 +251,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       return v;
     };
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
+    const index = indexConfig(cfgLookup);
     if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
     const config: ConfigWriter = initRepository(gitDir, { bare: n.bare, initialBranch: defaultBranch });
     if (sub) {
@@ -321,6 +322,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           signal: o.signal,
         },
         promisorRefs: filter ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
+        index,
         emit,
         signal: o.signal,
       });
@@ -451,6 +453,15 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (err instanceof WasmgitError) throw err;
     throw toCloneError(err, source.url);
   }
+}
+
+/** What git's index-pack reads from the new repository's config: pack.threads (0 = one per core) and core.deltaBaseCacheLimit. */
+function indexConfig(cfg: (key: string) => string | undefined): IndexSettings {
+  const t = cfg('pack.threads');
+  const c = cfg('core.deltaBaseCacheLimit');
+  const threads = t === undefined ? 0 : configNumber(t, 'pack.threads');
+  const cacheLimit = c === undefined ? 0 : configNumber(c, 'core.deltabasecachelimit');
+  return { threads: threads > 0 ? threads : undefined, cacheLimit: cacheLimit > 0 ? cacheLimit : undefined };
 }
 
 function toCloneError(err: unknown, url: string): WasmgitError {

@@ -73,12 +73,14 @@ export async function receivePack(
   remote: Remote,
   gitDir: string,
   request: FetchRequest,
-  opts: { emit(e: CloneEvent): void; promisor?: string; signal?: AbortSignal },
+  opts: { emit(e: CloneEvent): void; promisor?: string; index?: IndexSettings; signal?: AbortSignal },
 ): Promise<{ pack: FetchedPack | null; shallow: string[] }> {
   const { emit } = opts;
   const indexer = await PackIndexer.create({
     packDir: join(gitDir, 'objects', 'pack'),
     module: await compileCore(),
+    threads: opts.index?.threads,
+    cacheLimit: opts.index?.cacheLimit,
     signal: opts.signal,
     onProgress: (phase, done, total) => {
       if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
@@ -113,11 +115,17 @@ export async function receivePack(
   }
 }
 
+/** Settings of pass 2 from the configuration (pack.threads, core.deltaBaseCacheLimit); unset = the defaults. */
+export interface IndexSettings {
+  threads?: number;
+  cacheLimit?: number;
+}
+
 export async function fetchPack(
   conn: Connection,
-  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; emit(e: CloneEvent): void; signal?: AbortSignal },
+  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; index?: IndexSettings; emit(e: CloneEvent): void; signal?: AbortSignal },
 ): Promise<{ pack: string | null; shallow: string[] }> {
-  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, signal: o.signal });
+  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, index: o.index, signal: o.signal });
   return { pack: r.pack?.pack ?? null, shallow: r.shallow };
 }
 

@@ -130,6 +130,29 @@ test('fatal errors exit 128 and leave nothing behind', async () => {
   assert.is(depth.stderr, 'fatal: depth 0 is not a positive number\n');
 });
 
+test('pack.threads and core.deltaBaseCacheLimit: taken as git takes them, refused in git\'s words', async () => {
+  const args = ['-c', 'pack.threads=1', '-c', 'core.deltaBaseCacheLimit=64k'];
+  await gitAsync(work, ['clone', '-q', ...args, server.url('repo.git'), 'git-cfg']);
+  const ok = await wasmgit(['clone', '-q', ...args, server.url('repo.git'), 'ours-cfg'], work);
+  assert.is(ok.code, 0, ok.stderr);
+  assertSameClone(join(work, 'ours-cfg'), join(work, 'git-cfg'));
+  for (const [key, value, named] of [['pack.threads', 'abc', 'pack.threads'], ['core.deltaBaseCacheLimit', '2x', 'core.deltabasecachelimit']]) {
+    const dir = `bad-${named}`;
+    const theirs = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['clone', '-q', '-c', `${key}=${value}`, server.url('repo.git'), `git-${dir}`], { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+    const ours = await wasmgit(['clone', '-q', '-c', `${key}=${value}`, server.url('repo.git'), dir], work);
+    assert.is(ours.code, 128, ours.stderr);
+    const line = `fatal: bad numeric config value '${value}' for '${named}': invalid unit`;
+    assert.ok(theirs.split('\n').includes(line), `git says: ${theirs}`);
+    assert.is(ours.stderr, `${line}\n`);
+    assert.not.ok(existsSync(join(work, dir)), 'nothing left behind');
+  }
+});
+
 test('an existing non-empty directory is refused as git refuses it', async () => {
   mkdirSync(join(work, 'full'));
   writeFileSync(join(work, 'full', 'keep'), 'mine\n');
