@@ -380,7 +380,13 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       if (logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, headOid, ident, msg);
     } else {
       // Nothing to check out: an empty repository, or a remote HEAD naming an unborn branch.
-      if (empty) emit({ phase: 'warning', message: 'You appear to have cloned an empty repository.' });
+      if (empty) {
+        emit({ phase: 'warning', message: 'You appear to have cloned an empty repository.' });
+        // git copies a local repository's object store even when it is empty, and says so after the warning.
+        if (source.local) emit({ phase: 'note', message: 'done.\n' });
+      } else if (!n.noCheckout) {
+        emit({ phase: 'warning', message: 'remote HEAD refers to nonexistent ref, unable to checkout' });
+      }
       const target = plan.unbornHead ?? `refs/heads/${defaultBranch}`;
       assertRefName(target);
       if (plan.unbornHead || empty) writeSymref(gitDir, 'HEAD', target);

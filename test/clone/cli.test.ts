@@ -77,6 +77,30 @@ test('local path and file:// clones are what git clone makes', async () => {
   }
 });
 
+test('an empty repository, and a remote HEAD naming an unborn branch: git\'s warnings in git\'s order', async () => {
+  const empty = join(work, 'empty-src.git');
+  const unborn = join(work, 'unborn-src.git');
+  git(work, ['init', '-q', '--bare', empty]);
+  git(work, ['clone', '-q', '--bare', fx.path('repo.git'), unborn]);
+  git(unborn, ['symbolic-ref', 'HEAD', 'refs/heads/no-such-branch']);
+  let n = 0;
+  for (const src of [empty, `file://${empty}`, unborn, `file://${unborn}`]) {
+    for (const extra of [[], ['-n']]) {
+      n++;
+      const theirs = await new Promise<string>((resolve) => {
+        const c = spawn('git', ['clone', ...extra, src, `git-warn-${n}`], { cwd: work, env: gitEnv });
+        let err = '';
+        c.stderr.on('data', (d) => (err += d));
+        c.on('close', () => resolve(err));
+      });
+      const ours = await wasmgit(['clone', ...extra, src, `ours-warn-${n}`], work);
+      assert.is(ours.code, 0, ours.stderr);
+      assert.is(ours.stderr.replace(`ours-warn-${n}`, 'X'), theirs.replace(`git-warn-${n}`, 'X'), `${src} ${extra.join(' ')}`);
+      assertSameClone(join(work, `ours-warn-${n}`), join(work, `git-warn-${n}`));
+    }
+  }
+});
+
 test('a local path clones with no git on PATH', async () => {
   const bin = join(work, 'bin-nogit');
   mkdirSync(bin);
