@@ -21,6 +21,7 @@ import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref
 import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
+import { filterSpec } from './clone/filter.ts';
 import { compileCore } from './core/instance.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
@@ -121,6 +122,8 @@ interface Normalized {
   remoteName: string;
   /** submodule.active pathspecs: non-empty when submodules are to be cloned. */
   submodulePathspecs: string[];
+  /** --filter, as git records it. */
+  filter?: string;
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
@@ -141,6 +144,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   if (o.depth !== undefined && !(Number.isInteger(o.depth) && o.depth > 0)) {
     throw new CloneError(`depth ${o.depth} is not a positive number`, { url: o.repository });
   }
+  const filter = o.filter !== undefined ? filterSpec(o.filter) : undefined;
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
   if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
   const config = (o.config ?? []).map(parseConfigParameter);
@@ -168,6 +172,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
     deepen,
     config,
     remoteName,
+    filter,
     submodulePathspecs,
   };
 }
@@ -273,7 +278,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       }
     }
     const deepen = n.deepen && !source.local;
-    const filter = source.local ? undefined : o.filter;
+    const filter = source.local ? undefined : n.filter;
 
     throwIfAborted(o.signal);
     conn = await connect(source.url, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });

@@ -230,7 +230,9 @@ export async function checkoutHead(
           // A fresh connection, as git runs a separate fetch for the promisor remote.
           const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal });
           try {
-            const r = await receivePack(lazy.remote, o.gitDir, { wants: oids, filter: o.filter, noProgress: !o.serverProgress, signal: o.signal }, { emit: o.emit, promisor: '', signal: o.signal });
+            // git's lazy fetch (promisor-remote.c) asks with --filter=blob:none whatever the
+            // clone's filter: a wanted tree comes with its subtrees, a wanted blob as asked.
+            const r = await receivePack(lazy.remote, o.gitDir, { wants: oids, filter: 'blob:none', noProgress: !o.serverProgress, signal: o.signal }, { emit: o.emit, promisor: '', signal: o.signal });
             if (!r.pack) throw new CloneError(`could not fetch ${oids.length} missing objects from the promisor remote`, { url: conn.url });
             added.push(r.pack.pack);
             return packHandles(o.gitDir, [r.pack.pack]);

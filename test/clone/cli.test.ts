@@ -177,6 +177,21 @@ test('pack.threads and core.deltaBaseCacheLimit: taken as git takes them, refuse
   }
 });
 
+test('--filter specs git refuses are refused with git\'s words, before anything is created', async () => {
+  for (const spec of ['', 'bogus', 'blob:nonex', 'blob:limit=abc', 'tree:x', 'sparse:path=x', 'object:type=foo', 'combine:', 'combine:blob:none+tree', 'combine:blob:none+tree:1;']) {
+    const theirs = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['clone', `--filter=${spec}`, server.url('repo.git'), 'git-filter'], { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+    const ours = await wasmgit(['clone', `--filter=${spec}`, server.url('repo.git'), 'ours-filter'], work);
+    assert.is(ours.code, 128, `${spec}: ${ours.stderr}`);
+    assert.is(ours.stderr, theirs, `--filter=${spec}`);
+    assert.not.ok(existsSync(join(work, 'ours-filter')));
+  }
+});
+
 test('an existing non-empty directory is refused as git refuses it', async () => {
   mkdirSync(join(work, 'full'));
   writeFileSync(join(work, 'full', 'keep'), 'mine\n');
