@@ -141,8 +141,7 @@ export function couldNotRead(url: string, stderr: string, fallback?: string): Tr
   // The CLI adds its own `fatal: `; keep the child's other lines as they are.
   const said = stderr.trim().replace(/^fatal: /, '');
   const notFound = /does not appear to be a git repository|not a git repository|no such repository|repository '.*' (does not exist|not found)/i.test(said);
-  const lines = [said || fallback || '', 'Could not read from remote repository.', '', 'Please make sure you have the correct access rights', 'and the repository exists.'].filter(
-    (l, i) => i > 0 || l,
-  );
-  return new TransportError(notFound ? 'not-found' : 'connection', lines.join('\n'), url);
+  const reason = 'Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.';
+  const message = said || fallback ? `${said || fallback}\n${reason}` : reason;
+  return new TransportError(notFound ? 'not-found' : 'connection', message, url, stderr.trim() ? { text: stderr.replace(/\n*$/, '\n'), reason } : undefined);
 }
