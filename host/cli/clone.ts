@@ -27,7 +27,7 @@ const SPECS: OptionSpec[] = [
   { name: 'shallow-submodules', negatable: true, help: 'clone submodules with depth 1' },
   { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
-  { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:0' },
+  { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
 
 function usage(): string {
