@@ -26,6 +26,8 @@ const SPECS: OptionSpec[] = [
   { name: 'recursive', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'alias of --recurse-submodules' },
   { name: 'shallow-submodules', negatable: true, help: 'clone submodules with depth 1' },
   { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
+  { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
+  { name: 'no-hardlinks', help: "copy a local repository's objects instead of hardlinking them (wasmgit always copies)" },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
   { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];

@@ -101,6 +101,13 @@ test('an empty repository, and a remote HEAD naming an unborn branch: git\'s war
   }
 });
 
+test('-l and --no-hardlinks, which scripts pass for local clones, give what git gives', async () => {
+  await gitAsync(work, ['clone', '-q', '-l', '--no-hardlinks', fx.path('repo.git'), 'git-local-flags']);
+  const r = await wasmgit(['clone', '-q', '-l', '--no-hardlinks', fx.path('repo.git'), 'ours-local-flags'], work);
+  assert.is(r.code, 0, r.stderr);
+  assertSameClone(join(work, 'ours-local-flags'), join(work, 'git-local-flags'));
+});
+
 test('a local path clones with no git on PATH', async () => {
   const bin = join(work, 'bin-nogit');
   mkdirSync(bin);
