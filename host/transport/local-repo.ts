@@ -1,4 +1,5 @@
-// Reading a repository on disk without git: where its git directory is, its refs
+// Reading a repository on disk without git (where its git directory is:
+// host/repo/git-dir.ts): its refs
 // (HEAD, loose refs, packed-refs with peeled lines), its object directories
 // (alternates included), pack indexes (.idx v1 and v2, gitformat-pack) and single
 // objects (to peel annotated tags). Files are read with ordinary positioned reads;
@@ -22,28 +23,6 @@ export function typeCode(name: string): number {
   const t = TYPE_NAMES.indexOf(name);
   if (t <= 0) throw new RepoError(`unknown object type '${name}'`);
   return t;
-}
-
-/** Finds the git directory of a work tree, a bare repository, or a `.git` file pointing elsewhere. */
-export function findGitDir(path: string): { gitDir: string; commonDir: string } | null {
-  const candidates: string[] = [];
-  const dotGit = join(path, '.git');
-  if (existsSync(dotGit)) {
-    if (statSync(dotGit).isDirectory()) candidates.push(dotGit);
-    else {
-      const m = /^gitdir: (.*)$/m.exec(readFileSync(dotGit, 'utf8'));
-      if (m) candidates.push(resolve(path, m[1].trim()));
-    }
-  }
-  candidates.push(path);
-  for (const dir of candidates) {
-    if (!existsSync(join(dir, 'HEAD'))) continue;
-    let commonDir = dir;
-    const cd = join(dir, 'commondir');
-    if (existsSync(cd)) commonDir = resolve(dir, readFileSync(cd, 'utf8').trim());
-    if (existsSync(join(commonDir, 'objects')) && existsSync(join(commonDir, 'refs'))) return { gitDir: dir, commonDir };
-  }
-  return null;
 }
 
 export function hashLenOf(commonDir: string): number {

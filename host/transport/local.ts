@@ -17,6 +17,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import { join } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
+import { findGitDir } from '../repo/git-dir.ts';
 import { LocalCore } from './local-core.ts';
 import {
   OBJ_OFS_DELTA,
@@ -24,7 +25,6 @@ import {
   ObjectReader,
   PackIndex,
   RepoError,
-  findGitDir,
   hashLenOf,
   listLoose,
   listPacks,
@@ -138,8 +138,9 @@ class LocalRemote implements Remote {
   }
 
   private repo() {
-    if (!existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
+    // Found as git clone finds it: `<path>/.git`, `<path>`, `<path>.git/.git`, `<path>.git`.
     const found = findGitDir(this.path);
+    if (!found && !existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
     if (!found) throw new TransportError('not-found', `'${this.url}' does not appear to be a git repository`, this.url);
     const hashLen = hashLenOf(found.commonDir);
     return { ...found, hashLen };

@@ -169,6 +169,24 @@ test('a missing path and a directory that is no repository: not-found errors', a
   assert.match(err.message, /does not appear to be a git repository/);
 });
 
+test('the path is looked up as git clone does: <path>.git when <path> is none, and a linked worktree\'s git directory', async () => {
+  const work = join(tmp.dir, 'lookup');
+  git(tmp.dir, ['init', '-q', '-b', 'main', work]);
+  commit(work, 'one', { 'a.txt': text(23, 50) });
+  git(tmp.dir, ['clone', '-q', '--bare', work, join(tmp.dir, 'lookup-bare.git')]);
+  const tree = join(tmp.dir, 'lookup-worktree');
+  git(work, ['worktree', 'add', '-q', '-b', 'side', tree]);
+  commit(tree, 'on side', { 'b.txt': text(29, 50) });
+  for (const path of [join(tmp.dir, 'lookup-bare'), tree]) {
+    const { adv, sink } = await fetchAll(path);
+    assert.equal(formatLsRemote(adv), await gitLsRemote(path), path);
+    verifyFetched(tmp.dir, sink.bytes(), adv.refs);
+  }
+  const remote = await openRemote(tree, { env: testEnv });
+  assert.is((await remote.advertise()).headTarget, 'refs/heads/side');
+  await remote.close();
+});
+
 test('with no git on PATH at all, a plain path still clones (run in a child process)', async () => {
   const work = join(tmp.dir, 'nogit');
   git(tmp.dir, ['init', '-q', '-b', 'main', work]);
