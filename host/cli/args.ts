@@ -18,6 +18,11 @@ export interface OptionSpec {
   value?: boolean;
   /** May be given several times; values collect into an array. */
   multiple?: boolean;
+  /**
+   * The value is optional: it can only be attached (`--name=value`), and the
+   * bare `--name` stands for this value (git's PARSE_OPT_OPTARG).
+   */
+  optionalValue?: string;
   /** `--no-<name>` is accepted and sets the flag to false. */
   negatable?: boolean;
   /** Text for --help, and the value's placeholder. */
@@ -60,7 +65,9 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
         }
       }
       if (!spec) throw new UsageError(`unknown option \`${name}'`);
-      if (spec.value) {
+      if (spec.optionalValue !== undefined) {
+        set(spec, eq >= 0 ? a.slice(eq + 1) : spec.optionalValue);
+      } else if (spec.value) {
         let v: string | undefined;
         if (eq >= 0) v = a.slice(eq + 1);
         else if (i + 1 < argv.length) v = argv[++i];
@@ -97,7 +104,8 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
 /** Renders an options table for --help. */
 export function formatOptions(specs: OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const long = `--${s.negatable ? '[no-]' : ''}${s.name}${s.value ? ` <${s.arg ?? 'value'}>` : ''}`;
+    const arg = s.optionalValue !== undefined ? `[=<${s.arg ?? 'value'}>]` : s.value ? ` <${s.arg ?? 'value'}>` : '';
+    const long = `--${s.negatable ? '[no-]' : ''}${s.name}${arg}`;
     return [s.short ? `-${s.short}, ${long}` : `    ${long}`, s.help];
   });
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -10,6 +10,7 @@ import { compileCore, loadCore } from '../core/instance.ts';
 import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
+import { Turns } from '../turns.ts';
 
 export type IndexPhase = 'receiving' | 'indexing' | 'resolving';
 export type IndexProgress = (phase: IndexPhase, done: number, total: number) => void;
@@ -31,6 +32,8 @@ export interface IndexOptions {
   module?: WebAssembly.Module;
   /** With several threads, whether the main thread resolves too (default true). */
   mainThread?: boolean;
+  /** Stops pass 2 between steps (the partial files are removed as on any failure). */
+  signal?: AbortSignal;
 }
 
 export interface IndexResult {
@@ -93,6 +96,9 @@ const DELTAS_PER_EXTRA_THREAD = 20_000;
 /** A pack file at least this large starts its workers during pass 1 (when the caller names no thread count). */
 const PRESTART_MIN_BYTES = 4 << 20;
 
+/** Deltas resolved between turns of the event loop on a single thread (a few milliseconds of work). */
+const RESOLVE_STEP = 2048;
+
 /**
  * The default threads: one per core, but no more than the deltas pay for
  * (`deltas` unknown: one per core).
@@ -113,12 +119,13 @@ async function resolveAndBuild(pc: PackCore, packPath: string, opts: IndexOption
     if (deltas > 0) {
       if (threads <= 1) {
         pc.core.onProgress = (kind, d, t) => progress?.(d, t);
-        pc.resolveAll();
+        const turns = new Turns(opts.signal);
+        while (pc.resolveSome(RESOLVE_STEP)) await turns.take();
       } else {
         const r = await resolveParallel(
           pc,
           deltas,
-          { packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread },
+          { packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread, signal: opts.signal },
           pool,
         );
         resolvedInWorkers = r.inWorkers;

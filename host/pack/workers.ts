@@ -28,6 +28,8 @@ export interface ResolveOptions {
    * to threads-1 workers and the main thread's event loop stays free.
    */
   mainThread?: boolean;
+  /** Stops resolution: the batches in flight are dropped. */
+  signal?: AbortSignal;
 }
 
 /** Batches a worker holds at once. */
@@ -190,6 +192,9 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
   };
 
   const onExit = (code: number) => onError(new Error(`a delta resolution thread exited (${code})`));
+  const onAbort = () => onError(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('delta resolution aborted'));
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort);
 
   const used: { w: Worker; message: (m: WorkerReply) => void }[] = [];
   if (queue.length > 0) {
@@ -225,6 +230,7 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
     if (failure) throw failure;
     return { inWorkers };
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     for (const { w, message } of used) {
       w.off('message', message);
       w.off('error', onError);

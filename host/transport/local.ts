@@ -26,6 +26,22 @@ import { PackIndex, RepoError, SourceObjects, hashLenOf, listLoose, listPacks, o
 
 const CHUNK = 1 << 20;
 
+/**
+ * Errors thrown by the caller's sink: writing the pack on this side failed (a
+ * full disk, an abort). They pass through as they are, not as a failure to
+ * read the source repository.
+ */
+const sinkErrors = new WeakSet<object>();
+
+async function toSink(sink: FetchSink, bytes: Uint8Array): Promise<void> {
+  try {
+    await sink.pack(bytes);
+  } catch (err) {
+    if (typeof err === 'object' && err !== null) sinkErrors.add(err);
+    throw err;
+  }
+}
+
 /** Collects output into 1 MiB chunks, hashing them and handing each to the sink (awaited). */
 class PackWriter {
   private buf = new Uint8Array(CHUNK);
@@ -47,7 +63,7 @@ class PackWriter {
     this.core.sha1Update(out);
     this.buf = new Uint8Array(CHUNK); // the sink may keep `out`
     this.pos = 0;
-    await this.sink.pack(out);
+    await toSink(this.sink, out);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -80,7 +96,7 @@ class PackWriter {
     await this.flush();
     const trailer = this.core.sha1Digest();
     this.written += trailer.length;
-    await this.sink.pack(trailer);
+    await toSink(this.sink, trailer);
   }
 }
 
@@ -136,6 +152,7 @@ class LocalRemote implements Remote {
   }
 
   private wrap(err: unknown): unknown {
+    if (typeof err === 'object' && err !== null && sinkErrors.has(err)) return err;
     if (err instanceof RepoError) return new TransportError('protocol', `reading the repository at '${this.url}': ${err.message}`, this.url);
     if (err instanceof Error && (err as NodeJS.ErrnoException).code && !(err instanceof TransportError)) {
       return new TransportError('connection', `reading the repository at '${this.url}': ${err.message}`, this.url);

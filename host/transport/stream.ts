@@ -44,6 +44,10 @@ export function childConnection(child: ChildProcessWithoutNullStreams): Connecti
       }),
     end: async () => {
       child.stdin.end();
+      // Output nobody reads any more (the conversation ended early: a local
+      // failure mid-pack) would leave the child blocked on a full pipe, and
+      // the paused pipe would keep 'close' from firing even after it died.
+      child.stdout.destroy();
       const t = setTimeout(() => child.kill('SIGTERM'), GRACE_MS);
       await exited;
       clearTimeout(t);
