@@ -7,7 +7,8 @@
 //     of OFS_DELTA bases are relative, so they stay valid when whole packs are
 //     concatenated); an object already sent from another pack is left out, and
 //     then that pack's OFS_DELTA entries are rewritten as REF_DELTA, since leaving
-//     an entry out shifts the distances;
+//     an entry out shifts the distances (the core's pack reader parses their
+//     headers);
 //   - every loose object as a new entry, its zlib stream re-encoded with stored
 //     blocks (inflating is the core's job; storing needs no compressor);
 //   - a SHA-1 trailer over all of it.
@@ -17,23 +18,11 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import { join } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
+import type { EntryHeader } from '../core/objects.ts';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../core/pack.ts';
+import { findGitDir } from '../repo/git-dir.ts';
 import { LocalCore } from './local-core.ts';
-import {
-  OBJ_OFS_DELTA,
-  OBJ_REF_DELTA,
-  ObjectReader,
-  PackIndex,
-  RepoError,
-  findGitDir,
-  hashLenOf,
-  listLoose,
-  listPacks,
-  objectDirs,
-  readEntryHeader,
-  readRefs,
-  resolveRef,
-  typeCode,
-} from './local-repo.ts';
+import { PackIndex, RepoError, SourceObjects, hashLenOf, listLoose, listPacks, objectDirs, packFiles, readRefs, resolveRef, typeCode } from './local-repo.ts';
 
 const CHUNK = 1 << 20;
 
@@ -154,8 +143,9 @@ class LocalRemote implements Remote {
   }
 
   private repo() {
-    if (!existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
+    // Found as git clone finds it: `<path>/.git`, `<path>`, `<path>.git/.git`, `<path>.git`.
     const found = findGitDir(this.path);
+    if (!found && !existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
     if (!found) throw new TransportError('not-found', `'${this.url}' does not appear to be a git repository`, this.url);
     const hashLen = hashLenOf(found.commonDir);
     return { ...found, hashLen };
@@ -173,7 +163,7 @@ class LocalRemote implements Remote {
   advertise(o?: { prefixes?: string[] }): Promise<Advertisement> {
     return this.serial(async () => {
       const { gitDir, commonDir, hashLen } = this.repo();
-      let reader: ObjectReader | null = null;
+      let reader: SourceObjects | null = null;
       try {
         const { refs: raw, head } = readRefs(commonDir, gitDir);
         const names = [...raw.values.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -185,7 +175,7 @@ class LocalRemote implements Remote {
           if (raw.knownUnpeelable.has(name)) return undefined;
           if (!reader) {
             const dirs = objectDirs(commonDir);
-            reader = new ObjectReader(await this.core(), dirs, dirs.flatMap((d) => listPacks(d, hashLen)), hashLen);
+            reader = new SourceObjects(await this.core(), dirs, dirs.flatMap(packFiles), hashLen);
           }
           if ((await reader.typeOf(oid)) !== typeCode('tag')) return undefined;
           return reader.peel(oid);
@@ -212,7 +202,7 @@ class LocalRemote implements Remote {
       } catch (err) {
         throw this.wrap(err);
       } finally {
-        (reader as ObjectReader | null)?.close();
+        (reader as SourceObjects | null)?.close();
       }
     });
   }
@@ -251,7 +241,8 @@ class LocalRemote implements Remote {
     return { packs, loose, total };
   }
 
-  private async copyPack(w: PackWriter, entry: Plan['packs'][number]): Promise<void> {
+  /** Copies one pack's entries; `header(offset)` parses an entry header (the core does), needed only when some entries are left out. */
+  private async copyPack(w: PackWriter, entry: Plan['packs'][number], header: (offset: number) => EntryHeader): Promise<void> {
     const { index, keep, skipped } = entry;
     const fd = openSync(index.packPath, 'r');
     try {
@@ -273,7 +264,7 @@ class LocalRemote implements Remote {
       for (let k = 0; k <= index.count; k++) {
         const kept = k < index.count && keep[k] === 1;
         const off = k < index.count ? index.offsets[index.byOffset[k]] : index.packSize - index.hashLen;
-        const h = kept ? readEntryHeader(fd, index, off) : null;
+        const h = kept ? header(off) : null;
         const rewrite = h?.type === OBJ_OFS_DELTA;
         if ((!kept || rewrite) && runStart >= 0) {
           await w.copy(fd, runStart, off, index.packPath);
@@ -377,7 +368,19 @@ class LocalRemote implements Remote {
         header.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]);
         new DataView(header.buffer).setUint32(8, plan.total);
         await w.write(header);
-        for (const p of plan.packs) await this.copyPack(w, p);
+        // Packs that lose entries have theirs walked one by one, their headers parsed by the core.
+        const partial = plan.packs.filter((p) => p.skipped > 0);
+        const headers = partial.length
+          ? new SourceObjects(core, [], partial.map((p) => ({ pack: p.index.packPath, idx: p.index.idxPath })), hashLen)
+          : null;
+        try {
+          for (const p of plan.packs) {
+            const n = partial.indexOf(p);
+            await this.copyPack(w, p, (off) => headers!.entryHeader(n, off));
+          }
+        } finally {
+          headers?.close();
+        }
         for (const obj of plan.loose) await this.copyLoose(w, core, obj);
         await w.finish();
         return result;

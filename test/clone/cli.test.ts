@@ -77,6 +77,18 @@ test('local path and file:// clones are what git clone makes', async () => {
   }
 });
 
+test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
+  const tree = join(work, 'lookup-worktree');
+  await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
+  await gitAsync(join(work, 'lookup-src'), ['worktree', 'add', '-q', '-b', 'side', tree]);
+  for (const [src, name] of [[fx.path('repo'), 'no-suffix'], [tree, 'worktree']]) {
+    await gitAsync(work, ['clone', '-q', src, `git-${name}`]);
+    const r = await wasmgit(['clone', '-q', src, `ours-${name}`], work);
+    assert.is(r.code, 0, r.stderr);
+    assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`));
+  }
+});
+
 test('an empty repository, and a remote HEAD naming an unborn branch: git\'s warnings in git\'s order', async () => {
   const empty = join(work, 'empty-src.git');
   const unborn = join(work, 'unborn-src.git');
