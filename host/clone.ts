@@ -284,6 +284,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     conn = await connect(source.url, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
     throwIfAborted(o.signal);
+    if (adv.objectFormat !== 'sha1') {
+      // The pack indexer, the .idx writer and the checkout are SHA-1 only so far.
+      throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
+    }
     const refs: AdvertisedRef[] = adv.refs;
     const plan: RefPlan = planRefs(refs, adv.headTarget, {
       remoteName: r,

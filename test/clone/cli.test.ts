@@ -120,6 +120,20 @@ test('-l and --no-hardlinks, which scripts pass for local clones, give what git 
   assertSameClone(join(work, 'ours-local-flags'), join(work, 'git-local-flags'));
 });
 
+test('a SHA-256 repository is refused with a clear message, over a path and file://, leaving nothing', async () => {
+  const src = join(work, 'sha256-src');
+  git(work, ['init', '-q', '--object-format=sha256', src]);
+  writeFileSync(join(src, 'a.txt'), 'a\n');
+  git(src, ['add', 'a.txt']);
+  git(src, ['commit', '-q', '-m', 'a']);
+  for (const url of [src, `file://${src}`]) {
+    const r = await wasmgit(['clone', '-q', url, 'sha256-clone'], work);
+    assert.is(r.code, 128, r.stderr);
+    assert.is(r.stderr, 'fatal: the remote repository uses SHA-256 object names; wasmgit clones SHA-1 repositories only\n');
+    assert.not.ok(existsSync(join(work, 'sha256-clone')));
+  }
+});
+
 test('a local path clones with no git on PATH', async () => {
   const bin = join(work, 'bin-nogit');
   mkdirSync(bin);
