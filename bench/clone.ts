@@ -1,4 +1,4 @@
-// npm run bench:clone [-- [10k] [100k] [500k] [<url>...] [--runs N]]
+// npm run bench:clone [-- [10k] [100k] [500k] [<url>...] [--runs N] [--without <tool>]]
 //
 // wasmgit clone vs git clone vs isomorphic-git's clone, from the same loopback
 // smart-HTTP server (git http-backend, test/helpers/servers.ts), measured in
@@ -7,7 +7,9 @@
 // index-pack). Generated repositories (~10k, 100k, 500k objects: a history of
 // commits editing files in a two-level tree, so the pack is full of deltas)
 // are cached in bench/.work/. Any URL given is cloned the same way (from its
-// own server, not the loopback one).
+// own server, not the loopback one). `--without isomorphic-git` (repeatable;
+// also git, wasmgit) leaves a tool out, e.g. to re-run a size whose
+// isomorphic-git run takes many minutes.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,10 +106,10 @@ const TOOLS: { name: string; cmd(url: string, dir: string): string[] }[] = [
   { name: 'isomorphic-git clone', cmd: (url, dir) => [process.execPath, isoRunner, url, dir] },
 ];
 
-async function bench(label: string, url: string, runs: number): Promise<void> {
+async function bench(label: string, url: string, runs: number, tools: typeof TOOLS): Promise<void> {
   const results = new Map<string, Run>();
   for (let r = 0; r < runs; r++) {
-    for (const tool of TOOLS) {
+    for (const tool of tools) {
       const dir = join(work, 'clones', `${tool.name.split(' ')[0]}-${label.replace(/[^\w.-]+/g, '_')}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(join(work, 'clones'), { recursive: true });
@@ -117,18 +119,18 @@ async function bench(label: string, url: string, runs: number): Promise<void> {
       if (!best || (run.ok && (!best.ok || run.ms < best.ms))) results.set(tool.name, run);
     }
   }
-  const git = results.get('git clone')!;
+  const git = results.get('git clone');
   console.log(`\n${label}  (${url})`);
   console.log('| tool | wall | vs git | peak RSS | vs git |');
   console.log('|---|---:|---:|---:|---:|');
-  for (const tool of TOOLS) {
+  for (const tool of tools) {
     const r = results.get(tool.name)!;
     const wall = r.ok ? `${(r.ms / 1000).toFixed(2)} s` : `failed: ${r.note}`;
-    console.log(`| ${tool.name} | ${wall} | ${r.ok && git.ok ? `${(r.ms / git.ms).toFixed(2)}×` : '-'} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${git.rssKiB ? `${(r.rssKiB / git.rssKiB).toFixed(2)}×` : '-'} |`);
+    console.log(`| ${tool.name} | ${wall} | ${r.ok && git?.ok ? `${(r.ms / git.ms).toFixed(2)}×` : '-'} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${git?.rssKiB ? `${(r.rssKiB / git.rssKiB).toFixed(2)}×` : '-'} |`);
   }
-  const w = results.get('wasmgit clone')!;
-  const iso = results.get('isomorphic-git clone')!;
-  if (w.ok && iso.ok) console.log(`isomorphic-git / wasmgit wall time: ${(iso.ms / w.ms).toFixed(1)}×`);
+  const w = results.get('wasmgit clone');
+  const iso = results.get('isomorphic-git clone');
+  if (w?.ok && iso?.ok) console.log(`isomorphic-git / wasmgit wall time: ${(iso.ms / w.ms).toFixed(1)}×`);
 }
 
 async function main(): Promise<void> {
@@ -136,20 +138,24 @@ async function main(): Promise<void> {
   let runs = 1;
   const sizes: string[] = [];
   const urls: string[] = [];
+  const without = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--runs') runs = Number(args[++i]);
+    else if (args[i] === '--without') without.add(args[++i]);
     else if (SIZES[args[i]]) sizes.push(args[i]);
     else urls.push(args[i]);
   }
   if (!sizes.length && !urls.length) sizes.push(...Object.keys(SIZES));
+  const tools = TOOLS.filter((t) => !without.has(t.name.split(' ')[0]));
+  for (const name of without) if (!TOOLS.some((t) => t.name.split(' ')[0] === name)) throw new Error(`--without ${name}: no such tool (git, wasmgit, isomorphic-git)`);
   if (!existsSync(cli)) throw new Error('dist/cli/wasmgit.js is missing: run `npm run build` first');
   const server = await startHttpServer({ root: work });
   try {
     for (const s of sizes) {
       const repo = await generated(`gen-${s}`, SIZES[s]);
-      await bench(`${s} objects`, server.url(`${repo.split('/').pop()}`), runs);
+      await bench(`${s} objects`, server.url(`${repo.split('/').pop()}`), runs, tools);
     }
-    for (const url of urls) await bench(url, url, runs);
+    for (const url of urls) await bench(url, url, runs, tools);
   } finally {
     await server.close();
   }

@@ -10,17 +10,20 @@
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, WasmgitError } from './errors.ts';
+import { AbortError, CloneError, DestinationExistsError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { canonicalKey, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
+import { canonicalKey, configNumber, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
 import { committerIdent } from './repo/ident.ts';
 import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
 import { assertRefName, refNameProblem } from './repo/refname.ts';
-import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type RepositoryObjects } from './clone/pieces.ts';
+import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
+import { filterSpec } from './clone/filter.ts';
+import { rewriteUrl } from './transport/url.ts';
+import { compileCore } from './core/instance.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
 export type CloneEvent =
@@ -60,8 +63,22 @@ export interface CloneOptions {
   config?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
-  /** `--recurse-submodules`. */
-  recurseSubmodules?: boolean;
+  /**
+   * `--recurse-submodules[=<pathspec>]`: after the checkout, clone and check out
+   * submodules, recursively. `true` means all of them (submodule.active = `.`);
+   * pathspecs (e.g. `['libs', ':!libs/big']`) select the top-level submodules
+   * whose paths match, and are written to submodule.active. Nested submodules of
+   * a selected one are all cloned, as with git. An empty array clones none.
+   */
+  recurseSubmodules?: boolean | string[];
+  /**
+   * `--[no-]shallow-submodules`: clone each submodule with depth 1. As in git
+   * 2.39, a submodule whose .gitmodules entry says `shallow = true` is cloned
+   * with depth 1 either way.
+   */
+  shallowSubmodules?: boolean;
+  /** `-j/--jobs`: how many submodules are cloned at the same time (default submodule.fetchJobs, else 1; 0: one per CPU). */
+  jobs?: number;
   /** `--no-tags`. */
   noTags?: boolean;
   /** Ask the server for progress messages (git does when it shows progress). */
@@ -73,11 +90,12 @@ export interface CloneOptions {
   /** Directory relative paths are resolved against (default process.cwd()). */
   cwd?: string;
   /**
-   * Set by --recurse-submodules for each submodule: the git directory lives in
-   * the superproject's .git/modules/<name>, the work tree gets a `.git` file,
-   * and HEAD is detached at the commit the superproject records.
+   * @internal Set by --recurse-submodules for each submodule's clone: the git
+   * directory lives in the superproject's .git/modules/<name> (`git clone
+   * --separate-git-dir`), the work tree gets a `.git` file and core.worktree
+   * points back at it.
    */
-  submodule?: { gitDir: string; commit: string; worktree: string; gitfile: string };
+  submodule?: { gitDir: string; worktree: string; gitfile: string };
 }
 
 export interface CloneResult {
@@ -103,6 +121,10 @@ interface Normalized {
   deepen: boolean;
   config: [string, string][];
   remoteName: string;
+  /** submodule.active pathspecs: non-empty when submodules are to be cloned. */
+  submodulePathspecs: string[];
+  /** --filter, as git records it. */
+  filter?: string;
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
@@ -123,14 +145,21 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   if (o.depth !== undefined && !(Number.isInteger(o.depth) && o.depth > 0)) {
     throw new CloneError(`depth ${o.depth} is not a positive number`, { url: o.repository });
   }
+  const filter = o.filter !== undefined ? filterSpec(o.filter) : undefined;
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
+  if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
   const config = (o.config ?? []).map(parseConfigParameter);
-  if (o.recurseSubmodules && !o.submodule) config.push(['submodule.active', '.']);
   const fromConfig = (k: string) => {
     let v: string | undefined;
     for (const [key, val] of [...userConfig, ...config]) if (key === k) v = val;
     return v;
   };
+  // builtin/clone.c: each pathspec (`.` for the plain option), sorted and
+  // without duplicates, becomes a submodule.active value after the -c entries.
+  const specs = o.submodule ? [] : o.recurseSubmodules === true ? ['.'] : Array.isArray(o.recurseSubmodules) ? o.recurseSubmodules : [];
+  const submodulePathspecs = [...new Set(specs)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
+  if (submodulePathspecs.length && /^(true|yes|on|1)$/i.test(fromConfig('submodule.stickyrecursiveclone') ?? '')) config.push(['submodule.recurse', 'true']);
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
   // remote.c: valid_remote_name — the name must make a valid ref below refs/remotes/.
   if (!remoteName || refNameProblem(`refs/remotes/${remoteName}/test`)) {
@@ -144,6 +173,8 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
     deepen,
     config,
     remoteName,
+    filter,
+    submodulePathspecs,
   };
 }
 
@@ -164,10 +195,25 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
 }
 
 export async function clone(o: CloneOptions): Promise<CloneResult> {
+  // Callers from plain JavaScript get no type check: a missing repository is
+  // git's usage error, not a TypeError from deep inside.
+  if (typeof o?.repository !== 'string' || o.repository === '') throw new CloneError('You must specify a repository to clone.');
+  if (o.directory !== undefined && (typeof o.directory !== 'string' || o.directory === '')) {
+    throw new CloneError('the directory to clone into must be a non-empty string', { url: o.repository });
+  }
+  return (await cloneRepository(o)).result;
+}
+
+/** clone(), also handing back the new repository's config (which submodule init adds to). */
+async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; config: ConfigWriter }> {
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
   const emit = (e: CloneEvent) => o.onProgress?.(e);
   throwIfAborted(o.signal);
+  // Compile the core now, while the connection and the ref advertisement are
+  // waited for; the pack and the checkout take the same compiled module later
+  // (and report it if it failed).
+  compileCore().catch(() => {});
 
   const userConfig = readUserConfig(env);
   const n = normalize(o, userConfig);
@@ -211,6 +257,7 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
       return v;
     };
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
+    const index = indexConfig(cfgLookup);
     if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
     const config: ConfigWriter = initRepository(gitDir, { bare: n.bare, initialBranch: defaultBranch });
     if (sub) {
@@ -232,12 +279,18 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
       }
     }
     const deepen = n.deepen && !source.local;
-    const filter = source.local ? undefined : o.filter;
+    const filter = source.local ? undefined : n.filter;
 
     throwIfAborted(o.signal);
-    conn = await connect(source.url, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
+    // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
+    const transportUrl = source.local ? source.url : rewriteUrl(source.url, [...userConfig, ...n.config]);
+    conn = await connect(transportUrl, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
     throwIfAborted(o.signal);
+    if (adv.objectFormat !== 'sha1') {
+      // The pack indexer, the .idx writer and the checkout are SHA-1 only so far.
+      throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
+    }
     const refs: AdvertisedRef[] = adv.refs;
     const plan: RefPlan = planRefs(refs, adv.headTarget, {
       remoteName: r,
@@ -281,6 +334,7 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
           signal: o.signal,
         },
         promisorRefs: filter ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
+        index,
         emit,
         signal: o.signal,
       });
@@ -338,7 +392,13 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
       if (logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, headOid, ident, msg);
     } else {
       // Nothing to check out: an empty repository, or a remote HEAD naming an unborn branch.
-      if (empty) emit({ phase: 'warning', message: 'You appear to have cloned an empty repository.' });
+      if (empty) {
+        emit({ phase: 'warning', message: 'You appear to have cloned an empty repository.' });
+        // git copies a local repository's object store even when it is empty, and says so after the warning.
+        if (source.local) emit({ phase: 'note', message: 'done.\n' });
+      } else if (!n.noCheckout) {
+        emit({ phase: 'warning', message: 'remote HEAD refers to nonexistent ref, unable to checkout' });
+      }
       const target = plan.unbornHead ?? `refs/heads/${defaultBranch}`;
       assertRefName(target);
       if (plan.unbornHead || empty) writeSymref(gitDir, 'HEAD', target);
@@ -347,21 +407,10 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
     writeConfig(gitDir, config);
     throwIfAborted(o.signal);
 
-    if (sub) {
-      // `git checkout -f -q <commit>` in the new submodule: detach HEAD at the recorded commit.
-      if (!objects.has(sub.commit)) {
-        throw new CloneError(`Fetched in submodule path '${dir}', but it did not contain ${sub.commit}. Direct fetching of that commit failed.`, { url: source.url, path: dir });
-      }
-      const from = headBranch ? headBranch.slice('refs/heads/'.length) : (headOid ?? sub.commit);
-      writeFileSync(join(gitDir, 'HEAD'), `${sub.commit}\n`);
-      appendReflog(gitDir, 'HEAD', headOid ?? ZERO_OID, sub.commit, ident, `checkout: moving from ${from} to ${sub.commit}`);
-      headOid = sub.commit;
-      headBranch = null;
-    }
-
     let files = 0;
-    if ((!n.noCheckout || sub) && headOid) {
-      if (!headBranch && !sub && cfgLookup('advice.detachedHead') !== 'false') emit({ phase: 'note', message: detachAdvice(headOid), always: true });
+    let submoduleFailure: SubmoduleError | null = null;
+    if (!n.noCheckout && headOid) {
+      if (!headBranch && cfgLookup('advice.detachedHead') !== 'false') emit({ phase: 'note', message: detachAdvice(headOid), always: true });
       const result = await checkoutHead(conn, objects, {
         gitDir,
         workTree: dir,
@@ -373,26 +422,39 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
       });
       files = result.files;
       packs.push(...result.packs);
-      if (o.recurseSubmodules) {
-        await cloneSubmodules({
-          superGitDir: gitDir,
-          workTree: dir,
-          superUrl: source.url,
-          config,
-          userConfig,
-          options: o,
-          objects,
-          commit: headOid,
-          emit,
-          clone,
-        });
+      if (n.submodulePathspecs.length) {
+        // Done with the superproject's remote (git disconnects before its checkout):
+        // no idle connection while the submodules are cloned.
+        await conn.close();
+        conn = null;
+        try {
+          await cloneSubmodules({
+            superGitDir: gitDir,
+            workTree: dir,
+            superUrl: source.url,
+            config,
+            userConfig,
+            options: o,
+            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs },
+            objects,
+            commit: headOid,
+            emit,
+            clone: cloneRepository,
+          });
+        } catch (err) {
+          // git's clone has done its own work by now (junk_mode = JUNK_LEAVE_REPO):
+          // a submodule failure keeps the superproject; only an abort removes it.
+          if (err instanceof AbortError || o.signal?.aborted) throw err;
+          submoduleFailure = err instanceof SubmoduleError ? err : new SubmoduleError((err as Error).message, 128, { url: source.url, path: dir, cause: err });
+        }
       }
     }
     await objects.close();
     objects = null;
-    await conn.close();
+    await conn?.close();
     conn = null;
-    return { directory: dir, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs };
+    if (submoduleFailure) throw submoduleFailure;
+    return { result: { directory: dir, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs }, config };
   } catch (err) {
     try {
       await objects?.close();
@@ -404,16 +466,25 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
     } catch {
       /* closing after a failure */
     }
-    cleanup();
+    if (!(err instanceof SubmoduleError) || o.signal?.aborted) cleanup();
     if (o.signal?.aborted && !(err instanceof AbortError)) throw new AbortError('clone aborted', o.signal.reason);
     if (err instanceof WasmgitError) throw err;
     throw toCloneError(err, source.url);
   }
 }
 
+/** What git's index-pack reads from the new repository's config: pack.threads (0 = one per core) and core.deltaBaseCacheLimit. */
+function indexConfig(cfg: (key: string) => string | undefined): IndexSettings {
+  const t = cfg('pack.threads');
+  const c = cfg('core.deltaBaseCacheLimit');
+  const threads = t === undefined ? 0 : configNumber(t, 'pack.threads');
+  const cacheLimit = c === undefined ? 0 : configNumber(c, 'core.deltabasecachelimit');
+  return { threads: threads > 0 ? threads : undefined, cacheLimit: cacheLimit > 0 ? cacheLimit : undefined };
+}
+
 function toCloneError(err: unknown, url: string): WasmgitError {
   const e = err as { message?: string; name?: string };
-  return new CloneError(e?.message ?? String(err), { url, cause: err });
+  return new CloneError(systemErrorMessage(err) ?? e?.message ?? String(err), { url, cause: err });
 }
 
 // branch.c: install_branch_config — the new branch tracks the remote's branch of the same name.

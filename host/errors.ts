@@ -44,6 +44,21 @@ export class InvalidRefNameError extends WasmgitError {
   }
 }
 
+/**
+ * A submodule could not be cloned or checked out (--recurse-submodules). The
+ * superproject is kept, as git keeps it; `exitCode` is what git's clone exits
+ * with: 1 when a submodule clone failed twice or a nested submodule failed
+ * (the details were reported as progress notes), 128 when git would die with
+ * this message (e.g. the recorded commit cannot be fetched).
+ */
+export class SubmoduleError extends CloneError {
+  readonly exitCode: 1 | 128;
+  constructor(message: string, exitCode: 1 | 128, fields: { url?: string; path?: string; cause?: unknown } = {}) {
+    super(message, fields);
+    this.exitCode = exitCode;
+  }
+}
+
 /** The target directory exists and is not empty. */
 export class DestinationExistsError extends CloneError {}
 
@@ -59,4 +74,20 @@ export class AbortError extends WasmgitError {
   constructor(message = 'the operation was aborted', readonly reason?: unknown) {
     super(message);
   }
+}
+
+/**
+ * A system call's failure in git's words: Node's "ENOSPC: no space left on
+ * device, write" becomes "write error: No space left on device" (git's
+ * write_or_die), one with a path "unable to <call> '<path>': <reason>".
+ * Null when `err` is not a system error.
+ */
+export function systemErrorMessage(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
+  const m = /^[A-Z0-9_]+: ([^,]+)/.exec(e.message);
+  if (!m) return null;
+  const why = m[1].charAt(0).toUpperCase() + m[1].slice(1);
+  if (e.path) return `unable to ${e.syscall} '${e.path}': ${why}`;
+  return e.syscall === 'write' ? `write error: ${why}` : `${e.syscall} failed: ${why}`;
 }

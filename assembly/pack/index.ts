@@ -4,7 +4,7 @@
 
 import { E_OUT_OF_MEMORY, fail } from "../error";
 import { idxBuild, idxPtr } from "./idx";
-import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveCheck, resolveFsckBases, resolveGather, resolveLinksFrom, resolveList, resolveRoots, resolveStrict } from "./resolve";
+import { mergeRecords, recordsCount, recordsPtr, resolveAll, resolveBegin, resolveSome, resolveCheck, resolveFsckBases, resolveGather, resolveLinksFrom, resolveList, resolveRoots, resolveStrict } from "./resolve";
 import { linksGrow, linksSetPtr, linksSetSlots } from "./links";
 import { storeGatherPtr, storeLoad, storeUnload } from "./store";
 import { packChecksum, scanBegin, scanEnd, scanOffset, scanPush, scanSpace, scanWindow } from "./scan";
@@ -47,6 +47,7 @@ export function packRootsBuild(): i32 {
 export function packRootsPtr(): usize { return rootsBuf; }
 export function packResolveList(list: usize, n: u32): i32 { return resolveList(list, n); }
 export function packResolveAll(): i32 { return resolveAll(); }
+export function packResolveSome(budget: u32): i32 { return resolveSome(budget); }
 // The delta store, shipped with each batch to a worker (store.ts).
 export function packStoreGather(list: usize, n: u32): i32 { return resolveGather(list, n); }
 export function packStoreGatherPtr(): usize { return storeGatherPtr(); }

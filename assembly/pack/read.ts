@@ -7,10 +7,11 @@
 //
 //   1. finds the id: .idx v2 fan-out table, then binary search over the sorted
 //      ids; offsets of 2 GiB and more sit in the 64-bit offset table
-//      (Documentation/gitformat-pack.txt, "Version 2 pack-*.idx files");
+//      (Documentation/gitformat-pack.txt, "Version 2 pack-*.idx files"; a
+//      version-1 .idx is copied into that layout when it is added);
 //   2. walks the delta chain from the entry down to a base object, or to a
 //      link already in the base cache (entry header: type and size varint;
-//      OFS_DELTA: negative offset varint; REF_DELTA: the base's 20-byte id);
+//      OFS_DELTA: negative offset varint; REF_DELTA: the base's id);
 //   3. inflates the base, then inflates and applies each delta on the way back
 //      up (assembly/pack/delta.ts), caching every link it builds.
 //
@@ -25,6 +26,10 @@
 // head <= start + ringSize. Eviction is thus FIFO and needs no bookkeeping,
 // and a lookup is one slot compare. Objects up to a quarter of the ring are
 // cached; git's own delta_base_cache works the same way with an LRU list.
+//
+// Ids are 20 bytes (SHA-1) or, after objectIdSize(32), 32 (SHA-256): the same
+// for every registered pack, as in one repository (gitformat-pack: the .idx and
+// the pack trailer use the repository's hash; hash-function-transition.txt).
 
 import { E_INVALID_ARG, E_MISSING_BASE, E_OBJECT_TOO_LARGE, E_OUT_OF_MEMORY, E_PACK_FORMAT, E_READ, E_SIZE_MISMATCH, E_TRUNCATED, errorMessageLen, errorMessagePtr, fail, OK } from "../error";
 import { readAt } from "../host";
@@ -52,12 +57,18 @@ const MAX_CHAIN: i32 = 10000;
 
 // ---- registered packs ------------------------------------------------------
 
-const MAX_PACKS: i32 = 256;
+// objectLocate() puts the pack number above bit 48 of a non-negative i64.
+const MAX_PACKS: i32 = 1 << 15;
 // Per pack: source u32 @0, count u32 @4, fanout @8, ids @12, off32 @16,
 // off64 @20, off64 count @24, sorted offsets (u64) @28, pack size u64 @32.
+// The table grows as packs are added (a repository may hold hundreds).
 const PACK_REC: usize = 40;
-const packTable = memory.data(<i32>(MAX_PACKS * <i32>PACK_REC));
+let packTable: usize = 0;
+let packCap: i32 = 0;
 let packCount: i32 = 0;
+
+/** Object id length in bytes: 20 (SHA-1) or 32 (SHA-256). */
+let idLen: usize = 20;
 
 @inline function packRec(p: i32): usize { return packTable + <usize>p * PACK_REC; }
 @inline function packSource(p: i32): u32 { return load<u32>(packRec(p)); }
@@ -67,6 +78,7 @@ let packCount: i32 = 0;
 // ---- the read window --------------------------------------------------------
 
 const AHEAD: usize = 64 << 10;      // read-ahead on a window miss
+const HEADER_AHEAD: usize = 4 << 10; // the same when only a header is wanted
 const WINDOW_MAX: usize = 8 << 20;  // entries larger than this are streamed
 let win: usize = 0;
 let winCap: usize = 0;
@@ -103,7 +115,7 @@ let wantedId: usize = 0;
 
 function hex(p: usize): string {
   let s = "";
-  for (let i: usize = 0; i < 20; i++) {
+  for (let i: usize = 0; i < idLen; i++) {
     let b = <u32>load<u8>(p + i);
     s += String.fromCharCode(<i32>(b >> 4) + (b >> 4 < 10 ? 48 : 87));
     s += String.fromCharCode(<i32>(b & 15) + ((b & 15) < 10 ? 48 : 87));
@@ -138,13 +150,25 @@ function buffer(size: usize, p: i32, off: u64): usize {
   return b;
 }
 
-/** Forgets every pack and cached object (memory is not reclaimed). */
+/** Forgets every pack and cached object (memory is not reclaimed); ids are 20 bytes again. */
 export function objectsReset(): void {
   packCount = 0;
+  idLen = 20;
   winPack = -1;
   winLen = 0;
   if (slots) memory.fill(slots, 0, SLOTS * SLOT);
   ringHead = 0;
+}
+
+/**
+ * Sets the length of object ids, 20 (SHA-1, the default) or 32 (SHA-256), for
+ * the packs added next. Only while no pack is registered (after objectsReset()).
+ */
+export function objectIdSize(bytes: i32): i32 {
+  if (bytes != 20 && bytes != 32) return fail(E_INVALID_ARG, "object ids are 20 or 32 bytes, not " + bytes.toString());
+  if (packCount != 0) return fail(E_INVALID_ARG, "the object id size is set before any pack is added");
+  idLen = <usize>bytes;
+  return OK;
 }
 
 /** Sets the base cache's size in bytes (0 disables it). Takes effect now; cached objects are dropped. */
@@ -201,14 +225,21 @@ function cacheAdd(p: i32, off: u64, type: i32, data: usize, len: usize): void {
 @inline function be32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
 @inline function be64(p: usize): u64 { return bswap<u64>(load<u64>(p)); }
 
-/** Compares two 20-byte ids as big-endian numbers. */
+/** Compares two ids of idLen bytes as big-endian numbers. */
 @inline function compareIds(a: usize, b: usize): i32 {
   let x = be64(a), y = be64(b);
   if (x != y) return x < y ? -1 : 1;
   x = be64(a + 8); y = be64(b + 8);
   if (x != y) return x < y ? -1 : 1;
-  let u = be32(a + 16), v = be32(b + 16);
-  if (u != v) return u < v ? -1 : 1;
+  if (idLen == 20) {
+    let u = be32(a + 16), v = be32(b + 16);
+    if (u != v) return u < v ? -1 : 1;
+    return 0;
+  }
+  x = be64(a + 16); y = be64(b + 16);
+  if (x != y) return x < y ? -1 : 1;
+  x = be64(a + 24); y = be64(b + 24);
+  if (x != y) return x < y ? -1 : 1;
   return 0;
 }
 
@@ -222,7 +253,7 @@ function idxFind(p: i32, id: usize): i32 {
   let hi = <i32>be32(fanout + (b << 2));
   while (lo < hi) {
     let mid = (lo + hi) >>> 1;
-    let c = compareIds(ids + <usize>mid * 20, id);
+    let c = compareIds(ids + <usize>mid * idLen, id);
     if (c == 0) return mid;
     if (c < 0) lo = mid + 1; else hi = mid;
   }
@@ -246,7 +277,7 @@ function entryEnd(p: i32, off: u64): u64 {
   while (lo < hi) {
     let mid = (lo + hi) >>> 1;
     let v = load<u64>(sorted + (<usize>mid << 3));
-    if (v == off) return mid + 1 < n ? load<u64>(sorted + (<usize>(mid + 1) << 3)) : packSize(p) - 20;
+    if (v == off) return mid + 1 < n ? load<u64>(sorted + (<usize>(mid + 1) << 3)) : packSize(p) - <u64>idLen;
     if (v < off) lo = mid + 1; else hi = mid;
   }
   return 0;
@@ -285,40 +316,82 @@ const scratch = memory.data(64);
 
 /**
  * Registers a pack: `source` is the host.readAt source of the .pack (of
- * `packBytes` bytes), and [idxPtr, idxPtr+idxLen) its version-2 .idx, copied
- * into memory from alloc() and left there. Checks the .idx's structure and
- * that it belongs to this pack (header object count, trailer checksum), as
- * git does when it opens a pack. Returns the pack's number (0, 1, ...).
+ * `packBytes` bytes), and [idxPtr, idxPtr+idxLen) its .idx (version 2, or
+ * version 1), copied into memory from alloc() and left there. Checks the .idx's
+ * structure and that it belongs to this pack (header object count, trailer
+ * checksum), as git does when it opens a pack. Returns the pack's number (0, 1, ...).
  */
 export function packAdd(source: u32, idxPtr: usize, idxLen: usize, packBytes: u64): i32 {
   if (packCount >= MAX_PACKS) return fail(E_INVALID_ARG, "too many packs (at most " + MAX_PACKS.toString() + ")");
-  if (idxLen < 8 + 1024 + 40) return fail(E_PACK_FORMAT, "pack index is too short (" + idxLen.toString() + " bytes)", 0);
-  if (be32(idxPtr) != 0xff744f63) return fail(E_PACK_FORMAT, "pack index has no version-2 signature", 0);
-  if (be32(idxPtr + 4) != 2) return fail(E_PACK_FORMAT, "pack index version " + be32(idxPtr + 4).toString() + " is not supported", 4);
-  let fanout = idxPtr + 8;
+  let h = idLen;
+  // Version 2 starts with a signature no version-1 fan-out can begin with (it
+  // would count 4 billion ids in bucket 0); git tells the two apart the same way.
+  let v2 = idxLen >= 8 && be32(idxPtr) == 0xff744f63;
+  let fanAt: usize = v2 ? 8 : 0;
+  if (idxLen < fanAt + 1024 + 2 * h) return fail(E_PACK_FORMAT, "pack index is too short (" + idxLen.toString() + " bytes)", 0);
+  if (v2 && be32(idxPtr + 4) != 2) return fail(E_PACK_FORMAT, "pack index version " + be32(idxPtr + 4).toString() + " is not supported", 4);
+  let fanout = idxPtr + fanAt;
   let prev: u32 = 0;
   for (let i: usize = 0; i < 256; i++) {
     let v = be32(fanout + (i << 2));
-    if (v < prev) return fail(E_PACK_FORMAT, "pack index fan-out table is not monotonic", <u64>(8 + (i << 2)));
+    if (v < prev) return fail(E_PACK_FORMAT, "pack index fan-out table is not monotonic", <u64>(fanAt + (i << 2)));
     prev = v;
   }
   let n = <usize>prev;
-  let base = <u64>(8 + 1024 + 40) + <u64>n * 28;
-  if (<u64>idxLen < base || (<u64>idxLen - base) % 8 != 0) {
-    return fail(E_PACK_FORMAT, "pack index size " + idxLen.toString() + " does not fit " + n.toString() + " objects", 0);
+  let ids: usize, off32: usize, off64: usize, off64Count: usize;
+  let idAt: usize, idStride: usize; // where id i sits in the file, for messages
+  if (v2) {
+    let base = <u64>(8 + 1024) + <u64>n * <u64>(h + 8) + <u64>(2 * h);
+    if (<u64>idxLen < base || (<u64>idxLen - base) % 8 != 0) {
+      return fail(E_PACK_FORMAT, "pack index size " + idxLen.toString() + " does not fit " + n.toString() + " objects", 0);
+    }
+    ids = fanout + 1024;
+    off32 = ids + n * (h + 4); // ids (h·n), CRCs (4n), then 32-bit offsets
+    off64 = off32 + n * 4;
+    off64Count = (idxLen - <usize>base) >> 3;
+    idAt = 8 + 1024;
+    idStride = h;
+  } else {
+    let size = <u64>1024 + <u64>n * <u64>(4 + h) + <u64>(2 * h);
+    if (<u64>idxLen != size) {
+      return fail(E_PACK_FORMAT, "pack index size " + idxLen.toString() + " does not fit " + n.toString() + " objects (version 1)", 0);
+    }
+    // Version 1 (gitformat-pack, "pack-*.idx files ... original (version 1)"):
+    // n records of a 4-byte offset and an id, no CRCs. Copied into the version-2
+    // arrays, offsets of 2 GiB and up into a 64-bit table, so that lookups have
+    // one layout to read.
+    let rec = fanout + 1024;
+    let large: usize = 0;
+    for (let i: usize = 0; i < n; i++) if (be32(rec + i * (4 + h)) & 0x80000000) large++;
+    let copy = tryAlloc(<u64>n * <u64>(h + 4) + <u64>large * 8 + 8);
+    if (!copy) return fail(E_OUT_OF_MEMORY, "no memory to read a version-1 index of " + n.toString() + " objects");
+    ids = copy;
+    off32 = ids + n * h;
+    off64 = off32 + n * 4;
+    off64Count = large;
+    let k: u32 = 0;
+    for (let i: usize = 0; i < n; i++) {
+      let r = rec + i * (4 + h);
+      memory.copy(ids + i * h, r + 4, h);
+      let v = be32(r);
+      if (v & 0x80000000) {
+        store<u64>(off64 + (<usize>k << 3), bswap<u64>(<u64>v));
+        v = 0x80000000 | k++;
+      }
+      store<u32>(off32 + (i << 2), bswap<u32>(v));
+    }
+    idAt = 1024 + 4;
+    idStride = 4 + h;
   }
-  let ids = fanout + 1024;
-  let off32 = ids + n * 28 - n * 4; // ids (20n), CRCs (4n), then 32-bit offsets
-  let off64 = off32 + n * 4;
-  let off64Count = (idxLen - <usize>base) >> 3;
   for (let i: usize = 1; i < n; i++) {
-    if (compareIds(ids + (i - 1) * 20, ids + i * 20) >= 0) {
-      return fail(E_PACK_FORMAT, "pack index object ids are not strictly sorted", <u64>(1032 + i * 20));
+    if (compareIds(ids + (i - 1) * h, ids + i * h) >= 0) {
+      return fail(E_PACK_FORMAT, "pack index object ids are not strictly sorted", <u64>(idAt + i * idStride));
     }
   }
 
   // The pack must be the one this index describes.
-  if (packBytes < 32) return fail(E_PACK_FORMAT, "pack is too short (" + packBytes.toString() + " bytes)", 0);
+  let trailer = packBytes - <u64>h;
+  if (packBytes < <u64>(12 + h)) return fail(E_PACK_FORMAT, "pack is too short (" + packBytes.toString() + " bytes)", 0);
   if (readAt(source, 0, scratch, 12) != 12) return fail(E_READ, "could not read the pack header", 0);
   if (be32(scratch) != 0x5041434b) return fail(E_PACK_FORMAT, "pack has no PACK signature", 0);
   let version = be32(scratch + 4);
@@ -326,9 +399,9 @@ export function packAdd(source: u32, idxPtr: usize, idxLen: usize, packBytes: u6
   if (<usize>be32(scratch + 8) != n) {
     return fail(E_PACK_FORMAT, "pack holds " + be32(scratch + 8).toString() + " objects but its index " + n.toString(), 8);
   }
-  if (readAt(source, packBytes - 20, scratch + 20, 20) != 20) return fail(E_READ, "could not read the pack trailer", packBytes - 20);
-  if (memory.compare(scratch + 20, idxPtr + idxLen - 40, 20) != 0) {
-    return fail(E_PACK_FORMAT, "pack checksum does not match the one its index records", packBytes - 20);
+  if (readAt(source, trailer, scratch + 16, <u32>h) != <u32>h) return fail(E_READ, "could not read the pack trailer", trailer);
+  if (memory.compare(scratch + 16, idxPtr + idxLen - 2 * h, h) != 0) {
+    return fail(E_PACK_FORMAT, "pack checksum does not match the one its index records", trailer);
   }
 
   // Offsets, sorted, to know where each entry ends.
@@ -337,7 +410,7 @@ export function packAdd(source: u32, idxPtr: usize, idxLen: usize, packBytes: u6
   let tmp = sorted ? tryAlloc(<u64>max<usize>(n, 1) << 3) : 0;
   if (!tmp) return fail(E_OUT_OF_MEMORY, "no memory to sort the offsets of " + n.toString() + " objects");
   let maxOff: u64 = 0;
-  let end = packBytes - 20;
+  let end = trailer;
   for (let i: usize = 0; i < n; i++) {
     let v = be32(off32 + (i << 2));
     let off: u64 = <u64>v;
@@ -359,6 +432,14 @@ export function packAdd(source: u32, idxPtr: usize, idxLen: usize, packBytes: u6
     }
   }
 
+  if (packCount == packCap) {
+    let cap = max<i32>(packCap * 2, 64);
+    let table = tryAlloc(<u64>cap * <u64>PACK_REC);
+    if (!table) return fail(E_OUT_OF_MEMORY, "no memory to register " + cap.toString() + " packs");
+    if (packTable) memory.copy(table, packTable, <usize>packCount * PACK_REC);
+    packTable = table;
+    packCap = cap;
+  }
   let p = packCount;
   let r = packRec(p);
   store<u32>(r, source);
@@ -413,7 +494,7 @@ function windowAt(p: i32, off: u64, need: usize, ahead: usize): usize {
   if (p == winPack && off >= winStart && off + <u64>need <= winStart + <u64>winLen) {
     return win + <usize>(off - winStart);
   }
-  let limit = packSize(p) - 20;
+  let limit = packSize(p) - <u64>idLen;
   let want = <u64>max(need, ahead);
   if (off + want > limit) want = limit - off;
   let len = <usize>want;
@@ -443,16 +524,23 @@ let hSize: u64 = 0;
 let hData: u64 = 0;     // offset of the zlib stream
 let hEnd: u64 = 0;      // offset where the entry ends
 let hBaseOff: u64 = 0;  // OFS_DELTA: the base's offset
-let hBaseId: usize = memory.data(20); // REF_DELTA: the base's id
+let hBaseId: usize = memory.data(32); // REF_DELTA: the base's id
 
-/** Reads the entry header at `off` of pack `p` (gitformat-pack: "Object entries"). */
-function readHeader(p: i32, off: u64): i32 {
+/**
+ * Reads the entry header at `off` of pack `p` (gitformat-pack: "Object entries").
+ * A miss in the window reads the whole entry (up to WINDOW_MAX) when its data is
+ * wanted next; for the header alone, HEADER_AHEAD bytes: enough for the headers
+ * of the next few entries when walking forward, and little to waste when a
+ * walk down a delta chain jumps backward at every step.
+ */
+function readHeader(p: i32, off: u64, withData: bool): i32 {
   let end = entryEnd(p, off);
   if (end == 0) return fail(E_PACK_FORMAT, where(p, off) + "no object starts at this offset", off);
   hEnd = end;
-  let avail = <usize>min<u64>(end - off, 32);
-  let ahead = <usize>min<u64>(end - off, <u64>WINDOW_MAX);
-  let q = windowAt(p, off, avail, max(ahead, AHEAD));
+  // The longest header: 9 size bytes, then 9 offset bytes or an id.
+  let avail = <usize>min<u64>(end - off, <u64>(16 + idLen));
+  let ahead = withData ? max(<usize>min<u64>(end - off, <u64>WINDOW_MAX), AHEAD) : HEADER_AHEAD;
+  let q = windowAt(p, off, avail, ahead);
   if (!q) return E_READ;
   let qEnd = q + avail;
   let c = <u32>load<u8>(q);
@@ -481,13 +569,12 @@ function readHeader(p: i32, off: u64): i32 {
     if (dist == 0 || dist > off - 12) return fail(E_PACK_FORMAT, where(p, off) + "delta base offset points outside the pack", off);
     hBaseOff = off - dist;
   } else if (hType == OBJ_REF_DELTA) {
-    if (at + 20 > qEnd) return fail(E_PACK_FORMAT, where(p, off) + "entry truncated in its base id", off);
-    memory.copy(hBaseId, at, 20);
-    at += 20;
+    if (at + idLen > qEnd) return fail(E_PACK_FORMAT, where(p, off) + "entry truncated in its base id", off);
+    memory.copy(hBaseId, at, idLen);
+    at += idLen;
   } else if (hType < OBJ_COMMIT || hType > OBJ_TAG) {
     return fail(E_PACK_FORMAT, where(p, off) + "unknown entry type " + hType.toString(), off);
   }
-  if (size > MAX_OBJECT) return fail(E_OBJECT_TOO_LARGE, where(p, off) + "entry of " + size.toString() + " bytes is too large to read whole", off);
   hData = off + <u64>(at - q);
   if (hData > end) return fail(E_PACK_FORMAT, where(p, off) + "entry header runs past the entry", off);
   return OK;
@@ -542,8 +629,9 @@ function readEntry(p: i32, off: u64): i32 {
       resultCached = depth == 0;
       break;
     }
-    let st = readHeader(cp, co);
+    let st = readHeader(cp, co, true);
     if (st < 0) return st;
+    if (hSize > MAX_OBJECT) return fail(E_OBJECT_TOO_LARGE, where(cp, co) + "entry of " + hSize.toString() + " bytes is too large to read whole", co);
     if (hType < OBJ_OFS_DELTA) {
       // The base object itself.
       type = hType;
@@ -636,7 +724,7 @@ function readEntry(p: i32, off: u64): i32 {
 }
 
 /**
- * Reads object `id` (20 bytes at `id`) from the registered packs. Returns its
+ * Reads object `id` (idLen bytes at `id`) from the registered packs. Returns its
  * type (1 commit, 2 tree, 3 blob, 4 tag), 0 when no pack has it, or a negative
  * error naming the id and pack offset. The bytes are at objectDataPtr() for
  * objectDataLen() bytes, until the next call into the core.
@@ -661,3 +749,28 @@ export function objectDataPtr(): usize {
 export function objectDataLen(): usize {
   return resultLen;
 }
+
+// ---- entry headers, for a host that copies entries itself ----------------------
+
+/**
+ * Parses the header of the entry starting at `offset` in registered pack `pack`
+ * (gitformat-pack: "Object entries"), without reading its data. Returns the
+ * header's length; packEntryType(), packEntrySize(), packEntryBaseOffset()
+ * (OFS_DELTA) and packEntryBaseId() (REF_DELTA) describe it until the next call
+ * into the core. Unlike objectRead(), any size is accepted: nothing is inflated.
+ */
+export function packEntryHeader(pack: i32, offset: u64): i32 {
+  if (pack < 0 || pack >= packCount) return fail(E_INVALID_ARG, "no pack " + pack.toString() + " is registered (there are " + packCount.toString() + ")");
+  let st = readHeader(pack, offset, false);
+  if (st < 0) return st;
+  return <i32>(hData - offset);
+}
+
+/** Type of the last parsed entry: 1-4, 6 OFS_DELTA, 7 REF_DELTA. */
+export function packEntryType(): i32 { return hType; }
+/** Size in its header: the object's, or a delta's (its delta data). */
+export function packEntrySize(): u64 { return hSize; }
+/** OFS_DELTA: the pack offset of its base. */
+export function packEntryBaseOffset(): u64 { return hBaseOff; }
+/** REF_DELTA: where the base's id (20 or 32 bytes) is. */
+export function packEntryBaseId(): usize { return hBaseId; }

@@ -71,11 +71,16 @@ let readBuf: usize = 0;
 let readAtOff: u64 = U64.MAX_VALUE; // pack offset of readBuf[0]
 let readLen: usize = 0;
 let resolved: u32 = 0;               // deltas resolved by this instance
+let nextRoot: u32 = 0;               // where resolveSome() goes on from
 // Records of what this instance resolved, for a host that merges results from
 // several instances: entry u32, base u32, depth u32, kind u8 + 3 pad, id 20 bytes.
 export const RECORD: usize = 36;
 let records: usize = 0;
 let recordCount: u32 = 0;
+let recordCap: u32 = 0;
+let frameCap: u32 = 0;
+let drops: u32 = 0; // times the arena was dropped for a heap allocation
+const FRAMES_FIRST: usize = 1024;
 let recording = false;
 // index-pack --strict: every commit, tree and tag resolved here is checked (fsck.ts).
 let strict = false;
@@ -137,10 +142,11 @@ export function resolveBegin(src: u32, cacheLimit: u64, memLimit: u64, record: b
     sum += c;
   }
   childList = tryAlloc(<u64>max(ofs, 1) << 2);
-  let fill = tryAlloc(<u64>(m + 1) << 2);
   refEntries = tryAlloc(<u64>max(refCount, 1) << 2);
   refIds = tryAlloc(<u64>max(refCount, 1) * 20);
-  if (refIds == 0) return noMemory();
+  // Temporary, so allocated last: freeing the latest allocation gives it back.
+  let fill = tryAlloc(<u64>(m + 1) << 2);
+  if (fill == 0 || refIds == 0) return noMemory();
   memory.copy(fill, childStart, (m + 1) << 2);
   let r: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -155,25 +161,32 @@ export function resolveBegin(src: u32, cacheLimit: u64, memLimit: u64, record: b
       r++;
     }
   }
+  heap.free(fill);
   // REF deltas by base id (the table holds it in the id slot until resolved);
   // ties keep pack order, so children come out in the same order everywhere.
   if (refCount > 1) {
     let tmp = tryAlloc(<u64>refCount << 2);
     if (tmp == 0) return noMemory();
     sortById(refEntries, refCount, tmp);
+    heap.free(tmp);
   }
   for (let k: u32 = 0; k < refCount; k++) {
     memory.copy(refIds + <usize>k * 20, idOf(load<u32>(refEntries + (<usize>k << 2))), 20);
   }
   if (!storeReady()) return noMemory(); // a worker's: filled batch by batch
-  frames = tryAlloc(<u64>(m + 1) * FRAME);
+  // The frame stack and the records grow on demand: a stack as deep as the
+  // longest delta chain, records for one batch, not one per object.
+  frames = tryAlloc(FRAMES_FIRST * FRAME);
+  frameCap = <u32>FRAMES_FIRST;
   ctx = tryAlloc(sha1CtxSize());
   readBuf = tryAlloc(READ_CAP);
-  if (recording) records = tryAlloc(<u64>max(deltaCount, 1) * RECORD);
-  if (readBuf == 0 || (recording && records == 0)) return noMemory();
+  records = 0;
+  recordCap = 0;
+  if (readBuf == 0 || frames == 0) return noMemory();
   readAtOff = U64.MAX_VALUE;
   readLen = 0;
   resolved = 0;
+  nextRoot = 0;
   prepared = true;
   return <i32>deltaCount;
 }
@@ -251,6 +264,7 @@ export function resolveRoots(out: usize): u32 {
     store<u32>(out + (<usize>k << 3), <u32>min(w, <u64>0xffffffff), 4);
     k++;
   }
+  heap.free(sub); // the latest allocation, so it is given back
   return k;
 }
 
@@ -272,15 +286,31 @@ export function resolveList(list: usize, n: u32): i32 {
 
 /** Resolves every tree, in pack order (a single instance doing all the work). */
 export function resolveAll(): i32 {
-  if (!prepared) return fail(E_INVALID_ARG, "resolveAll before resolveBegin");
+  nextRoot = 0;
+  let r = resolveSome(U32.MAX_VALUE);
+  return r < 0 ? r : <i32>resolved;
+}
+
+/**
+ * Resolves trees in pack order from where the previous call stopped, until at
+ * least `budget` deltas were resolved by this call (the tree at hand is always
+ * finished). Returns 1 while trees remain, 0 when every tree is done, or an
+ * error. A host resolving on its only thread calls this in steps, so that
+ * between them it can answer signals and aborts.
+ */
+export function resolveSome(budget: u32): i32 {
+  if (!prepared) return fail(E_INVALID_ARG, "resolveSome before resolveBegin");
   recordCount = 0;
   startArena();
-  for (let e: u32 = 0; e < count; e++) {
+  let before = resolved;
+  while (nextRoot < count) {
+    let e = nextRoot++;
     if (isDelta(typeOf(e))) continue;
     let r = resolveTree(e);
     if (r < 0) return r;
+    if (resolved - before >= budget) return nextRoot < count ? 1 : 0;
   }
-  return <i32>resolved;
+  return 0;
 }
 
 /**
@@ -292,31 +322,33 @@ export function resolveAll(): i32 {
  */
 export function resolveGather(list: usize, n: u32): i32 {
   storeGatherBegin();
-  let stack = frames; // free between resolutions: a u32 stack of up to n entries
+  // The frame stack is free between resolutions: here it is a stack of u32s.
   for (let k: u32 = 0; k < n; k++) {
     let root = load<u32>(list + (<usize>k << 2));
     let sp: usize = 0;
-    store<u32>(stack, root);
+    store<u32>(frames, root);
     sp = 1;
     if (refCount != 0) {
       let slot = refLowerBound(idOf(root));
       while (hasRefChild(slot, idOf(root))) {
         let c = load<u32>(refEntries + (<usize>slot << 2));
         if (!storeAppend(c)) return noMemory();
-        store<u32>(stack + (sp << 2), c);
+        if (sp == <usize>frameCap * (FRAME >> 2) && !growFrames(<usize>frameCap + 1)) return errorCode();
+        store<u32>(frames + (sp << 2), c);
         sp++;
         slot++;
       }
     }
     while (sp != 0) {
       sp--;
-      let e = load<u32>(stack + (sp << 2));
+      let e = load<u32>(frames + (sp << 2));
       let a = load<u32>(childStart + (<usize>e << 2));
       let b = load<u32>(childStart + (<usize>(e + 1) << 2));
       for (let j = a; j < b; j++) {
         let c = load<u32>(childList + (<usize>j << 2));
         if (!storeAppend(c)) return noMemory();
-        store<u32>(stack + (sp << 2), c);
+        if (sp == <usize>frameCap * (FRAME >> 2) && !growFrames(<usize>frameCap + 1)) return errorCode();
+        store<u32>(frames + (sp << 2), c);
         sp++;
       }
     }
@@ -345,7 +377,8 @@ export function mergeRecords(p: usize, n: u32): i32 {
  * Makes room in the forest for `extra` entries to be appended after entry
  * count-1 (the bases that complete a thin pack). Appended entries are never
  * deltas, so they have no OFS children: their childStart slots all hold the
- * end of childList. Returns false (error set) when memory runs out.
+ * end of childList. (The frame stack grows on demand.) Returns false (error
+ * set) when memory runs out.
  */
 export function resolveExtend(extra: u32): bool {
   if (!prepared) {
@@ -355,8 +388,7 @@ export function resolveExtend(extra: u32): bool {
   let m = <usize>count;
   let rows = m + <usize>extra;
   let cs = tryAlloc(<u64>(rows + 1) << 2);
-  let fr = tryAlloc(<u64>(rows + 1) * FRAME);
-  if (fr == 0) {
+  if (cs == 0) {
     noMemory();
     return false;
   }
@@ -364,7 +396,6 @@ export function resolveExtend(extra: u32): bool {
   let end = load<u32>(childStart + (m << 2));
   for (let i = m + 1; i <= rows; i++) store<u32>(cs + (i << 2), end);
   childStart = cs;
-  frames = fr;
   return true;
 }
 
@@ -468,13 +499,17 @@ export function resolveCheck(): i32 {
 }
 
 function startArena(): void {
+  restartArena();
+  sp = 0;
+}
+
+function restartArena(): void {
   // Everything allocated so far stays below; the arena is the rest of memory,
   // grown on demand and never handed to the allocator.
   let probe = heap.alloc(16);
   heap.free(probe);
   arenaBase = (probe + 64 + 15) & ~(<usize>15);
   arenaTop = arenaBase;
-  sp = 0;
 }
 
 /** Makes linear memory reach `end`; false when it cannot. */
@@ -616,13 +651,63 @@ function build(parent: u32, e: u32): usize {
   return p;
 }
 
-function push(e: u32, p: usize): void {
+function push(e: u32, p: usize): bool {
+  if (sp == frameCap) {
+    if (!growFrames(<usize>sp + 1)) return false;
+    p = 0; // dropped with the rest of the arena
+  }
   let f = frames + <usize>sp * FRAME;
   store<u32>(f, e);
   store<u32>(f, <u32>p, 4);
   store<u32>(f, load<u32>(childStart + (<usize>e << 2)), 8);
   store<u32>(f, refCount != 0 ? refLowerBound(idOf(e)) : 0, 12);
   sp++;
+  return true;
+}
+
+/**
+ * Makes room for `need` frames (or u32 slots, to resolveGather) by doubling.
+ * The stub allocator keeps the old block: at most as much again as the
+ * deepest stack, against a frame per object when sized up front. The new
+ * block comes from the heap, whose top is where the arena starts: every
+ * content in the arena is dropped first (restore() rebuilds what the walk
+ * needs again) and the arena starts over above the block.
+ */
+function growFrames(need: usize): bool {
+  let cap = max(need, <usize>frameCap << 1);
+  dropArena();
+  let p = tryAlloc(<u64>cap * FRAME);
+  if (p == 0) {
+    fail(E_OUT_OF_MEMORY, "no memory for a delta chain " + need.toString() + " deep");
+    return false;
+  }
+  memory.copy(p, frames, <usize>frameCap * FRAME);
+  frames = p;
+  frameCap = <u32>cap;
+  restartArena();
+  return true;
+}
+
+/** Forgets every content in the arena (a heap allocation is about to take its place). */
+function dropArena(): void {
+  for (let f: u32 = 0; f < sp; f++) setFPtr(f, 0);
+  drops++;
+}
+
+/** Room for one more record of this batch (drops the arena, as growFrames does). */
+function growRecords(): bool {
+  let cap = max(<usize>1024, <usize>recordCap << 1);
+  dropArena();
+  let p = tryAlloc(<u64>cap * RECORD);
+  if (p == 0) {
+    fail(E_OUT_OF_MEMORY, "no memory for the records of a batch of deltas");
+    return false;
+  }
+  if (recordCount != 0) memory.copy(p, records, <usize>recordCount * RECORD);
+  records = p;
+  recordCap = <u32>cap;
+  restartArena();
+  return true;
 }
 
 /** Brings back the content of frame `f` (dropped to stay in budget) from its nearest kept ancestor. */
@@ -659,7 +744,7 @@ function resolveTree(root: u32): i32 {
   if (p == 0) return errorCode();
   if (linksMode && !linksOf(root, <u32>kindOf(root), p, <usize>resultOf(root))) return LINKS_FULL;
   if (!hasChildren(root)) return 0;
-  push(root, p);
+  if (!push(root, p)) return errorCode();
   while (sp != 0) {
     let f = sp - 1;
     let e = fEntry(f);
@@ -692,8 +777,9 @@ function resolveTree(root: u32): i32 {
     let size = resultOf(child);
     if (linksMode) {
       if (!linksOf(child, <u32>kind, c, <usize>size)) return LINKS_FULL;
-      if (hasChildren(child)) push(child, c);
-      else arenaTop = c;
+      if (hasChildren(child)) {
+        if (!push(child, c)) return errorCode();
+      } else arenaTop = c;
       continue;
     }
     hashObjectStart(ctx, kind, size);
@@ -706,7 +792,9 @@ function resolveTree(root: u32): i32 {
     setKind(child, kind);
     setBase(child, e);
     setDepth(child, depthOf(e) + 1);
+    let dropsBefore = drops;
     if (recording) {
+      if (recordCount == recordCap && !growRecords()) return errorCode();
       let r = records + <usize>recordCount * RECORD;
       store<u32>(r, child);
       store<u32>(r, e, 4);
@@ -717,8 +805,10 @@ function resolveTree(root: u32): i32 {
     }
     resolved++;
     if ((resolved & 1023) == 0) progress(PROGRESS_RESOLVING, resolved, deltaCount);
-    if (hasChildren(child)) push(child, c);
-    else arenaTop = c;
+    if (drops != dropsBefore) c = 0; // the records grew over it
+    if (hasChildren(child)) {
+      if (!push(child, c)) return errorCode();
+    } else if (c != 0) arenaTop = c;
   }
   return 0;
 }

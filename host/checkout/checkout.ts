@@ -15,6 +15,7 @@ import { statData, type CacheTreeNode, type IndexEntry, type StatData } from '..
 import { gitmodulesProblem } from './gitmodules.ts';
 import { WorkTree } from './worktree.ts';
 import { writeIndex } from './index.ts';
+import { Turns } from '../turns.ts';
 
 export interface CheckoutOptions {
   gitDir: string;
@@ -26,8 +27,9 @@ export interface CheckoutOptions {
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
   /**
-   * Partial clones: called once, before anything is written, with the blob ids
-   * no pack holds; resolves to packs that hold them.
+   * Partial clones: called with the ids of objects no pack holds, before
+   * anything is written (for each missing tree, then once for all missing
+   * blobs); resolves to packs that hold them.
    */
   fetchMissing?(oids: string[]): Promise<PackHandle[]>;
   /** The core to run on (default: a fresh instance, whose memory goes with it). */
@@ -36,6 +38,8 @@ export interface CheckoutOptions {
 
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+/** Files written between turns of the event loop (each a few hundred microseconds of system calls). */
+const FILES_PER_TURN = 32;
 const S_IFGITLINK = 0o160000;
 const SLASH = Buffer.from('/');
 /** Deeper trees are refused rather than risking the stack (git 2.42+ has core.maxTreeDepth = 4096 too). */
@@ -64,8 +68,26 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
   let store = ObjectStore.open(core, packs);
   try {
     opts.signal?.throwIfAborted();
-    const w: Walk = { paths: [], modes: [], ids: [], dirs: [], gitmodules: [] };
-    const root = walkTree(core, store, Buffer.from(opts.treeOid, 'hex'), Buffer.alloc(0), Buffer.alloc(0), w, 0);
+    // A partial clone may lack trees too (tree:<depth>, object:type): each
+    // missing one is fetched (with its subtrees) and the walk starts again.
+    let w: Walk;
+    let root: Node;
+    let lastMissing = '';
+    for (;;) {
+      w = { paths: [], modes: [], ids: [], dirs: [], gitmodules: [] };
+      try {
+        root = walkTree(core, store, Buffer.from(opts.treeOid, 'hex'), Buffer.alloc(0), Buffer.alloc(0), w, 0);
+        break;
+      } catch (err) {
+        if (!(err instanceof MissingTreeError) || !opts.fetchMissing || err.tree === lastMissing) throw err;
+        lastMissing = err.tree;
+        const more = await opts.fetchMissing([err.tree]);
+        opts.signal?.throwIfAborted();
+        store.close();
+        packs = [...packs, ...more];
+        store = ObjectStore.open(core, packs);
+      }
+    }
     const n = w.paths.length;
 
     const missing = new Set<string>();
@@ -114,8 +136,9 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     order.sort((a, b) => where[a] - where[b]);
     let last = -1;
     let data: Uint8Array = new Uint8Array(0);
+    const turns = new Turns(opts.signal, FILES_PER_TURN);
     for (const i of order) {
-      opts.signal?.throwIfAborted();
+      await turns.take();
       // Equal blobs sort together: read once, write each copy.
       if (last < 0 || !w.ids[last].equals(w.ids[i])) data = readBlob(store, w, i).data;
       last = i;
@@ -151,6 +174,16 @@ function readBlob(store: ObjectStore, w: Walk, i: number): { data: Uint8Array } 
 }
 
 /** Reads tree `id` at `prefix` (empty or ending in '/') and everything below it into `w`, in index order. */
+/** A tree the packs lack: a partial clone fetches it from the promisor remote. */
+class MissingTreeError extends MissingObjectError {
+  constructor(
+    readonly tree: string,
+    what: string,
+  ) {
+    super(what);
+  }
+}
+
 function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, name: Buffer, w: Walk, depth: number): Node {
   const hex = id.toString('hex');
   const at = prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root';
@@ -159,7 +192,7 @@ function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, na
   try {
     obj = store.view(id);
   } catch (err) {
-    if (err instanceof MissingObjectError) throw new MissingObjectError(`${hex} (the tree at ${at})`);
+    if (err instanceof MissingObjectError) throw new MissingTreeError(hex, `${hex} (the tree at ${at})`);
     if (err instanceof CoreError) throw new CoreError(`tree at ${at}: ${err.message}`, err.code, err.offset);
     throw err;
   }

@@ -16,10 +16,13 @@ export interface OptionSpec {
   short?: string;
   /** Takes a value. */
   value?: boolean;
-  /** Takes a value only as `--name=value`; `--name` alone sets true (git's PARSE_OPT_OPTARG). */
-  optional?: boolean;
   /** May be given several times; values collect into an array. */
   multiple?: boolean;
+  /**
+   * The value is optional: it can only be attached (`--name=value`), and the
+   * bare `--name` stands for this value (git's PARSE_OPT_OPTARG).
+   */
+  optionalValue?: string;
   /** `--no-<name>` is accepted and sets the flag to false. */
   negatable?: boolean;
   /** Text for --help, and the value's placeholder. */
@@ -62,8 +65,8 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
         }
       }
       if (!spec) throw new UsageError(`unknown option \`${name}'`);
-      if (spec.optional) {
-        set(spec, eq >= 0 ? a.slice(eq + 1) : true);
+      if (spec.optionalValue !== undefined) {
+        set(spec, eq >= 0 ? a.slice(eq + 1) : spec.optionalValue);
       } else if (spec.value) {
         let v: string | undefined;
         if (eq >= 0) v = a.slice(eq + 1);
@@ -101,7 +104,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
 /** Renders an options table for --help. */
 export function formatOptions(specs: OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const arg = s.optional ? `[=<${s.arg ?? 'value'}>]` : s.value ? ` <${s.arg ?? 'value'}>` : '';
+    const arg = s.optionalValue !== undefined ? `[=<${s.arg ?? 'value'}>]` : s.value ? ` <${s.arg ?? 'value'}>` : '';
     const long = `--${s.negatable ? '[no-]' : ''}${s.name}${arg}`;
     return [s.short ? `-${s.short}, ${long}` : `    ${long}`, s.help];
   });

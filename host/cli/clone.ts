@@ -6,7 +6,7 @@ import { parseArgs, formatOptions, UsageError, type OptionSpec } from './args.ts
 import type { Command } from './commands.ts';
 import { clone, type CloneOptions } from '../clone.ts';
 import { GitProgressPrinter } from '../progress/printer.ts';
-import { AbortError } from '../errors.ts';
+import { AbortError, SubmoduleError } from '../errors.ts';
 
 const SPECS: OptionSpec[] = [
   { name: 'verbose', short: 'v', help: 'be more verbose' },
@@ -22,10 +22,14 @@ const SPECS: OptionSpec[] = [
   { name: 'shallow-exclude', value: true, multiple: true, arg: 'revision', help: 'deepen history of shallow clone, excluding rev (repeatable)' },
   { name: 'single-branch', negatable: true, help: 'clone only one branch, HEAD or --branch' },
   { name: 'no-tags', help: "don't clone any tags, and make later fetches not to follow them" },
-  { name: 'recurse-submodules', help: 'initialize and clone submodules in the clone, recursively' },
-  { name: 'recursive', help: 'alias of --recurse-submodules' },
+  { name: 'recurse-submodules', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'clone submodules (those matching <pathspec>; repeatable), recursively' },
+  { name: 'recursive', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'alias of --recurse-submodules' },
+  { name: 'shallow-submodules', negatable: true, help: 'clone submodules with depth 1' },
+  { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
+  { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
+  { name: 'no-hardlinks', help: "copy a local repository's objects instead of hardlinking them (wasmgit always copies)" },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
-  { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:0' },
+  { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
 
 function usage(): string {
@@ -39,6 +43,19 @@ file://, [user@]host:path) or a local path, which needs no git installed.
 ${formatOptions(SPECS)}
 
 Progress is shown when stderr is a terminal, or with --progress; -q silences it.
+
+Submodules: --recurse-submodules does what git 2.39's does after the checkout
+(git submodule update --init --recursive). Each submodule is cloned into
+.git/modules/<name> and detached at the commit the superproject records; that
+commit is fetched on its own when the clone did not bring it (on no branch, or
+below a shallow tip). <pathspec> values go to submodule.active and select the
+top-level submodules (plain option: '.', all). --shallow-submodules clones them
+with depth 1; so does 'shallow = true' in .gitmodules, with or without the
+option, as in git 2.39. -j <n> (default submodule.fetchJobs, else 1) clones up
+to n at the same time; checkouts run one after the other. When a submodule
+fails, the superproject is kept and the exit status is 1 (128 when the recorded
+commit cannot be fetched), as with git.
+
 Exit status: 0 on success, 128 on a fatal error, 129 on a usage error, 130 and
 143 when interrupted by SIGINT and SIGTERM (the partial clone is removed).
 `;
@@ -78,6 +95,13 @@ async function run(argv: string[]): Promise<number> {
       return 128;
     }
   }
+  let jobs: number | undefined;
+  if (opts.jobs !== undefined) {
+    const j = String(opts.jobs);
+    if (!/^-?\d+$/.test(j)) throw new UsageError(`option \`jobs' expects a numerical value`);
+    jobs = Number(j) < 0 ? undefined : Number(j);
+  }
+  const recurse = [...((opts['recurse-submodules'] as string[] | undefined) ?? []), ...((opts.recursive as string[] | undefined) ?? [])];
   const quiet = opts.quiet === true;
   const terminal = !!process.stderr.isTTY;
   const showProgress = !quiet && (opts.progress === true || (opts.progress !== false && terminal));
@@ -110,7 +134,9 @@ async function run(argv: string[]): Promise<number> {
     origin: opts.origin as string | undefined,
     config: opts.config as string[] | undefined,
     filter: opts.filter as string | undefined,
-    recurseSubmodules: opts['recurse-submodules'] === true || opts.recursive === true,
+    recurseSubmodules: recurse.length ? recurse : undefined,
+    shallowSubmodules: opts['shallow-submodules'] as boolean | undefined,
+    jobs,
     noTags: opts['no-tags'] === true,
     serverProgress: showProgress,
     onProgress: (e) => printer.handle(e),
@@ -121,6 +147,11 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (exitForSignal) return exitForSignal;
+    if (err instanceof SubmoduleError) {
+      // The superproject is kept. Exit status 1 follows messages already printed; 128 is git's die().
+      if (err.exitCode === 128) process.stderr.write(`fatal: ${err.message}\n`);
+      return err.exitCode;
+    }
     throw err;
   } finally {
     process.off('SIGINT', onSignal);

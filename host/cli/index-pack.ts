@@ -21,7 +21,7 @@ const specs: OptionSpec[] = [
   { name: 'stdin', help: 'read the pack from standard input and write it to <pack> (default: into the repository)' },
   { name: 'fix-thin', help: 'complete a thin pack: append the bases its deltas name from the repository (needs --stdin)' },
   { name: 'strict', help: 'check every object as git fsck does (see docs/index-pack.md for the checks) and refuse the pack on an error' },
-  { name: 'keep', optional: true, arg: 'msg', help: 'write <pack>.keep (holding <msg>) before the index, so no repack removes the pack' },
+  { name: 'keep', optionalValue: '', arg: 'msg', help: 'write <pack>.keep (holding <msg>) before the index, so no repack removes the pack' },
   { name: 'threads', value: true, arg: 'n', help: 'threads resolving deltas (default: one per core, fewer for small packs)' },
   { name: 'verbose', short: 'v', help: 'report progress on standard error' },
 ];
@@ -74,7 +74,7 @@ ${formatOptions(specs)}
     }
     if (opts['fix-thin'] && !opts.stdin) throw new Error("the option '--fix-thin' requires '--stdin'");
     const progress = opts.verbose ? progressPrinter() : null;
-    const keep = opts.keep === undefined ? undefined : opts.keep === true ? '' : (opts.keep as string);
+    const keep = opts.keep as string | undefined;
     // The repository: where --stdin stores a pack without <pack>, where
     // --fix-thin finds bases and --strict the .gitmodules blobs a pack lacks.
     // As in git, --stdin needs one even with <pack> given.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { GitDirs } from '../repo/discover.ts';
 import { lastValue, parseConfig, readUserConfig } from '../repo/config.ts';
 import { LocalCore } from '../transport/local-core.ts';
-import { listPacks, objectDirs, ObjectReader } from '../transport/local-repo.ts';
+import { objectDirs, packFiles, SourceObjects } from '../transport/local-repo.ts';
 import type { FixThinOptions, LocalObject } from '../pack/fix-thin.ts';
 
 /**
@@ -32,7 +32,7 @@ export function looseCompressionLevel(repo: GitDirs): number {
 /** Objects of `repo` for completing thin packs; close() when done. */
 export async function repositoryObjects(repo: GitDirs): Promise<FixThinOptions & { typeOf(id: string): Promise<number | null>; close(): void }> {
   const dirs = objectDirs(repo.commonDir);
-  const reader = new ObjectReader(await LocalCore.load(), dirs, dirs.flatMap((d) => listPacks(d, 20)), 20);
+  const reader = new SourceObjects(await LocalCore.load(), dirs, dirs.flatMap(packFiles), 20);
   const level = looseCompressionLevel(repo);
   return {
     lookup: async (id: string): Promise<LocalObject | null> => (reader.has(id) ? reader.read(id) : null),

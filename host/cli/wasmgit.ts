@@ -4,6 +4,8 @@
 import { UsageError } from './args.ts';
 import { commands } from './commands.ts';
 import { VERSION } from '../version.ts';
+import { systemErrorMessage } from '../errors.ts';
+import { TransportError } from '../protocol/errors.ts';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
@@ -19,6 +21,12 @@ ${list}
 
 See 'wasmgit <command> --help' for the options of each command.
 `;
+}
+
+/** The stderr a spawned transport wrote, carried by the error or its cause. */
+function relayedBy(err: unknown): TransportError['relayed'] {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof TransportError && e.relayed) return e.relayed;
+  return undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -52,19 +60,33 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n\n${cmd.usage()}`);
       return 129;
     }
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`fatal: ${msg}\n`);
+    const relayed = relayedBy(err);
+    const msg = systemErrorMessage(err) ?? (err instanceof Error ? err.message : String(err));
+    // A spawned transport's own words first, as they were, then git's fatal line.
+    if (relayed) process.stderr.write(`${relayed.text}fatal: ${relayed.reason}\n`);
+    else process.stderr.write(`fatal: ${msg}\n`);
     if (process.env.WASMGIT_TRACE && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 128;
   }
 }
 
+let settled = false;
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (err) => {
+    settled = true;
     process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 128;
   },
 );
+// Node exits when nothing is left to wait for, even with the command's promise
+// pending (a bug: an event that never came). Never report that as success.
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write('fatal: internal error: the command stopped before it finished (nothing left to wait for)\n');
+  process.exitCode = 128;
+});

@@ -73,12 +73,15 @@ export async function receivePack(
   remote: Remote,
   gitDir: string,
   request: FetchRequest,
-  opts: { emit(e: CloneEvent): void; promisor?: string; signal?: AbortSignal },
+  opts: { emit(e: CloneEvent): void; promisor?: string; index?: IndexSettings; signal?: AbortSignal },
 ): Promise<{ pack: FetchedPack | null; shallow: string[] }> {
   const { emit } = opts;
   const indexer = await PackIndexer.create({
     packDir: join(gitDir, 'objects', 'pack'),
     module: await compileCore(),
+    threads: opts.index?.threads,
+    cacheLimit: opts.index?.cacheLimit,
+    signal: opts.signal,
     onProgress: (phase, done, total) => {
       if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
       else if (phase === 'resolving') emit({ phase: 'resolving', done, total, final: done === total });
@@ -112,11 +115,17 @@ export async function receivePack(
   }
 }
 
+/** Settings of pass 2 from the configuration (pack.threads, core.deltaBaseCacheLimit); unset = the defaults. */
+export interface IndexSettings {
+  threads?: number;
+  cacheLimit?: number;
+}
+
 export async function fetchPack(
   conn: Connection,
-  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; emit(e: CloneEvent): void; signal?: AbortSignal },
+  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; index?: IndexSettings; emit(e: CloneEvent): void; signal?: AbortSignal },
 ): Promise<{ pack: string | null; shallow: string[] }> {
-  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, signal: o.signal });
+  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, index: o.index, signal: o.signal });
   return { pack: r.pack?.pack ?? null, shallow: r.shallow };
 }
 
@@ -203,7 +212,7 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
  * one request to the promisor remote, as git's lazy fetch does.
  */
 export async function checkoutHead(
-  conn: Connection,
+  conn: Connection | null,
   objects: RepositoryObjects,
   o: { gitDir: string; workTree: string; commit: string; filter?: string; emit(e: CloneEvent): void; serverProgress: boolean; signal?: AbortSignal },
 ): Promise<{ files: number; packs: string[] }> {
@@ -216,12 +225,14 @@ export async function checkoutHead(
     packs: packHandles(o.gitDir, objects.packs),
     signal: o.signal,
     onProgress: (done, total) => o.emit({ phase: 'checkout', done, total, final: done === total }),
-    fetchMissing: o.filter
+    fetchMissing: o.filter && conn
       ? async (oids) => {
           // A fresh connection, as git runs a separate fetch for the promisor remote.
           const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal });
           try {
-            const r = await receivePack(lazy.remote, o.gitDir, { wants: oids, filter: o.filter, noProgress: !o.serverProgress, signal: o.signal }, { emit: o.emit, promisor: '', signal: o.signal });
+            // git's lazy fetch (promisor-remote.c) asks with --filter=blob:none whatever the
+            // clone's filter: a wanted tree comes with its subtrees, a wanted blob as asked.
+            const r = await receivePack(lazy.remote, o.gitDir, { wants: oids, filter: 'blob:none', noProgress: !o.serverProgress, signal: o.signal }, { emit: o.emit, promisor: '', signal: o.signal });
             if (!r.pack) throw new CloneError(`could not fetch ${oids.length} missing objects from the promisor remote`, { url: conn.url });
             added.push(r.pack.pack);
             return packHandles(o.gitDir, [r.pack.pack]);

@@ -1,43 +1,9 @@
 // Where the repository argument points (builtin/clone.c: get_repo_path and the
 // checks around it): a local repository, used through its absolute path as git
 // writes it to remote.origin.url (made absolute, never normalised), or a URL.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { RepositoryNotFoundError } from '../errors.ts';
-
-function isGitDirectory(dir: string): boolean {
-  try {
-    if (!statSync(join(dir, 'objects')).isDirectory()) return false;
-    if (!statSync(join(dir, 'refs')).isDirectory()) return false;
-    return /^(ref: refs\/|[0-9a-f]{40})/.test(readFileSync(join(dir, 'HEAD'), 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** The git directory behind a local repository argument, as git probes it; null when it is not one. */
-export function localRepositoryPath(arg: string, cwd: string): string | null {
-  const base = resolve(cwd, arg);
-  for (const suffix of ['/.git', '', '.git/.git', '.git']) {
-    const p = base + suffix;
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory() && isGitDirectory(p)) return p;
-    if (st.isFile() && st.size > 8) {
-      // A gitfile (`gitdir: <path>`), as a submodule's or worktree's .git is.
-      const m = /^gitdir: (.*)\n?$/.exec(readFileSync(p, 'utf8'));
-      if (m) {
-        const target = isAbsolute(m[1]) ? m[1] : join(p, '..', m[1]);
-        if (existsSync(target) && isGitDirectory(target)) return target;
-      }
-    }
-  }
-  return null;
-}
+import { findGitDir } from '../repo/git-dir.ts';
 
 export interface Source {
   /** What goes into remote.<name>.url and to the transport. */
@@ -55,7 +21,7 @@ export function anonymizeUrl(url: string): string {
 }
 
 export function resolveSource(arg: string, cwd: string): Source {
-  if (localRepositoryPath(arg, cwd) !== null) {
+  if (findGitDir(resolve(cwd, arg)) !== null) {
     // absolute_pathdup(): prefixed with the working directory, otherwise kept as typed.
     const url = isAbsolute(arg) ? arg : `${cwd.replace(/\/+$/, '')}/${arg}`;
     return { url, display: url, local: true };

@@ -26,6 +26,20 @@ export interface PackHandle {
   idx: string | Uint8Array;
 }
 
+/** A pack entry's header, as packEntryHeader() parses it (gitformat-pack, "Object entries"). */
+export interface EntryHeader {
+  /** 1-4 (commit, tree, blob, tag), 6 OFS_DELTA, 7 REF_DELTA. */
+  type: number;
+  /** Size in the header: the object's, or for a delta its delta data's. */
+  size: number;
+  /** Bytes before the entry's zlib stream. */
+  headerLen: number;
+  /** OFS_DELTA: the pack offset of its base. */
+  baseOffset?: number;
+  /** REF_DELTA: its base's id. */
+  baseId?: Uint8Array;
+}
+
 /** An object's id was not found in any pack. */
 export class MissingObjectError extends Error {
   constructor(readonly oid: string) {
@@ -34,23 +48,34 @@ export class MissingObjectError extends Error {
   }
 }
 
-const hexRe = /^[0-9a-f]{40}$/;
-
 export class ObjectStore {
   private readonly fds: number[] = [];
   private readonly sourceIds: number[] = [];
   private readonly idBuf: number;
+  /** Id length in bytes: 20 (SHA-1) or 32 (SHA-256). */
+  readonly hashLen: number;
+  private readonly hexRe: RegExp;
   private closed = false;
 
-  private constructor(readonly core: Core) {
-    this.idBuf = core.alloc(20);
+  private constructor(
+    readonly core: Core,
+    objectFormat: 'sha1' | 'sha256',
+  ) {
+    this.hashLen = objectFormat === 'sha256' ? 32 : 20;
+    this.hexRe = new RegExp(`^[0-9a-f]{${this.hashLen * 2}}$`);
+    this.idBuf = core.alloc(this.hashLen);
   }
 
-  /** Registers `packs` with `core` (replacing any it had). Pack files stay open until close(). */
-  static open(core: Core, packs: PackHandle[], opts: { cacheBytes?: number } = {}): ObjectStore {
-    const store = new ObjectStore(core);
+  /**
+   * Registers `packs` with `core` (replacing any it had); pack number i (for
+   * entryHeader) is packs[i]. Pack files stay open until close(). The packs'
+   * object format is SHA-1 unless `objectFormat` says 'sha256'.
+   */
+  static open(core: Core, packs: PackHandle[], opts: { cacheBytes?: number; objectFormat?: 'sha1' | 'sha256' } = {}): ObjectStore {
+    const store = new ObjectStore(core, opts.objectFormat ?? 'sha1');
     const e = core.exports;
     e.objectsReset();
+    core.check(e.objectIdSize(store.hashLen));
     if (opts.cacheBytes !== undefined) e.objectCacheSize(opts.cacheBytes);
     try {
       for (const h of packs) store.add(h);
@@ -90,15 +115,15 @@ export class ObjectStore {
     }
   }
 
-  /** Puts an id (40 hex digits or 20 bytes) where the core reads it. */
+  /** Puts an id (hex digits, or bytes: 20 of them, or 32 for SHA-256) where the core reads it. */
   private putId(oid: string | Uint8Array): void {
-    const b = this.core.bytes(this.idBuf, 20);
+    const b = this.core.bytes(this.idBuf, this.hashLen);
     if (typeof oid !== 'string') {
-      if (oid.length !== 20) throw new TypeError(`object id of ${oid.length} bytes, not 20`);
+      if (oid.length !== this.hashLen) throw new TypeError(`object id of ${oid.length} bytes, not ${this.hashLen}`);
       b.set(oid);
       return;
     }
-    if (!hexRe.test(oid)) throw new TypeError(`not a full object id: '${oid}'`);
+    if (!this.hexRe.test(oid)) throw new TypeError(`not a full object id: '${oid}'`);
     b.set(Buffer.from(oid, 'hex'));
   }
 
@@ -106,6 +131,14 @@ export class ObjectStore {
   locate(oid: string | Uint8Array): number {
     this.putId(oid);
     return Number(this.core.exports.objectLocate(this.idBuf));
+  }
+
+  /** Pack number and offset of the entry holding `oid`, or null when no pack has it. */
+  entryOf(oid: string | Uint8Array): { pack: number; offset: number } | null {
+    this.putId(oid);
+    const at = BigInt(this.core.exports.objectLocate(this.idBuf));
+    if (at < 0n) return null;
+    return { pack: Number(at >> 48n), offset: Number(at & 0xffffffffffffn) };
   }
 
   has(oid: string | Uint8Array): boolean {
@@ -129,6 +162,18 @@ export class ObjectStore {
   read(oid: string | Uint8Array): { type: ObjectType; data: Uint8Array } {
     const { type, data } = this.view(oid);
     return { type, data: data.slice() };
+  }
+
+  /** The header of the entry at `offset` of pack number `pack`, without reading its data (any size). */
+  entryHeader(pack: number, offset: number): EntryHeader {
+    const e = this.core.exports;
+    const len = e.packEntryHeader(pack, BigInt(offset));
+    if (len < 0) throw this.core.lastError(len);
+    const type = e.packEntryType();
+    const h: EntryHeader = { type, size: Number(e.packEntrySize()), headerLen: len };
+    if (type === 6) h.baseOffset = Number(e.packEntryBaseOffset());
+    else if (type === 7) h.baseId = this.core.bytes(e.packEntryBaseId(), this.hashLen).slice();
+    return h;
   }
 
   close(): void {

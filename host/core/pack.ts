@@ -199,6 +199,11 @@ export class PackCore {
     return this.core.check(this.core.exports.packResolveAll());
   }
 
+  /** Resolves trees from where the last step stopped, at least `budget` deltas; true while trees remain. */
+  resolveSome(budget: number): boolean {
+    return this.core.check(this.core.exports.packResolveSome(budget)) === 1;
+  }
+
   /** What the last resolveList() resolved, as merge records (copied out). */
   records(): Uint8Array {
     const e = this.core.exports;

@@ -6,11 +6,11 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync, fsyncSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { compileCore, loadCore } from '../core/instance.ts';
 import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
+import { Turns } from '../turns.ts';
 import { fixThinPack, type FixThinOptions } from './fix-thin.ts';
 import { strictVerdict, type StrictOptions } from './strict.ts';
 
@@ -34,6 +34,8 @@ export interface IndexOptions {
   module?: WebAssembly.Module;
   /** With several threads, whether the main thread resolves too (default true). */
   mainThread?: boolean;
+  /** Stops pass 2 between steps (the partial files are removed as on any failure). */
+  signal?: AbortSignal;
   /** Check every object as `git index-pack --strict` does (host/pack/strict.ts); failures throw StrictError. */
   strict?: StrictOptions;
 }
@@ -57,7 +59,7 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /** Writes `bytes` to `path` through a temporary file in the same directory, renamed when complete. */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomHex(4)}`);
   const fd = openSync(tmp, 'wx', 0o444);
   try {
     let off = 0;
@@ -104,6 +106,9 @@ const DELTAS_PER_EXTRA_THREAD = 20_000;
 /** A pack file at least this large starts its workers during pass 1 (when the caller names no thread count). */
 const PRESTART_MIN_BYTES = 4 << 20;
 
+/** Deltas resolved between turns of the event loop on a single thread (a few milliseconds of work). */
+const RESOLVE_STEP = 2048;
+
 /**
  * The default threads: one per core, but no more than the deltas pay for
  * (`deltas` unknown: one per core).
@@ -135,12 +140,23 @@ async function resolveAndBuild(
     if (deltas > 0) {
       if (threads <= 1) {
         pc.core.onProgress = (kind, d, t) => progress?.(d, t);
-        pc.resolveAll();
+        const turns = new Turns(opts.signal);
+        while (pc.resolveSome(RESOLVE_STEP)) await turns.take();
       } else {
         const r = await resolveParallel(
           pc,
           deltas,
-          { packPath, threads, cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit, module, onProgress: progress, mainThread: opts.mainThread, strict: !!opts.strict },
+          {
+            packPath,
+            threads,
+            cacheLimit: opts.cacheLimit,
+            memoryLimit: opts.memoryLimit,
+            module,
+            onProgress: progress,
+            mainThread: opts.mainThread,
+            signal: opts.signal,
+            strict: !!opts.strict,
+          },
           pool,
         );
         resolvedInWorkers = r.inWorkers;
@@ -313,7 +329,7 @@ export class PackIndexer {
     if (!opts.packPath === !opts.packDir) throw new Error('PackIndexer needs exactly one of packPath and packDir');
     const module = opts.module ?? (await compileCore());
     const pc = new PackCore(await loadCore({ module }));
-    const writePath = opts.packPath ?? join(opts.packDir!, `tmp_pack_${randomBytes(6).toString('hex')}`);
+    const writePath = opts.packPath ?? join(opts.packDir!, `tmp_pack_${randomHex(6)}`);
     const fd = openSync(writePath, 'wx', 0o444);
     pc.core.onProgress = (kind, d, t) => {
       if (kind === PROGRESS_INDEXING) opts.onProgress?.('receiving', d, t);
@@ -384,4 +400,9 @@ export class PackIndexer {
     this.closeFd();
     rmSync(this.writePath, { force: true });
   }
+}
+
+/** `n` random bytes as hex, for temporary names (the global Web Crypto: node:crypto costs start-up). */
+function randomHex(n: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('hex');
 }

@@ -7,9 +7,10 @@
 // The main thread works too: with N threads there are N-1 workers. Roots go out
 // in small batches (in pack order, sized by weight) from one queue, each worker
 // holding three so it never waits for the main thread between batches.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { builtin } from '../builtins.ts';
 import { CoreError } from '../core/instance.ts';
 import type { PackCore } from '../core/pack.ts';
 
@@ -27,6 +28,8 @@ export interface ResolveOptions {
    * to threads-1 workers and the main thread's event loop stays free.
    */
   mainThread?: boolean;
+  /** Stops resolution: the batches in flight are dropped. */
+  signal?: AbortSignal;
   /** index-pack --strict: workers check what they resolve; their findings come back in the result. */
   strict?: boolean;
 }
@@ -54,11 +57,11 @@ function startWorker(workerData: unknown): Worker {
     const api = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./resolve-worker.ts', here).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData });
+    return new (builtin.workerThreads().Worker)(boot, { eval: true, workerData });
   }
   for (const rel of ['./pack/resolve-worker.js', '../pack/resolve-worker.js', './resolve-worker.js']) {
     const url = new URL(rel, here);
-    if (existsSync(fileURLToPath(url))) return new Worker(url, { workerData });
+    if (existsSync(fileURLToPath(url))) return new (builtin.workerThreads().Worker)(url, { workerData });
   }
   throw new Error('wasmgit: pack/resolve-worker.js not found next to the bundle');
 }
@@ -195,6 +198,9 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
   };
 
   const onExit = (code: number) => onError(new Error(`a delta resolution thread exited (${code})`));
+  const onAbort = () => onError(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('delta resolution aborted'));
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort);
 
   const used: { w: Worker; message: (m: WorkerReply) => void }[] = [];
   if (queue.length > 0) {
@@ -230,6 +236,7 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
     if (failure) throw failure;
     return { inWorkers, findings, lostErrors };
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     for (const { w, message } of used) {
       w.off('message', message);
       w.off('error', onError);

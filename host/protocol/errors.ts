@@ -16,6 +16,12 @@ export class TransportError extends Error {
     readonly kind: TransportErrorKind,
     message: string,
     readonly url: string,
+    /**
+     * What a spawned transport (ssh, upload-pack) wrote to stderr, as it wrote
+     * it, when `message` begins with it: git lets the child print to the
+     * terminal, then says its own `fatal: <reason>`.
+     */
+    readonly relayed?: { text: string; reason: string },
   ) {
     super(message);
     this.name = 'TransportError';

@@ -284,3 +284,15 @@ export function lastValue(entries: [string, string][], key: string): string | un
   for (const [k, val] of entries) if (k === want) v = val;
   return v;
 }
+
+/**
+ * A numeric value as git parses it (git_parse_signed): an integer with an
+ * optional k, m or g (any case) for 1024, 1024² or 1024³. Anything else is
+ * git's "bad numeric config value" error, naming the key as given.
+ */
+export function configNumber(value: string, key: string): number {
+  const m = /^\s*([-+]?\d+)\s*([kmg]?)\s*$/i.exec(value);
+  if (!m) throw new ConfigError(`bad numeric config value '${value}' for '${key}': invalid unit`, key);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * unit;
+}

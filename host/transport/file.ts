@@ -1,13 +1,13 @@
 // file:// URLs: git runs upload-pack on the path itself (no local shortcut), so
 // these need git installed; plain paths go to local.ts instead, which does not.
 
-import { spawn } from 'node:child_process';
 import { TransportError } from '../protocol/errors.ts';
 import type { OpenOptions, Remote } from '../protocol/types.ts';
 import { wantedProtocol } from './config.ts';
 import { which } from './process.ts';
 import { ChannelRemote } from './remote.ts';
 import { StreamChannel, childConnection, couldNotRead, type Connection } from './stream.ts';
+import { builtin } from '../builtins.ts';
 
 export function openFile(url: string, path: string, opts: OpenOptions): Remote {
   const env = opts.env ?? process.env;
@@ -21,8 +21,8 @@ export function openFile(url: string, path: string, opts: OpenOptions): Remote {
     const childEnv = { ...env };
     if (version > 0) childEnv.GIT_PROTOCOL = `version=${version}`;
     const child = uploadPack
-      ? spawn(uploadPack, [path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(git!, ['upload-pack', path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      ? builtin.childProcess().spawn(uploadPack, [path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+      : builtin.childProcess().spawn(git!, ['upload-pack', path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(couldNotRead(url, `cannot run git-upload-pack: ${err.message}`)));

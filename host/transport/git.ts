@@ -3,7 +3,7 @@
 // host: `git-upload-pack /path\0host=<host>\0`, then `\0version=2\0` as an extra
 // parameter to ask for protocol v2.
 
-import net from 'node:net';
+import { builtin } from '../builtins.ts';
 import { TransportError } from '../protocol/errors.ts';
 import { pkt } from '../protocol/pktline.ts';
 import type { OpenOptions, Remote } from '../protocol/types.ts';
@@ -17,7 +17,7 @@ export function openGit(url: string, loc: { host: string; port: number; hostHead
   const version = wantedProtocol(opts.config);
   const connect = () =>
     new Promise<Connection>((resolve, reject) => {
-      const sock = net.connect({ host: loc.host, port: loc.port });
+      const sock = builtin.net().connect({ host: loc.host, port: loc.port });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new TransportError('timeout', `unable to connect to ${loc.host}:${loc.port}: timed out`, url));

@@ -4,11 +4,11 @@
 // Content-Encoding decoded as the body streams. Node's http/https only.
 
 import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
+import type https from 'node:https';
+import type tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { builtin } from '../builtins.ts';
 import { TransportError } from '../protocol/errors.ts';
 import { configBool, configGet } from './config.ts';
 
@@ -131,7 +131,7 @@ export class HttpClient {
     let createConnection: (() => import('node:net').Socket) | undefined;
     if (proxy && req.url.protocol === 'https:') {
       const socket = await this.tunnel(proxy, req.url, proxyAuth);
-      createConnection = () => tls.connect({ ...this.tlsOptions, socket, servername: req.url.hostname.replace(/^\[|\]$/g, '') });
+      createConnection = () => builtin.tls().connect({ ...this.tlsOptions, socket, servername: req.url.hostname.replace(/^\[|\]$/g, '') });
     }
 
     let failure: TransportError | null = null;
@@ -156,7 +156,7 @@ export class HttpClient {
         opts.path = req.url.pathname + req.url.search;
         if (createConnection) opts.createConnection = createConnection as never;
       }
-      const cr = (isHttps ? https : http).request(opts);
+      const cr = (isHttps ? builtin.https() : http).request(opts);
       this.active.add(cr);
       let lowSpeedTimer: NodeJS.Timeout | undefined;
       const cleanup = () => {
@@ -195,7 +195,7 @@ export class HttpClient {
         const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
         let stream: Readable = res;
         if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
-          const decoder = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
+          const decoder = encoding === 'deflate' ? builtin.zlib().createInflate() : builtin.zlib().createGunzip();
           stream = pipeline(res, decoder, () => {});
         }
         res.on('close', cleanup);

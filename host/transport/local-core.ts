@@ -1,8 +1,9 @@
-// What the local transport asks of the wasm core: zlib inflation (loose objects,
-// tags to peel), Adler-32 (for the zlib streams it writes), delta application
-// (a tag stored as a delta) and plain SHA-1 (the pack trailer). All through the
-// core's ABI (docs/core-abi.md) with fixed windows allocated once; the host
-// itself parses no zlib or delta data.
+// What the local transport asks of the wasm core: zlib inflation (loose objects),
+// Adler-32 (for the zlib streams it writes) and plain SHA-1 (the pack trailer),
+// through the core's ABI (docs/core-abi.md) with fixed windows allocated once.
+// Packed objects and entry headers come from the core's pack reader on the same
+// instance (`core`, through host/core/objects.ts). The host itself parses no
+// zlib, delta or pack entry data.
 
 import { loadCore, type Core } from '../core/instance.ts';
 
@@ -70,30 +71,6 @@ export class LocalCore {
   /** Adler-32 of linear memory at (ptr, len), continuing from `adler` (start with 1). */
   adler32(adler: number, ptr: number, len: number): number {
     return this.core.exports.adler32Update(adler, ptr, len) >>> 0;
-  }
-
-  /** Applies a git delta to a base; both are copied into linear memory and released in LIFO order. */
-  applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
-    const c = this.core;
-    const e = c.exports;
-    const bp = c.alloc(Math.max(1, base.length));
-    const dp = c.alloc(Math.max(1, delta.length));
-    try {
-      c.bytes(bp, base.length).set(base);
-      c.bytes(dp, delta.length).set(delta);
-      c.check(e.deltaHeader(dp, delta.length));
-      const size = Number(e.deltaResultSize());
-      const op = c.alloc(Math.max(1, size));
-      try {
-        c.check(e.applyDelta(bp, base.length, dp, delta.length, op, size));
-        return c.bytes(op, size).slice();
-      } finally {
-        e.free(op);
-      }
-    } finally {
-      e.free(dp);
-      e.free(bp);
-    }
   }
 
   /** Starts the plain SHA-1 (no collision detection: it is a checksum, not an object id) of a pack stream. */

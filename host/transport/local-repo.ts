@@ -1,49 +1,24 @@
-// Reading a repository on disk without git: where its git directory is, its refs
-// (HEAD, loose refs, packed-refs with peeled lines), its object directories
-// (alternates included), pack indexes (.idx v1 and v2, gitformat-pack) and single
-// objects (to peel annotated tags). Files are read with ordinary positioned reads;
-// nothing is mapped. Object data is inflated and deltas applied by the core.
+// Reading a repository on disk without git: its refs (HEAD, loose refs,
+// packed-refs with peeled lines), its object directories (alternates included),
+// pack indexes (.idx v1 and v2, gitformat-pack) for planning what to send, and
+// single objects (to peel annotated tags). Files are read with ordinary
+// positioned reads; nothing is mapped. Packed objects and entry headers are read
+// by the core's pack reader (assembly/pack/read.ts, through host/core/objects.ts),
+// loose objects inflated by the core; where the git directory is, host/repo/git-dir.ts.
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { CoreError } from '../core/instance.ts';
+import { ObjectStore, type EntryHeader, type PackHandle } from '../core/objects.ts';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA, TYPE_NAMES } from '../core/pack.ts';
 import type { LocalCore } from './local-core.ts';
 
 export class RepoError extends Error {}
-
-export const OBJ_COMMIT = 1;
-export const OBJ_TREE = 2;
-export const OBJ_BLOB = 3;
-export const OBJ_TAG = 4;
-export const OBJ_OFS_DELTA = 6;
-export const OBJ_REF_DELTA = 7;
-const TYPE_NAMES = ['', 'commit', 'tree', 'blob', 'tag'];
 
 export function typeCode(name: string): number {
   const t = TYPE_NAMES.indexOf(name);
   if (t <= 0) throw new RepoError(`unknown object type '${name}'`);
   return t;
-}
-
-/** Finds the git directory of a work tree, a bare repository, or a `.git` file pointing elsewhere. */
-export function findGitDir(path: string): { gitDir: string; commonDir: string } | null {
-  const candidates: string[] = [];
-  const dotGit = join(path, '.git');
-  if (existsSync(dotGit)) {
-    if (statSync(dotGit).isDirectory()) candidates.push(dotGit);
-    else {
-      const m = /^gitdir: (.*)$/m.exec(readFileSync(dotGit, 'utf8'));
-      if (m) candidates.push(resolve(path, m[1].trim()));
-    }
-  }
-  candidates.push(path);
-  for (const dir of candidates) {
-    if (!existsSync(join(dir, 'HEAD'))) continue;
-    let commonDir = dir;
-    const cd = join(dir, 'commondir');
-    if (existsSync(cd)) commonDir = resolve(dir, readFileSync(cd, 'utf8').trim());
-    if (existsSync(join(commonDir, 'objects')) && existsSync(join(commonDir, 'refs'))) return { gitDir: dir, commonDir };
-  }
-  return null;
 }
 
 export function hashLenOf(commonDir: string): number {
@@ -262,17 +237,22 @@ export class PackIndex {
   }
 }
 
-export function listPacks(objectsDir: string, hashLen: number): PackIndex[] {
+/** The packs of an objects directory, each with its index. */
+export function packFiles(objectsDir: string): { pack: string; idx: string }[] {
   const dir = join(objectsDir, 'pack');
   if (!existsSync(dir)) return [];
-  const out: PackIndex[] = [];
+  const out: { pack: string; idx: string }[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.idx')) continue;
     const pack = join(dir, `${name.slice(0, -4)}.pack`);
     if (!existsSync(pack)) continue; // an index without its pack is left over from a crash; git ignores it too
-    out.push(new PackIndex(pack, join(dir, name), hashLen));
+    out.push({ pack, idx: join(dir, name) });
   }
   return out;
+}
+
+export function listPacks(objectsDir: string, hashLen: number): PackIndex[] {
+  return packFiles(objectsDir).map((f) => new PackIndex(f.pack, f.idx, hashLen));
 }
 
 export function listLoose(objectsDir: string, hashLen: number): { oid: string; path: string }[] {
@@ -294,76 +274,37 @@ export function listLoose(objectsDir: string, hashLen: number): { oid: string; p
   return out;
 }
 
-/** Entry header at `offset`: type, inflated size, header length, and for OFS_DELTA the base's offset. */
-export interface EntryHeader {
-  type: number;
-  size: number;
-  headerLen: number;
-  baseOffset?: number;
-  baseOid?: Uint8Array;
-}
+/** Base cache of the core's reader here: a few tags are read, and a fresh core would grow its memory by the default 32 MiB for it. */
+const CACHE_BYTES = 1 << 20;
 
-export function readEntryHeader(fd: number, pack: PackIndex, offset: number): EntryHeader {
-  const buf = Buffer.alloc(32 + pack.hashLen);
-  const got = readSync(fd, buf, 0, buf.length, offset);
-  const fail = (why: string) => new RepoError(`${pack.packPath}: ${why} at offset ${offset}`);
-  let i = 0;
-  const next = () => {
-    if (i >= got) throw fail('truncated entry header');
-    return buf[i++];
-  };
-  let b = next();
-  const type = (b >> 4) & 7;
-  let size = b & 15;
-  let shift = 4;
-  while (b & 0x80) {
-    b = next();
-    size += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (shift > 63) throw fail('entry size varint too long');
-  }
-  if (type === 0 || type === 5) throw fail(`invalid object type ${type}`);
-  if (type === OBJ_OFS_DELTA) {
-    // Base offset: big-endian base-128 with a +1 bias on each continuation (gitformat-pack, "offset encoding").
-    b = next();
-    let dist = b & 0x7f;
-    while (b & 0x80) {
-      b = next();
-      dist = (dist + 1) * 128 + (b & 0x7f);
-    }
-    if (dist <= 0 || dist > offset) throw fail(`delta base offset ${dist} points before the pack`);
-    return { type, size, headerLen: i, baseOffset: offset - dist };
-  }
-  if (type === OBJ_REF_DELTA) {
-    if (i + pack.hashLen > got) throw fail('truncated REF_DELTA base id');
-    return { type, size, headerLen: i + pack.hashLen, baseOid: buf.subarray(i, i + pack.hashLen) };
-  }
-  return { type, size, headerLen: i };
-}
-
-/** Reads objects by id from loose files and packs, for the few the advertisement needs (tags to peel). */
-export class ObjectReader {
-  private readonly fds = new Map<string, number>();
+/**
+ * Objects of the source repository by id, for the few the advertisement needs
+ * (tags to peel), and entry headers of its packs for the fetch: packed objects
+ * through the core's reader, loose ones inflated by the core. SHA-1 and SHA-256
+ * repositories alike (the core reader takes the id length).
+ */
+export class SourceObjects {
+  private readonly store: ObjectStore;
+  private readonly packPaths: string[];
 
   constructor(
     private readonly core: LocalCore,
     private readonly dirs: string[],
-    private readonly packs: PackIndex[],
-    private readonly hashLen: number,
-  ) {}
-
-  close(): void {
-    for (const fd of this.fds.values()) closeSync(fd);
-    this.fds.clear();
+    packs: PackHandle[],
+    hashLen: number,
+  ) {
+    this.packPaths = packs.map((p) => String(p.pack));
+    const opts = { objectFormat: hashLen === 32 ? ('sha256' as const) : ('sha1' as const), cacheBytes: CACHE_BYTES };
+    this.store = asRepoError('', () => ObjectStore.open(core.core, packs, opts));
   }
 
-  private fd(path: string): number {
-    let fd = this.fds.get(path);
-    if (fd === undefined) {
-      fd = openSync(path, 'r');
-      this.fds.set(path, fd);
-    }
-    return fd;
+  close(): void {
+    this.store.close();
+  }
+
+  /** The header of the entry at `offset` of pack number `pack` (its place in the list given), parsed by the core. */
+  entryHeader(pack: number, offset: number): EntryHeader {
+    return asRepoError(`${this.packPaths[pack]}: `, () => this.store.entryHeader(pack, offset));
   }
 
   private loosePath(oid: string): string | null {
@@ -374,89 +315,70 @@ export class ObjectReader {
     return null;
   }
 
-  private locate(oid: string): { pack: PackIndex; offset: number } | null {
-    const bin = Buffer.from(oid, 'hex');
-    for (const pack of this.packs) {
-      const i = pack.find(bin);
-      if (i >= 0) return { pack, offset: pack.offsets[i] };
-    }
-    return null;
-  }
-
   /** Whether the repository stores `oid` (loose or in a pack). */
   has(oid: string): boolean {
-    return this.loosePath(oid) !== null || this.locate(oid) !== null;
+    return this.loosePath(oid) !== null || this.store.entryOf(oid) !== null;
   }
 
-  /** Inflates a zlib stream starting at `position` in an open file. */
-  private async inflateAt(fd: number, position: number, size: number | undefined, limit?: number): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    let pos = position;
-    await this.core.inflate(
-      (dst) => {
-        const n = readSync(fd, dst, 0, dst.length, pos);
-        pos += n;
-        return n;
-      },
-      (ptr, len) => {
-        parts.push(this.core.core.bytes(ptr, len).slice());
-        total += len;
-        return limit === undefined || total < limit;
-      },
-      size,
-    );
-    return Buffer.concat(parts);
+  /** Inflates a loose object file (all of it, or until `limit` bytes came out). */
+  private async inflateFile(path: string, limit?: number): Promise<Uint8Array> {
+    const fd = openSync(path, 'r');
+    try {
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      let pos = 0;
+      await this.core.inflate(
+        (dst) => {
+          const n = readSync(fd, dst, 0, dst.length, pos);
+          pos += n;
+          return n;
+        },
+        (ptr, len) => {
+          parts.push(this.core.core.bytes(ptr, len).slice());
+          total += len;
+          return limit === undefined || total < limit;
+        },
+      );
+      return Buffer.concat(parts);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The type of an object, reading as little as possible (entry headers, or a loose object's first bytes). */
   async typeOf(oid: string): Promise<number> {
     const loose = this.loosePath(oid);
     if (loose) {
-      const head = await this.inflateAt(this.fd(loose), 0, undefined, 64);
+      const head = await this.inflateFile(loose, 64);
       return typeCode(Buffer.from(head).toString('latin1').split(' ')[0]);
     }
-    const at = this.locate(oid);
+    const at = this.store.entryOf(oid);
     if (!at) throw new RepoError(`object ${oid} is missing`);
-    let { pack, offset } = at;
+    let { offset } = at;
     for (let depth = 0; depth < 10000; depth++) {
-      const h = readEntryHeader(this.fd(pack.packPath), pack, offset);
+      const h = this.entryHeader(at.pack, offset);
       if (h.type === OBJ_OFS_DELTA) offset = h.baseOffset!;
-      else if (h.type === OBJ_REF_DELTA) return this.typeOf(Buffer.from(h.baseOid!).toString('hex'));
+      else if (h.type === OBJ_REF_DELTA) return this.typeOf(Buffer.from(h.baseId!).toString('hex'));
       else return h.type;
     }
-    throw new RepoError(`${pack.packPath}: delta chain too deep at offset ${at.offset}`);
+    throw new RepoError(`${this.packPaths[at.pack]}: delta chain too deep at offset ${at.offset}`);
   }
 
+  /** The object `oid`: a loose one if there is one, else the core reads it from the packs. */
   async read(oid: string): Promise<{ type: number; data: Uint8Array }> {
     const loose = this.loosePath(oid);
     if (loose) {
-      const all = await this.inflateAt(this.fd(loose), 0, undefined);
+      const all = await this.inflateFile(loose);
       const nul = all.indexOf(0);
       const [typeName, sizeText] = Buffer.from(all.subarray(0, nul)).toString('latin1').split(' ');
       const data = all.subarray(nul + 1);
       if (nul < 0 || Number(sizeText) !== data.length) throw new RepoError(`${loose}: bad loose object header`);
       return { type: typeCode(typeName), data };
     }
-    const at = this.locate(oid);
+    const at = this.store.entryOf(oid);
     if (!at) throw new RepoError(`object ${oid} is missing`);
-    return this.readPacked(at.pack, at.offset, 0);
-  }
-
-  private async readPacked(pack: PackIndex, offset: number, depth: number): Promise<{ type: number; data: Uint8Array }> {
-    if (depth > 10000) throw new RepoError(`${pack.packPath}: delta chain too deep at offset ${offset}`);
-    const fd = this.fd(pack.packPath);
-    const h = readEntryHeader(fd, pack, offset);
-    const data = await this.inflateAt(fd, offset + h.headerLen, h.size);
-    if (h.type === OBJ_OFS_DELTA) {
-      const base = await this.readPacked(pack, h.baseOffset!, depth + 1);
-      return { type: base.type, data: this.core.applyDelta(base.data, data) };
-    }
-    if (h.type === OBJ_REF_DELTA) {
-      const base = await this.read(Buffer.from(h.baseOid!).toString('hex'));
-      return { type: base.type, data: this.core.applyDelta(base.data, data) };
-    }
-    return { type: h.type, data };
+    const { type, data } = asRepoError(`${this.packPaths[at.pack]}: `, () => this.store.read(oid));
+    return { type: typeCode(type), data };
   }
 
   /** Follows tag objects to the first non-tag object. */
@@ -464,7 +386,7 @@ export class ObjectReader {
     let cur = oid;
     for (let depth = 0; depth < 100; depth++) {
       const { type, data } = await this.read(cur);
-      if (type !== OBJ_TAG) return cur;
+      if (type !== typeCode('tag')) return cur;
       const m = /^object ([0-9a-f]+)$/m.exec(Buffer.from(data).toString('latin1'));
       if (!m) throw new RepoError(`tag ${cur} has no object line`);
       cur = m[1];
@@ -473,3 +395,12 @@ export class ObjectReader {
   }
 }
 
+/** The core's verdict on a damaged pack or index, as the repository error it is (prefixed with the pack's path). */
+function asRepoError<T>(where: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof CoreError) throw new RepoError(where + err.message);
+    throw err;
+  }
+}

@@ -7,7 +7,8 @@
 //     of OFS_DELTA bases are relative, so they stay valid when whole packs are
 //     concatenated); an object already sent from another pack is left out, and
 //     then that pack's OFS_DELTA entries are rewritten as REF_DELTA, since leaving
-//     an entry out shifts the distances;
+//     an entry out shifts the distances (the core's pack reader parses their
+//     headers);
 //   - every loose object as a new entry, its zlib stream re-encoded with stored
 //     blocks (inflating is the core's job; storing needs no compressor);
 //   - a SHA-1 trailer over all of it.
@@ -17,25 +18,29 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import { join } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
+import type { EntryHeader } from '../core/objects.ts';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../core/pack.ts';
+import { findGitDir } from '../repo/git-dir.ts';
 import { LocalCore } from './local-core.ts';
-import {
-  OBJ_OFS_DELTA,
-  OBJ_REF_DELTA,
-  ObjectReader,
-  PackIndex,
-  RepoError,
-  findGitDir,
-  hashLenOf,
-  listLoose,
-  listPacks,
-  objectDirs,
-  readEntryHeader,
-  readRefs,
-  resolveRef,
-  typeCode,
-} from './local-repo.ts';
+import { PackIndex, RepoError, SourceObjects, hashLenOf, listLoose, listPacks, objectDirs, packFiles, readRefs, resolveRef, typeCode } from './local-repo.ts';
 
 const CHUNK = 1 << 20;
+
+/**
+ * Errors thrown by the caller's sink: writing the pack on this side failed (a
+ * full disk, an abort). They pass through as they are, not as a failure to
+ * read the source repository.
+ */
+const sinkErrors = new WeakSet<object>();
+
+async function toSink(sink: FetchSink, bytes: Uint8Array): Promise<void> {
+  try {
+    await sink.pack(bytes);
+  } catch (err) {
+    if (typeof err === 'object' && err !== null) sinkErrors.add(err);
+    throw err;
+  }
+}
 
 /** Collects output into 1 MiB chunks, hashing them and handing each to the sink (awaited). */
 class PackWriter {
@@ -58,7 +63,7 @@ class PackWriter {
     this.core.sha1Update(out);
     this.buf = new Uint8Array(CHUNK); // the sink may keep `out`
     this.pos = 0;
-    await this.sink.pack(out);
+    await toSink(this.sink, out);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -91,7 +96,7 @@ class PackWriter {
     await this.flush();
     const trailer = this.core.sha1Digest();
     this.written += trailer.length;
-    await this.sink.pack(trailer);
+    await toSink(this.sink, trailer);
   }
 }
 
@@ -138,14 +143,16 @@ class LocalRemote implements Remote {
   }
 
   private repo() {
-    if (!existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
+    // Found as git clone finds it: `<path>/.git`, `<path>`, `<path>.git/.git`, `<path>.git`.
     const found = findGitDir(this.path);
+    if (!found && !existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
     if (!found) throw new TransportError('not-found', `'${this.url}' does not appear to be a git repository`, this.url);
     const hashLen = hashLenOf(found.commonDir);
     return { ...found, hashLen };
   }
 
   private wrap(err: unknown): unknown {
+    if (typeof err === 'object' && err !== null && sinkErrors.has(err)) return err;
     if (err instanceof RepoError) return new TransportError('protocol', `reading the repository at '${this.url}': ${err.message}`, this.url);
     if (err instanceof Error && (err as NodeJS.ErrnoException).code && !(err instanceof TransportError)) {
       return new TransportError('connection', `reading the repository at '${this.url}': ${err.message}`, this.url);
@@ -156,7 +163,7 @@ class LocalRemote implements Remote {
   advertise(o?: { prefixes?: string[] }): Promise<Advertisement> {
     return this.serial(async () => {
       const { gitDir, commonDir, hashLen } = this.repo();
-      let reader: ObjectReader | null = null;
+      let reader: SourceObjects | null = null;
       try {
         const { refs: raw, head } = readRefs(commonDir, gitDir);
         const names = [...raw.values.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -168,7 +175,7 @@ class LocalRemote implements Remote {
           if (raw.knownUnpeelable.has(name)) return undefined;
           if (!reader) {
             const dirs = objectDirs(commonDir);
-            reader = new ObjectReader(await this.core(), dirs, dirs.flatMap((d) => listPacks(d, hashLen)), hashLen);
+            reader = new SourceObjects(await this.core(), dirs, dirs.flatMap(packFiles), hashLen);
           }
           if ((await reader.typeOf(oid)) !== typeCode('tag')) return undefined;
           return reader.peel(oid);
@@ -195,7 +202,7 @@ class LocalRemote implements Remote {
       } catch (err) {
         throw this.wrap(err);
       } finally {
-        (reader as ObjectReader | null)?.close();
+        (reader as SourceObjects | null)?.close();
       }
     });
   }
@@ -234,7 +241,8 @@ class LocalRemote implements Remote {
     return { packs, loose, total };
   }
 
-  private async copyPack(w: PackWriter, entry: Plan['packs'][number]): Promise<void> {
+  /** Copies one pack's entries; `header(offset)` parses an entry header (the core does), needed only when some entries are left out. */
+  private async copyPack(w: PackWriter, entry: Plan['packs'][number], header: (offset: number) => EntryHeader): Promise<void> {
     const { index, keep, skipped } = entry;
     const fd = openSync(index.packPath, 'r');
     try {
@@ -256,7 +264,7 @@ class LocalRemote implements Remote {
       for (let k = 0; k <= index.count; k++) {
         const kept = k < index.count && keep[k] === 1;
         const off = k < index.count ? index.offsets[index.byOffset[k]] : index.packSize - index.hashLen;
-        const h = kept ? readEntryHeader(fd, index, off) : null;
+        const h = kept ? header(off) : null;
         const rewrite = h?.type === OBJ_OFS_DELTA;
         if ((!kept || rewrite) && runStart >= 0) {
           await w.copy(fd, runStart, off, index.packPath);
@@ -360,7 +368,19 @@ class LocalRemote implements Remote {
         header.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]);
         new DataView(header.buffer).setUint32(8, plan.total);
         await w.write(header);
-        for (const p of plan.packs) await this.copyPack(w, p);
+        // Packs that lose entries have theirs walked one by one, their headers parsed by the core.
+        const partial = plan.packs.filter((p) => p.skipped > 0);
+        const headers = partial.length
+          ? new SourceObjects(core, [], partial.map((p) => ({ pack: p.index.packPath, idx: p.index.idxPath })), hashLen)
+          : null;
+        try {
+          for (const p of plan.packs) {
+            const n = partial.indexOf(p);
+            await this.copyPack(w, p, (off) => headers!.entryHeader(n, off));
+          }
+        } finally {
+          headers?.close();
+        }
         for (const obj of plan.loose) await this.copyLoose(w, core, obj);
         await w.finish();
         return result;

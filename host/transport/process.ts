@@ -3,7 +3,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { builtin } from '../builtins.ts';
 
 /** The full path of `cmd` on `env.PATH`, or null (so callers can say "needs git installed" instead of failing obscurely). */
 export function which(cmd: string, env: NodeJS.ProcessEnv): string | null {
@@ -28,7 +28,7 @@ export interface RunResult {
 /** Runs a program with `input` on stdin; never rejects for a non-zero exit, only for a failure to start. */
 export function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = builtin.childProcess().spawn(cmd, args, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const cap = 1 << 20;

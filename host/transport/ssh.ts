@@ -6,7 +6,6 @@
 // `-o SendEnv=GIT_PROTOCOL` so protocol v2 can be asked for, and `-p <port>`;
 // plink gets `-P <port>`; a "simple" ssh gets only the host and the command.
 
-import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { OpenOptions, Remote } from '../protocol/types.ts';
@@ -14,6 +13,7 @@ import { configGet, wantedProtocol } from './config.ts';
 import { sqQuote } from './process.ts';
 import { ChannelRemote } from './remote.ts';
 import { StreamChannel, childConnection, couldNotRead, type Connection } from './stream.ts';
+import { builtin } from '../builtins.ts';
 
 type Variant = 'ssh' | 'plink' | 'putty' | 'tortoiseplink' | 'simple';
 
@@ -55,8 +55,8 @@ export function openSsh(url: string, loc: { user?: string; host: string; port?: 
     if (version > 0) childEnv.GIT_PROTOCOL = `version=${version}`;
     // GIT_SSH_COMMAND is shell text, run as git does: sh -c '<cmd> "$@"' <cmd> <args>.
     const child = shellCommand
-      ? spawn('/bin/sh', ['-c', `${shellCommand} "$@"`, shellCommand, ...args], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(program, args, { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      ? builtin.childProcess().spawn('/bin/sh', ['-c', `${shellCommand} "$@"`, shellCommand, ...args], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+      : builtin.childProcess().spawn(program, args, { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err: NodeJS.ErrnoException) =>

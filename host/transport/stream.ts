@@ -44,6 +44,10 @@ export function childConnection(child: ChildProcessWithoutNullStreams): Connecti
       }),
     end: async () => {
       child.stdin.end();
+      // Output nobody reads any more (the conversation ended early: a local
+      // failure mid-pack) would leave the child blocked on a full pipe, and
+      // the paused pipe would keep 'close' from firing even after it died.
+      child.stdout.destroy();
       const t = setTimeout(() => child.kill('SIGTERM'), GRACE_MS);
       await exited;
       clearTimeout(t);
@@ -69,7 +73,9 @@ export function socketConnection(sock: Socket): Connection {
         sock.write(bytes, () => resolve());
       }),
     end: async () => {
-      sock.end();
+      // Once our last bytes are out nothing more is read: output left unread
+      // (a local failure mid-pack) would hold 'close' back until the grace ran out.
+      sock.end(() => sock.destroy());
       const t = setTimeout(() => sock.destroy(), GRACE_MS);
       await closed;
       clearTimeout(t);
@@ -137,8 +143,7 @@ export function couldNotRead(url: string, stderr: string, fallback?: string): Tr
   // The CLI adds its own `fatal: `; keep the child's other lines as they are.
   const said = stderr.trim().replace(/^fatal: /, '');
   const notFound = /does not appear to be a git repository|not a git repository|no such repository|repository '.*' (does not exist|not found)/i.test(said);
-  const lines = [said || fallback || '', 'Could not read from remote repository.', '', 'Please make sure you have the correct access rights', 'and the repository exists.'].filter(
-    (l, i) => i > 0 || l,
-  );
-  return new TransportError(notFound ? 'not-found' : 'connection', lines.join('\n'), url);
+  const reason = 'Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.';
+  const message = said || fallback ? `${said || fallback}\n${reason}` : reason;
+  return new TransportError(notFound ? 'not-found' : 'connection', message, url, stderr.trim() ? { text: stderr.replace(/\n*$/, '\n'), reason } : undefined);
 }

@@ -1,8 +1,9 @@
 // Reading objects by id from packs (assembly/pack/read.ts through host/core/objects.ts):
 // every object of a generated repository must read back exactly as `git cat-file`
 // prints it, whatever the delta encoding (OFS or REF), chain depth, offset table
-// (32- or 64-bit), cache size or number of packs; damaged input must fail with a
-// message naming the object and the pack offset.
+// (32- or 64-bit), .idx version (1 or 2), hash (SHA-1 or SHA-256), cache size or
+// number of packs; damaged input must fail with a message naming the object and
+// the pack offset.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ function allObjects(repo: string): { oid: string; type: string; data: Buffer }[]
 
 const objects = allObjects(src);
 
-async function readsEverything(packs: PackHandle[], opts: { cacheBytes?: number } = {}, order = objects) {
+async function readsEverything(packs: PackHandle[], opts: { cacheBytes?: number; objectFormat?: 'sha1' | 'sha256' } = {}, order = objects) {
   const core = await loadCore();
   const store = ObjectStore.open(core, packs, opts);
   try {
@@ -49,8 +50,8 @@ async function readsEverything(packs: PackHandle[], opts: { cacheBytes?: number 
   }
 }
 
-function maxChain(idx: string): number {
-  const out = git(src, ['verify-pack', '-v', idx]);
+function maxChain(idx: string, repo = src): number {
+  const out = git(repo, ['verify-pack', '-v', idx]);
   let max = 0;
   for (const m of out.matchAll(/^chain length = (\d+):/gm)) max = Math.max(max, Number(m[1]));
   return max;
@@ -93,6 +94,79 @@ test('64-bit offset table entries (index-pack --index-version=2,<offset>) are fo
   const plain = readFileSync(p.idx as string).length;
   assert.ok(readFileSync(idx).length > plain, 'the .idx has a 64-bit offset table');
   await readsEverything([{ pack: p.pack, idx }]);
+});
+
+test('a version-1 .idx (index-pack --index-version=1) reads the same', async () => {
+  const [p] = packsOf(join(src, '.git'));
+  const idx = join(tmp.dir, 'v1.idx');
+  git(src, ['index-pack', '--index-version=1', '-o', idx, p.pack as string]);
+  assert.is.not(readFileSync(idx).readUInt32BE(0), 0xff744f63, 'no version-2 signature');
+  await readsEverything([{ pack: p.pack, idx }]);
+});
+
+test('a version-1 .idx with offsets of 2 GiB and more (the pack moved up by 2^31 bytes, served sparsely)', async () => {
+  const [p] = packsOf(join(src, '.git'));
+  const idx = join(tmp.dir, 'v1-high.idx');
+  git(src, ['index-pack', '--index-version=1', '-o', idx, p.pack as string]);
+  const shift = 2 ** 31;
+  const v1 = readFileSync(idx);
+  const n = v1.readUInt32BE(1020);
+  for (let i = 0; i < n; i++) v1.writeUInt32BE(v1.readUInt32BE(1024 + i * 24) + shift, 1024 + i * 24);
+  // Entries keep their distances (OFS_DELTA stays valid); the gap after the header is never read.
+  const bytes = readFileSync(p.pack as string);
+  const size = bytes.length + shift;
+  const readAt = (off: number, dst: Uint8Array) => {
+    const len = Math.min(dst.length, size - off);
+    for (let i = 0; i < len; ) {
+      const at = off + i;
+      if (at >= 12 && at < 12 + shift) throw new Error(`read in the gap at ${at}`);
+      const from = at < 12 ? at : at - shift;
+      const k = Math.min(len - i, at < 12 ? 12 - at : bytes.length - from);
+      dst.set(bytes.subarray(from, from + k), i);
+      i += k;
+    }
+    return len;
+  };
+  await readsEverything([{ pack: { size, readAt }, idx: v1 }]);
+});
+
+test('a SHA-256 repository reads back as git cat-file prints it (OFS and REF deltas)', async () => {
+  const dir = join(tmp.dir, 'sha256');
+  g(tmp.dir, ['init', '-q', '--object-format=sha256', dir]);
+  const lines = Array.from({ length: 200 }, (_, j) => `line ${j} of a file that changes one line per commit`);
+  for (let i = 0; i < 12; i++) {
+    lines[(i * 17) % lines.length] = `changed in commit ${i}`;
+    writeFileSync(join(dir, 'f.txt'), lines.join('\n'));
+    g(dir, ['add', '.']);
+    g(dir, ['commit', '-qm', `c${i}`]);
+  }
+  g(dir, ['tag', '-a', 'v1', '-m', 'a tag']);
+  g(dir, ['repack', '-adfq', '--depth=50']);
+  const all = allObjects(dir);
+  const packs = packsOf(join(dir, '.git'));
+  assert.ok(maxChain(packs[0].idx as string, dir) >= 5);
+  await readsEverything(packs, { objectFormat: 'sha256' }, all);
+  const base = join(tmp.dir, 'sha256-ref');
+  const hash = git(dir, ['pack-objects', '-q', '--no-delta-base-offset', base], { input: all.map((o) => o.oid).join('\n') + '\n' }).trim();
+  await readsEverything([{ pack: `${base}-${hash}.pack`, idx: `${base}-${hash}.idx` }], { objectFormat: 'sha256' }, all);
+  // The same packs as SHA-1 are refused: the .idx does not fit 20-byte ids.
+  const core = await loadCore();
+  assert.throws(() => ObjectStore.open(core, packs), /pack index/);
+});
+
+test('more than 256 packs (fast-import checkpoints) are all registered and read', async () => {
+  const dir = join(tmp.dir, 'many-packs');
+  g(tmp.dir, ['init', '-q', '--bare', dir]);
+  let stream = '';
+  for (let i = 0; i < 300; i++) {
+    const data = `file ${i}\n`.repeat(20 + i);
+    stream += `commit refs/heads/main\ncommitter C O Mitter <c@example.com> ${1700000000 + i} +0000\ndata 2\nc\nM 100644 inline f${i % 7}.txt\ndata ${data.length}\n${data}\ncheckpoint\n\n`;
+  }
+  // unpackLimit=0: every checkpoint writes a pack, however few objects it holds.
+  g(dir, ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet'], stream);
+  const packs = packsOf(dir);
+  assert.ok(packs.length > 256, `${packs.length} packs`);
+  await readsEverything(packs, {}, allObjects(dir));
 });
 
 test('objects spread over several packs are all found', async () => {

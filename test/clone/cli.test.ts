@@ -77,6 +77,89 @@ test('local path and file:// clones are what git clone makes', async () => {
   }
 });
 
+test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
+  const tree = join(work, 'lookup-worktree');
+  await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
+  await gitAsync(join(work, 'lookup-src'), ['worktree', 'add', '-q', '-b', 'side', tree]);
+  for (const [src, name] of [[fx.path('repo'), 'no-suffix'], [tree, 'worktree']]) {
+    await gitAsync(work, ['clone', '-q', src, `git-${name}`]);
+    const r = await wasmgit(['clone', '-q', src, `ours-${name}`], work);
+    assert.is(r.code, 0, r.stderr);
+    assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`));
+  }
+});
+
+test('an empty repository, and a remote HEAD naming an unborn branch: git\'s warnings in git\'s order', async () => {
+  const empty = join(work, 'empty-src.git');
+  const unborn = join(work, 'unborn-src.git');
+  git(work, ['init', '-q', '--bare', empty]);
+  git(work, ['clone', '-q', '--bare', fx.path('repo.git'), unborn]);
+  git(unborn, ['symbolic-ref', 'HEAD', 'refs/heads/no-such-branch']);
+  let n = 0;
+  for (const src of [empty, `file://${empty}`, unborn, `file://${unborn}`]) {
+    for (const extra of [[], ['-n']]) {
+      n++;
+      const theirs = await new Promise<string>((resolve) => {
+        const c = spawn('git', ['clone', ...extra, src, `git-warn-${n}`], { cwd: work, env: gitEnv });
+        let err = '';
+        c.stderr.on('data', (d) => (err += d));
+        c.on('close', () => resolve(err));
+      });
+      const ours = await wasmgit(['clone', ...extra, src, `ours-warn-${n}`], work);
+      assert.is(ours.code, 0, ours.stderr);
+      assert.is(ours.stderr.replace(`ours-warn-${n}`, 'X'), theirs.replace(`git-warn-${n}`, 'X'), `${src} ${extra.join(' ')}`);
+      assertSameClone(join(work, `ours-warn-${n}`), join(work, `git-warn-${n}`));
+    }
+  }
+});
+
+test('-l and --no-hardlinks, which scripts pass for local clones, give what git gives', async () => {
+  await gitAsync(work, ['clone', '-q', '-l', '--no-hardlinks', fx.path('repo.git'), 'git-local-flags']);
+  const r = await wasmgit(['clone', '-q', '-l', '--no-hardlinks', fx.path('repo.git'), 'ours-local-flags'], work);
+  assert.is(r.code, 0, r.stderr);
+  assertSameClone(join(work, 'ours-local-flags'), join(work, 'git-local-flags'));
+});
+
+test('a SHA-256 repository is refused with a clear message, over a path and file://, leaving nothing', async () => {
+  const src = join(work, 'sha256-src');
+  git(work, ['init', '-q', '--object-format=sha256', src]);
+  writeFileSync(join(src, 'a.txt'), 'a\n');
+  git(src, ['add', 'a.txt']);
+  git(src, ['commit', '-q', '-m', 'a']);
+  for (const url of [src, `file://${src}`]) {
+    const r = await wasmgit(['clone', '-q', url, 'sha256-clone'], work);
+    assert.is(r.code, 128, r.stderr);
+    assert.is(r.stderr, 'fatal: the remote repository uses SHA-256 object names; wasmgit clones SHA-1 repositories only\n');
+    assert.not.ok(existsSync(join(work, 'sha256-clone')));
+  }
+});
+
+test('url.<base>.insteadOf from the global config rewrites the URL for clone and ls-remote, as git does', async () => {
+  const globalConfig = join(work, 'insteadof.gitconfig');
+  const base = server.url('');
+  // Two aliases for one base, and a longer prefix that must win over a shorter one.
+  writeFileSync(globalConfig, `[url "${base}"]\n\tinsteadOf = srv:\n\tinsteadOf = s:\n[url "${base}nope/"]\n\tinsteadOf = s\n`);
+  const env = { ...gitEnv, GIT_CONFIG_GLOBAL: globalConfig };
+  for (const alias of ['srv:repo.git', 's:repo.git']) {
+    const url = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['ls-remote', '--get-url', alias], { cwd: work, env });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.on('close', () => resolve(out));
+    });
+    const ours = await wasmgit(['ls-remote', '--get-url', alias], work, { env });
+    assert.is(ours.stdout, url, alias);
+    const listed = await wasmgit(['ls-remote', alias], work, { env });
+    assert.is(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /\trefs\/heads\//);
+  }
+  await gitAsync(work, ['clone', '-q', 'srv:repo.git', 'git-insteadof'], env);
+  const r = await wasmgit(['clone', '-q', 'srv:repo.git', 'ours-insteadof'], work, { env });
+  assert.is(r.code, 0, r.stderr);
+  assertSameClone(join(work, 'ours-insteadof'), join(work, 'git-insteadof'));
+  assert.is(git(join(work, 'ours-insteadof'), ['config', 'remote.origin.url']).trim(), 'srv:repo.git');
+});
+
 test('a local path clones with no git on PATH', async () => {
   const bin = join(work, 'bin-nogit');
   mkdirSync(bin);
@@ -128,6 +211,44 @@ test('fatal errors exit 128 and leave nothing behind', async () => {
   const depth = await wasmgit(['clone', '--depth', '0', server.url('repo.git'), 'd0'], work);
   assert.is(depth.code, 128);
   assert.is(depth.stderr, 'fatal: depth 0 is not a positive number\n');
+});
+
+test('pack.threads and core.deltaBaseCacheLimit: taken as git takes them, refused in git\'s words', async () => {
+  const args = ['-c', 'pack.threads=1', '-c', 'core.deltaBaseCacheLimit=64k'];
+  await gitAsync(work, ['clone', '-q', ...args, server.url('repo.git'), 'git-cfg']);
+  const ok = await wasmgit(['clone', '-q', ...args, server.url('repo.git'), 'ours-cfg'], work);
+  assert.is(ok.code, 0, ok.stderr);
+  assertSameClone(join(work, 'ours-cfg'), join(work, 'git-cfg'));
+  for (const [key, value, named] of [['pack.threads', 'abc', 'pack.threads'], ['core.deltaBaseCacheLimit', '2x', 'core.deltabasecachelimit']]) {
+    const dir = `bad-${named}`;
+    const theirs = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['clone', '-q', '-c', `${key}=${value}`, server.url('repo.git'), `git-${dir}`], { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+    const ours = await wasmgit(['clone', '-q', '-c', `${key}=${value}`, server.url('repo.git'), dir], work);
+    assert.is(ours.code, 128, ours.stderr);
+    const line = `fatal: bad numeric config value '${value}' for '${named}': invalid unit`;
+    assert.ok(theirs.split('\n').includes(line), `git says: ${theirs}`);
+    assert.is(ours.stderr, `${line}\n`);
+    assert.not.ok(existsSync(join(work, dir)), 'nothing left behind');
+  }
+});
+
+test('--filter specs git refuses are refused with git\'s words, before anything is created', async () => {
+  for (const spec of ['', 'bogus', 'blob:nonex', 'blob:limit=abc', 'tree:x', 'sparse:path=x', 'object:type=foo', 'combine:', 'combine:blob:none+tree', 'combine:blob:none+tree:1;']) {
+    const theirs = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['clone', `--filter=${spec}`, server.url('repo.git'), 'git-filter'], { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+    const ours = await wasmgit(['clone', `--filter=${spec}`, server.url('repo.git'), 'ours-filter'], work);
+    assert.is(ours.code, 128, `${spec}: ${ours.stderr}`);
+    assert.is(ours.stderr, theirs, `--filter=${spec}`);
+    assert.not.ok(existsSync(join(work, 'ours-filter')));
+  }
 });
 
 test('an existing non-empty directory is refused as git refuses it', async () => {

@@ -23,7 +23,8 @@ export function gitAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = g
   return runGitAsync(cwd, args, { env });
 }
 
-class FastImport {
+/** Writes a `git fast-import` stream: blobs, commits and tags with fixed, increasing dates. */
+export class FastImport {
   private out: Buffer[] = [];
   private push(s: string | Buffer): void {
     this.out.push(Buffer.isBuffer(s) ? s : Buffer.from(s));

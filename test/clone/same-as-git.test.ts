@@ -103,6 +103,20 @@ test('--filter=blob:none: promisor config, .promisor files, missing blobs fetche
   assert.equal(first(ours), first(theirs), '.promisor content');
 });
 
+// Filters that leave trees out too: the checkout fetches each missing tree
+// (with its subtrees) and then the missing blobs, as git's lazy fetch does; a
+// size filter is recorded in bytes, as git records it.
+for (const filter of ['tree:0', 'blob:limit=1k', 'object:type=blob']) {
+  test(`--filter=${filter}: the same config and objects as git's, the checkout complete`, async () => {
+    const { ours, theirs } = await both([`--filter=${filter}`], { filter });
+    assert.is(git(ours, ['config', 'remote.origin.partialclonefilter']), git(theirs, ['config', 'remote.origin.partialclonefilter']));
+    const objects = (d: string) => git(d, ['cat-file', '--batch-all-objects', '--batch-check']).split('\n').sort().join('\n');
+    assert.is(objects(ours), objects(theirs), 'the same objects present');
+    const packs = (d: string) => readdirSync(join(d, '.git/objects/pack')).filter((p) => p.endsWith('.pack')).length;
+    assert.is(packs(ours), packs(theirs), 'one pack per fetch, as git');
+  });
+}
+
 test('--recurse-submodules: the submodule cloned into .git/modules, checked out at the recorded commit', async () => {
   const { ours, theirs } = await both(['--recurse-submodules'], { recurseSubmodules: true });
   assert.is(readFileSync(join(ours, 'libs/sub/.git'), 'utf8'), readFileSync(join(theirs, 'libs/sub/.git'), 'utf8'));

@@ -169,6 +169,50 @@ test('a missing path and a directory that is no repository: not-found errors', a
   assert.match(err.message, /does not appear to be a git repository/);
 });
 
+test('a SHA-256 repository: tags and deltified commits in a REF_DELTA pack are read to peel; refs match git ls-remote', async () => {
+  const work = join(tmp.dir, 'sha256');
+  git(tmp.dir, ['init', '-q', '-b', 'main', '--object-format=sha256', work]);
+  for (let i = 0; i < 4; i++) {
+    // Long messages alike: a commit is worth storing as a delta despite two 64-digit ids.
+    commit(work, `c${i}\n\n${'a message body that every commit shares. '.repeat(8)}`, { 'a.txt': text(i + 3, 300) });
+    git(work, ['tag', '-a', `v${i}`, '-m', `tag ${i}`]);
+  }
+  git(work, ['tag', '-a', 'nested', '-m', 'a tag of a tag', 'v1']);
+  // Refs stay loose, so every one is looked up in the objects; REF_DELTA bases are 32-byte ids.
+  git(work, ['-c', 'repack.useDeltaBaseOffset=false', 'repack', '-adfq', '--depth=10']);
+  const idx = readdirSync(join(work, '.git', 'objects', 'pack')).find((n) => n.endsWith('.idx'))!;
+  assert.match(git(work, ['verify-pack', '-v', join(work, '.git', 'objects', 'pack', idx)]), /^[0-9a-f]{64} commit .* [0-9a-f]{64}$/m, 'a commit is stored as a delta');
+  commit(work, 'loose', { 'b.txt': 'loose\n' });
+  git(work, ['tag', '-a', 'v-loose', '-m', 'a loose tag']);
+  const remote = await openRemote(work, { env: testEnv });
+  try {
+    const adv = await remote.advertise();
+    assert.is(adv.objectFormat, 'sha256');
+    assert.is(adv.refs.filter((r) => r.peeled).length, 6);
+    assert.equal(formatLsRemote(adv), await gitLsRemote(work));
+  } finally {
+    await remote.close();
+  }
+});
+
+test('the path is looked up as git clone does: <path>.git when <path> is none, and a linked worktree\'s git directory', async () => {
+  const work = join(tmp.dir, 'lookup');
+  git(tmp.dir, ['init', '-q', '-b', 'main', work]);
+  commit(work, 'one', { 'a.txt': text(23, 50) });
+  git(tmp.dir, ['clone', '-q', '--bare', work, join(tmp.dir, 'lookup-bare.git')]);
+  const tree = join(tmp.dir, 'lookup-worktree');
+  git(work, ['worktree', 'add', '-q', '-b', 'side', tree]);
+  commit(tree, 'on side', { 'b.txt': text(29, 50) });
+  for (const path of [join(tmp.dir, 'lookup-bare'), tree]) {
+    const { adv, sink } = await fetchAll(path);
+    assert.equal(formatLsRemote(adv), await gitLsRemote(path), path);
+    verifyFetched(tmp.dir, sink.bytes(), adv.refs);
+  }
+  const remote = await openRemote(tree, { env: testEnv });
+  assert.is((await remote.advertise()).headTarget, 'refs/heads/side');
+  await remote.close();
+});
+
 test('with no git on PATH at all, a plain path still clones (run in a child process)', async () => {
   const work = join(tmp.dir, 'nogit');
   git(tmp.dir, ['init', '-q', '-b', 'main', work]);

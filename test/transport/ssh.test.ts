@@ -5,7 +5,9 @@
 // work, and failures say what the remote side said.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
@@ -60,6 +62,17 @@ test('a path that is no repository: not-found, with upload-pack\'s words and git
   const err = await transportFailure(() => fetchAll(`git.example.org:${join(root, 'missing.git')}`, sshEnv));
   assert.is(err.kind, 'not-found');
   assert.match(err.message, /^'.*missing\.git' does not appear to be a git repository\nCould not read from remote repository\.\n\nPlease make sure you have the correct access rights\nand the repository exists\.$/);
+});
+
+test('the CLI relays what the remote side said, then git\'s own fatal line, as git clone prints them', () => {
+  const url = `git.example.org:${join(root, 'missing.git')}`;
+  const theirs = spawnSync('git', ['clone', '-q', url, join(tmp.dir, 'git-missing')], { env: sshEnv, encoding: 'utf8' });
+  const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'host/cli/wasmgit.ts');
+  const ours = spawnSync(process.execPath, ['--import', 'tsx', cli, 'clone', '-q', url, join(tmp.dir, 'ours-missing')], { env: sshEnv, encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  assert.is(ours.status, 128);
+  assert.is(theirs.status, 128);
+  assert.is(ours.stderr, theirs.stderr);
+  assert.match(ours.stderr, /^fatal: '.*missing\.git' does not appear to be a git repository\nfatal: Could not read from remote repository\./);
 });
 
 test('an ssh program that cannot run: connection error naming it', async () => {

@@ -1,0 +1,23 @@
+// Long synchronous work (resolving deltas, writing a checkout) gives the event
+// loop a turn every few steps. Signal handlers (SIGINT, SIGTERM) and timers
+// that abort run only then: without turns an interrupt would wait for the
+// whole phase, minutes on a large repository. Turns are counted, not timed, so
+// where one falls does not depend on the machine's speed.
+
+export class Turns {
+  private calls = 0;
+
+  /** A turn every `every` calls of take(). */
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    private readonly every = 1,
+  ) {}
+
+  /** Throws when aborted; on every `every`-th call first yields to the event loop. */
+  async take(): Promise<void> {
+    this.signal?.throwIfAborted();
+    if (++this.calls % this.every !== 0) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.signal?.throwIfAborted();
+  }
+}
