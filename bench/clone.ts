@@ -11,7 +11,7 @@
 // also git, wasmgit) leaves a tool out, e.g. to re-run a size whose
 // isomorphic-git run takes many minutes.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../test/helpers/servers.ts';
@@ -79,8 +79,40 @@ async function generated(name: string, objects: number): Promise<string> {
 interface Run {
   ms: number;
   rssKiB: number;
+  /** Peak of the process tree's anonymous (private) resident memory, summed over its processes. */
+  anonKiB: number;
   ok: boolean;
   note?: string;
+}
+
+/** The process and its descendants (Linux /proc). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const t of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      /* gone already */
+    }
+  }
+  return out;
+}
+
+/** Anonymous resident memory of a process tree, in KiB: what it uses of its own, without the shared pages of executables and libraries that RSS counts. */
+function anonKiB(pid: number): number {
+  let sum = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) sum += Number(m[1]);
+    } catch {
+      /* gone already */
+    }
+  }
+  return sum;
 }
 
 /** Runs a command under GNU time; returns wall time and the peak RSS it reports. */
@@ -91,11 +123,14 @@ function measure(cmd: string[], cwd: string): Promise<Run> {
     let err = '';
     c.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => c.kill('SIGKILL'), TIMEOUT_MS);
+    let anon = 0;
+    const poll = setInterval(() => (anon = Math.max(anon, anonKiB(c.pid!))), 5);
     c.on('close', (code) => {
       clearTimeout(timer);
+      clearInterval(poll);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const m = /MAXRSS (\d+)/.exec(err);
-      resolve({ ms, rssKiB: m ? Number(m[1]) : 0, ok: code === 0, note: code === 0 ? undefined : code === null ? 'killed (timeout)' : err.split('\n').filter((l) => l && !l.startsWith('MAXRSS') && !l.startsWith('Command')).slice(-1)[0] });
+      resolve({ ms, rssKiB: m ? Number(m[1]) : 0, anonKiB: anon, ok: code === 0, note: code === 0 ? undefined : code === null ? 'killed (timeout)' : err.split('\n').filter((l) => l && !l.startsWith('MAXRSS') && !l.startsWith('Command')).slice(-1)[0] });
     });
   });
 }
@@ -116,17 +151,18 @@ async function bench(label: string, url: string, runs: number, tools: typeof TOO
       const run = await measure(tool.cmd(url, dir), work);
       rmSync(dir, { recursive: true, force: true });
       const best = results.get(tool.name);
-      if (!best || (run.ok && (!best.ok || run.ms < best.ms))) results.set(tool.name, run);
+      if (!best || (run.ok && (!best.ok || run.ms < best.ms))) results.set(tool.name, { ...run, rssKiB: Math.max(run.rssKiB, best?.rssKiB ?? 0), anonKiB: Math.max(run.anonKiB, best?.anonKiB ?? 0) });
+      else results.set(tool.name, { ...best, rssKiB: Math.max(run.rssKiB, best.rssKiB), anonKiB: Math.max(run.anonKiB, best.anonKiB) });
     }
   }
   const git = results.get('git clone');
   console.log(`\n${label}  (${url})`);
-  console.log('| tool | wall | vs git | peak RSS | vs git |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| tool | wall | vs git | peak RSS | vs git | peak private memory | vs git |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const tool of tools) {
     const r = results.get(tool.name)!;
     const wall = r.ok ? `${(r.ms / 1000).toFixed(2)} s` : `failed: ${r.note}`;
-    console.log(`| ${tool.name} | ${wall} | ${r.ok && git?.ok ? `${(r.ms / git.ms).toFixed(2)}×` : '-'} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${git?.rssKiB ? `${(r.rssKiB / git.rssKiB).toFixed(2)}×` : '-'} |`);
+    console.log(`| ${tool.name} | ${wall} | ${r.ok && git?.ok ? `${(r.ms / git.ms).toFixed(2)}×` : '-'} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${git?.rssKiB ? `${(r.rssKiB / git.rssKiB).toFixed(2)}×` : '-'} | ${(r.anonKiB / 1024).toFixed(0)} MiB | ${git?.anonKiB ? `${(r.anonKiB / git.anonKiB).toFixed(2)}×` : '-'} |`);
   }
   const w = results.get('wasmgit clone');
   const iso = results.get('isomorphic-git clone');
