@@ -12,3 +12,4 @@ export * from "./sha256";
 export * from "./pack/index";
 export * from "./tree";
 export * from "./index-file";
+export * from "./convert";
