@@ -146,7 +146,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     const converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn });
     const plans: (Conversion | null)[] = new Array(n).fill(null);
     for (let i = 0; i < n; i++) {
-      if (w.modes[i] === 0o100644 || w.modes[i] === 0o100755) plans[i] = converter.plan(w.paths[i].toString('latin1'), displayPath(w.paths[i]));
+      if (w.modes[i] === 0o100644 || w.modes[i] === 0o100755) plans[i] = converter.plan(w.paths[i]);
     }
 
     const tree = new WorkTree(opts.workTree);

@@ -10,6 +10,7 @@
 // regular files).
 import { CONVERT_CRLF, CONVERT_CRLF_AUTO, CONVERT_IDENT, convertInCore } from '../core/convert.ts';
 import type { Core } from '../core/instance.ts';
+import { displayPath } from '../core/tree.ts';
 import { Attributes, type AttrValue } from './attributes.ts';
 import { runSmudge } from './smudge.ts';
 import { encodeWorkTree, encodingProblem } from './encoding.ts';
@@ -109,9 +110,9 @@ export class Converter {
     return d;
   }
 
-  /** convert_attrs() for a regular file at `path` (latin1): null when nothing is to be done. */
-  plan(path: string, display: string): Conversion | null {
-    const a = this.o.attributes.get(path, WANTED);
+  /** convert_attrs() for the regular file at `path`: null when nothing is to be done. */
+  plan(path: Buffer): Conversion | null {
+    const a = this.o.attributes.get(path.toString('latin1'), WANTED);
     let action = crlfAction(a.text);
     if (action === Crlf.Undefined) action = crlfAction(a.crlf);
     if (action !== Crlf.Binary) {
@@ -131,10 +132,10 @@ export class Converter {
 
     let encoding: string | undefined;
     const wte = a['working-tree-encoding'];
-    if (wte === true || wte === false) throw new ConversionError('true/false are no valid working-tree-encodings', display);
+    if (wte === true || wte === false) throw new ConversionError('true/false are no valid working-tree-encodings', displayPath(path));
     if (wte && !/^utf-?8$/i.test(wte)) {
       const problem = encodingProblem(wte);
-      if (problem) throw new ConversionError(`'${display}': working-tree-encoding '${wte}' ${problem}`, display);
+      if (problem) throw new ConversionError(`'${displayPath(path)}': working-tree-encoding '${wte}' ${problem}`, displayPath(path));
       encoding = wte;
     }
     const driver = typeof a.filter === 'string' ? this.driver(a.filter) ?? undefined : undefined;
