@@ -22,6 +22,7 @@ import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
+import { rewriteUrl } from './transport/url.ts';
 import { compileCore } from './core/instance.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
@@ -281,7 +282,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const filter = source.local ? undefined : n.filter;
 
     throwIfAborted(o.signal);
-    conn = await connect(source.url, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
+    // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
+    const transportUrl = source.local ? source.url : rewriteUrl(source.url, [...userConfig, ...n.config]);
+    conn = await connect(transportUrl, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
     throwIfAborted(o.signal);
     if (adv.objectFormat !== 'sha1') {

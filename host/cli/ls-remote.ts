@@ -4,6 +4,8 @@
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
 import { openRemote, type Advertisement } from '../transport/index.ts';
+import { rewriteUrl } from '../transport/url.ts';
+import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
 
 const specs: OptionSpec[] = [
   { name: 'heads', help: 'limit to refs/heads' },
@@ -12,6 +14,7 @@ const specs: OptionSpec[] = [
   { name: 'symref', help: 'show the ref a symbolic ref (HEAD) points to' },
   { name: 'quiet', short: 'q', help: 'do not print the remote URL' },
   { name: 'exit-code', help: 'exit with status 2 when no matching refs are found' },
+  { name: 'get-url', help: 'print the URL after url.<base>.insteadOf rewriting, and exit' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set a configuration value (e.g. http.extraHeader)' },
 ];
 
@@ -68,11 +71,18 @@ ${formatOptions(specs)}
     const { opts, positional } = parseArgs(argv, specs);
     const [url, ...patterns] = positional;
     if (!url) throw new UsageError('a repository is required');
-    const config = new Map<string, string>();
+    // The user's configuration as git reads it, then -c values.
+    const entries: [string, string][] = readUserConfig(process.env);
     for (const kv of (opts.config as string[] | undefined) ?? []) {
       const eq = kv.indexOf('=');
       if (eq <= 0) throw new UsageError(`bad config '${kv}': expected key=value`);
-      config.set(kv.slice(0, eq), kv.slice(eq + 1));
+      entries.push(parseConfigParameter(kv));
+    }
+    const config = new Map(entries);
+    const target = rewriteUrl(url, entries);
+    if (opts['get-url']) {
+      process.stdout.write(`${target}\n`);
+      return 0;
     }
     const filter: LsRemoteFilter = {
       heads: opts.heads === true,
@@ -81,7 +91,7 @@ ${formatOptions(specs)}
       symref: opts.symref === true,
       patterns,
     };
-    const remote = await openRemote(url, { config });
+    const remote = await openRemote(target, { config });
     try {
       const adv = await remote.advertise({ prefixes: prefixesFor(filter) });
       const lines = formatLsRemote(adv, filter);

@@ -73,7 +73,9 @@ export function socketConnection(sock: Socket): Connection {
         sock.write(bytes, () => resolve());
       }),
     end: async () => {
-      sock.end();
+      // Once our last bytes are out nothing more is read: output left unread
+      // (a local failure mid-pack) would hold 'close' back until the grace ran out.
+      sock.end(() => sock.destroy());
       const t = setTimeout(() => sock.destroy(), GRACE_MS);
       await closed;
       clearTimeout(t);

@@ -85,3 +85,19 @@ export function classify(location: string, cwd = process.cwd()): Location {
   }
   return { kind: 'local', path: resolve(cwd, location) };
 }
+
+/**
+ * `url.<base>.insteadOf` rewriting (remote.c: alias_url): the longest prefix
+ * named by any insteadOf value is replaced by its base; the first of equally
+ * long ones wins. `config` is the parsed configuration in order (canonical
+ * keys), so one base may have several insteadOf values.
+ */
+export function rewriteUrl(url: string, config: [string, string][]): string {
+  let best: { base: string; prefix: string } | null = null;
+  for (const [key, value] of config) {
+    if (!key.startsWith('url.') || !key.endsWith('.insteadof') || key.length <= 'url..insteadof'.length) continue;
+    if (!url.startsWith(value) || (best && value.length <= best.prefix.length)) continue;
+    best = { base: key.slice('url.'.length, -'.insteadof'.length), prefix: value };
+  }
+  return best ? best.base + url.slice(best.prefix.length) : url;
+}

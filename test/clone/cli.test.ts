@@ -134,6 +134,32 @@ test('a SHA-256 repository is refused with a clear message, over a path and file
   }
 });
 
+test('url.<base>.insteadOf from the global config rewrites the URL for clone and ls-remote, as git does', async () => {
+  const globalConfig = join(work, 'insteadof.gitconfig');
+  const base = server.url('');
+  // Two aliases for one base, and a longer prefix that must win over a shorter one.
+  writeFileSync(globalConfig, `[url "${base}"]\n\tinsteadOf = srv:\n\tinsteadOf = s:\n[url "${base}nope/"]\n\tinsteadOf = s\n`);
+  const env = { ...gitEnv, GIT_CONFIG_GLOBAL: globalConfig };
+  for (const alias of ['srv:repo.git', 's:repo.git']) {
+    const url = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['ls-remote', '--get-url', alias], { cwd: work, env });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.on('close', () => resolve(out));
+    });
+    const ours = await wasmgit(['ls-remote', '--get-url', alias], work, { env });
+    assert.is(ours.stdout, url, alias);
+    const listed = await wasmgit(['ls-remote', alias], work, { env });
+    assert.is(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /\trefs\/heads\//);
+  }
+  await gitAsync(work, ['clone', '-q', 'srv:repo.git', 'git-insteadof'], env);
+  const r = await wasmgit(['clone', '-q', 'srv:repo.git', 'ours-insteadof'], work, { env });
+  assert.is(r.code, 0, r.stderr);
+  assertSameClone(join(work, 'ours-insteadof'), join(work, 'git-insteadof'));
+  assert.is(git(join(work, 'ours-insteadof'), ['config', 'remote.origin.url']).trim(), 'srv:repo.git');
+});
+
 test('a local path clones with no git on PATH', async () => {
   const bin = join(work, 'bin-nogit');
   mkdirSync(bin);

@@ -13,11 +13,13 @@ import { AbortError } from '../../host/errors.ts';
 import { indexPackFile } from '../../host/pack/index-pack.ts';
 import { gitEnv, tempDir } from '../helpers/git.ts';
 import { skipWithReason } from '../helpers/skip.ts';
-import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
+import { fakeSshEnv, startGitDaemon, startHttpServer, type GitDaemon, type HttpServer } from '../helpers/servers.ts';
 import { runWasmgit } from './tamper.ts';
 
 let base: { dir: string; cleanup(): void };
 let server: HttpServer;
+let daemon: GitDaemon;
+const sshEnv = fakeSshEnv(gitEnv);
 let work: string;
 
 function git(cwd: string, args: string[], input?: string | Buffer): string {
@@ -54,6 +56,7 @@ test.before(async () => {
   served('history', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`dir${i % 4}/file${i}.txt`, `${lines}\nfile ${i}\n`])), 3);
   manyDeltas(join(base.dir, 'root', 'steps.git'));
   server = await startHttpServer({ root: join(base.dir, 'root') });
+  daemon = await startGitDaemon({ root: join(base.dir, 'root') });
 });
 
 /**
@@ -85,6 +88,7 @@ function manyDeltas(repo: string): void {
 
 test.after(async () => {
   await server.close();
+  await daemon.close();
   base.cleanup();
 });
 
@@ -116,6 +120,8 @@ const noMount = mountProblem();
 // stdout (file://), or from the local transport's own reads.
 const transports: [string, (repo: string) => string][] = [
   ['smart HTTP', (repo) => server.url(`${repo}.git`)],
+  ['git://', (repo) => daemon.url(`${repo}.git`)],
+  ['ssh', (repo) => `git.example.org:${join(base.dir, 'root', `${repo}.git`)}`],
   ['file://', (repo) => `file://${join(base.dir, 'root', `${repo}.git`)}`],
   ['a local path', (repo) => join(base.dir, 'root', `${repo}.git`)],
 ];
@@ -129,7 +135,7 @@ for (const [via, url] of transports) {
   test(name, async () => {
     const disk = smallDisk(`${repo}-${via.replace(/\W+/g, '')}`);
     try {
-      const r = await runWasmgit(['clone', url(repo), join(disk.dir, 'clone')], work, gitEnv);
+      const r = await runWasmgit(['clone', url(repo), join(disk.dir, 'clone')], work, sshEnv);
       assert.is(r.code, 128, r.stderr);
       // git's words for it (write_or_die): "fatal: write error: No space left on device".
       assert.match(r.stderr, /^fatal: write error: No space left on device$/m);
