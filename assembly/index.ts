@@ -14,3 +14,4 @@ export * from "./pack/index";
 export * from "./tree";
 export { fsckObject, fsckFindingsPtr, fsckFindingsLen, fsckReset, fsckLostErrors } from "./fsck";
 export * from "./index-file";
+export * from "./convert";

@@ -419,6 +419,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         emit,
         serverProgress: !!o.serverProgress,
         signal: o.signal,
+        config: cfgLookup,
+        env,
       });
       files = result.files;
       packs.push(...result.packs);

@@ -4,10 +4,14 @@
 //      collecting entries in index order and the cache tree;
 //   2. fetch missing blobs in one batch (partial clones), then check every
 //      `.gitmodules` as fsck does -- all before anything is written;
-//   3. create directories (parents first) and gitlinks;
-//   4. read blobs in pack order (so a delta's base is usually still in the
-//      core's cache) and write each file or symbolic link, keeping its stat data;
-//   5. write .git/index.
+//   3. read the .gitattributes blobs of the tree (git takes attributes from
+//      the index being checked out) and decide each file's conversion, so a
+//      setting wasmgit cannot honour fails before anything is written;
+//   4. create directories (parents first) and gitlinks;
+//   5. read blobs in pack order (so a delta's base is usually still in the
+//      core's cache), convert them (host/checkout/convert.ts) and write each
+//      file or symbolic link, keeping the stat data of what was written;
+//   6. write .git/index (blob ids as stored).
 import { CoreError, loadCore, type Core } from '../core/instance.ts';
 import { MissingObjectError, ObjectStore, type PackHandle } from '../core/objects.ts';
 import { displayPath, parseTreeAt, UnsafePathError } from '../core/tree.ts';
@@ -16,6 +20,8 @@ import { gitmodulesProblem } from './gitmodules.ts';
 import { WorkTree } from './worktree.ts';
 import { writeIndex } from './index.ts';
 import { Turns } from '../turns.ts';
+import { Attributes } from './attributes.ts';
+import { Converter, type Conversion } from './convert.ts';
 
 export interface CheckoutOptions {
   gitDir: string;
@@ -34,6 +40,16 @@ export interface CheckoutOptions {
   fetchMissing?(oids: string[]): Promise<PackHandle[]>;
   /** The core to run on (default: a fresh instance, whose memory goes with it). */
   core?: Core;
+  /**
+   * Configuration as git would see it (the user's config and the clone's -c
+   * values): core.autocrlf, core.eol, core.attributesFile, filter.<driver>.*.
+   * Without it, none of these is set.
+   */
+  config?(key: string): string | undefined;
+  /** Environment for the global attributes file and filter commands (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** What git would print to stderr while checking out (bad attribute lines, failing non-required filters). */
+  onMessage?(text: string): void;
 }
 
 const S_IFDIR = 0o040000;
@@ -42,6 +58,7 @@ const S_IFLNK = 0o120000;
 const FILES_PER_TURN = 32;
 const S_IFGITLINK = 0o160000;
 const SLASH = Buffer.from('/');
+const GITATTRIBUTES = Buffer.from('.gitattributes');
 /** Deeper trees are refused rather than risking the stack (git 2.42+ has core.maxTreeDepth = 4096 too). */
 const MAX_DEPTH = 4096;
 
@@ -114,6 +131,24 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       if (problem) throw new UnsafePathError(displayPath(w.paths[i]), problem);
     }
 
+    const env = opts.env ?? process.env;
+    const config = opts.config ?? (() => undefined);
+    const warn = (text: string) => opts.onMessage?.(text);
+    const inTree = new Map<string, Uint8Array>();
+    for (let i = 0; i < n; i++) {
+      // A .gitattributes that is a symbolic link is not read (git: READ_ATTR_NOFOLLOW).
+      if (w.modes[i] !== 0o100644 && w.modes[i] !== 0o100755) continue;
+      const p = w.paths[i];
+      if (p.length < 14 || !p.subarray(p.length - 14).equals(GITATTRIBUTES) || (p.length > 14 && p[p.length - 15] !== 0x2f)) continue;
+      inTree.set(p.toString('latin1', 0, Math.max(0, p.length - 15)), readBlob(store, w, i).data.slice());
+    }
+    const attributes = new Attributes({ inTree, gitDir: opts.gitDir, attributesFile: config('core.attributesFile'), env, warn });
+    const converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn });
+    const plans: (Conversion | null)[] = new Array(n).fill(null);
+    for (let i = 0; i < n; i++) {
+      if (w.modes[i] === 0o100644 || w.modes[i] === 0o100755) plans[i] = converter.plan(w.paths[i]);
+    }
+
     const tree = new WorkTree(opts.workTree);
     for (const d of w.dirs) tree.mkdir(d);
 
@@ -135,13 +170,21 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
     order.sort((a, b) => where[a] - where[b]);
     let last = -1;
-    let data: Uint8Array = new Uint8Array(0);
+    let ptr = 0;
+    let len = 0;
     const turns = new Turns(opts.signal, FILES_PER_TURN);
     for (const i of order) {
       await turns.take();
-      // Equal blobs sort together: read once, write each copy.
-      if (last < 0 || !w.ids[last].equals(w.ids[i])) data = readBlob(store, w, i).data;
+      // Equal blobs sort together: read once, write each copy. The blob stays
+      // at [ptr, ptr+len) of the core's memory until the next object read.
+      if (last < 0 || !w.ids[last].equals(w.ids[i])) {
+        const blob = readBlob(store, w, i).data;
+        ptr = blob.byteOffset;
+        len = blob.length;
+      }
       last = i;
+      const plan = plans[i];
+      const data = plan ? await converter.apply(plan, w.paths[i], displayPath(w.paths[i]), ptr, len, w.ids[i]) : core.bytes(ptr, len);
       const st = w.modes[i] === S_IFLNK ? tree.symlink(w.paths[i], data) : tree.writeFile(w.paths[i], data, w.modes[i] === 0o100755);
       stats[i] = statData(st);
       progress();

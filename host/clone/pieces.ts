@@ -214,7 +214,18 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
 export async function checkoutHead(
   conn: Connection | null,
   objects: RepositoryObjects,
-  o: { gitDir: string; workTree: string; commit: string; filter?: string; emit(e: CloneEvent): void; serverProgress: boolean; signal?: AbortSignal },
+  o: {
+    gitDir: string;
+    workTree: string;
+    commit: string;
+    filter?: string;
+    emit(e: CloneEvent): void;
+    serverProgress: boolean;
+    signal?: AbortSignal;
+    /** Config as git sees it at checkout (attributes and conversion settings). */
+    config?(key: string): string | undefined;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<{ files: number; packs: string[] }> {
   const tree = objects.commitTree(o.commit);
   const added: string[] = [];
@@ -224,6 +235,9 @@ export async function checkoutHead(
     treeOid: tree,
     packs: packHandles(o.gitDir, objects.packs),
     signal: o.signal,
+    config: o.config,
+    env: o.env,
+    onMessage: (text) => o.emit({ phase: 'note', message: `${text}\n`, always: true }),
     onProgress: (done, total) => o.emit({ phase: 'checkout', done, total, final: done === total }),
     fetchMissing: o.filter && conn
       ? async (oids) => {

@@ -361,7 +361,7 @@ async function checkoutSubmodule(ctx: SubmoduleContext, p: Planned, objects: Rep
   writeFileSync(join(p.gitDir, 'HEAD'), `${p.commit}\n`);
   appendReflog(p.gitDir, 'HEAD', result.head ?? ZERO_OID, p.commit, ident, `checkout: moving from ${from} to ${p.commit}`);
   try {
-    await checkoutHead(null, objects, { gitDir: p.gitDir, workTree: p.workTree, commit: p.commit, emit: ctx.emit, serverProgress: !!ctx.options.serverProgress, signal: ctx.options.signal });
+    await checkoutHead(null, objects, { gitDir: p.gitDir, workTree: p.workTree, commit: p.commit, emit: ctx.emit, serverProgress: !!ctx.options.serverProgress, signal: ctx.options.signal, config: lookup, env });
   } catch (err) {
     if (err instanceof AbortError || ctx.options.signal?.aborted) throw err;
     ctx.emit({ phase: 'note', message: `error: ${(err as Error).message}\n`, always: true });

@@ -1,0 +1,192 @@
+// What a checkout does to a blob before writing it, as git's convert.c
+// (convert_attrs, convert_to_working_tree) decides and does it, in its order:
+//
+//   1. ident                   $Id$ -> $Id: <blob id> $        (core)
+//   2. end of line             LF -> CRLF where the rules say  (core)
+//   3. working-tree-encoding   UTF-8 -> UTF-16/UTF-32
+//   4. filter=<driver>         filter.<driver>.smudge, run through the shell
+//
+// Symbolic links and gitlinks are never converted (the caller only asks for
+// regular files).
+import { CONVERT_CRLF, CONVERT_CRLF_AUTO, CONVERT_IDENT, convertInCore } from '../core/convert.ts';
+import type { Core } from '../core/instance.ts';
+import { displayPath } from '../core/tree.ts';
+import { Attributes, type AttrValue } from './attributes.ts';
+import { runSmudge } from './smudge.ts';
+import { encodeWorkTree, encodingProblem } from './encoding.ts';
+
+/** convert.c enum convert_crlf_action. */
+const enum Crlf {
+  Undefined,
+  Binary,
+  Text,
+  TextInput,
+  TextCrlf,
+  Auto,
+  AutoInput,
+  AutoCrlf,
+}
+
+type AutoCrlf = 'false' | 'true' | 'input';
+type CoreEol = 'unset' | 'lf' | 'crlf' | 'native';
+
+export interface FilterDriver {
+  name: string;
+  smudge?: string;
+  process?: string;
+  required: boolean;
+}
+
+/** What to do to one file; null when it is written as stored. */
+export interface Conversion {
+  flags: number;
+  encoding?: string;
+  driver?: FilterDriver;
+}
+
+/** A clone fails on this file (git dies here too, or we cannot do what git would). */
+export class ConversionError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'ConversionError';
+  }
+}
+
+const WANTED = ['crlf', 'ident', 'filter', 'eol', 'text', 'working-tree-encoding'];
+
+/** git_config_bool(): `true`/`yes`/`on`/non-zero, `false`/`no`/`off`/`0`/empty. */
+export function configBool(value: string, key: string): boolean {
+  const v = value.toLowerCase();
+  if (v === 'true' || v === 'yes' || v === 'on') return true;
+  if (v === 'false' || v === 'no' || v === 'off' || v === '') return false;
+  if (/^\s*[-+]?\d+\s*$/.test(v)) return Number(v) !== 0;
+  throw new Error(`bad boolean config value '${value}' for '${key}'`);
+}
+
+export interface ConverterOptions {
+  core: Core;
+  attributes: Attributes;
+  /** Config lookup (user config and the clone's -c values), by key. */
+  config(key: string): string | undefined;
+  workTree: string;
+  env: NodeJS.ProcessEnv;
+  /** What git prints to stderr (errors of a non-required filter, encoding failures). */
+  warn(message: string): void;
+}
+
+export class Converter {
+  private readonly autocrlf: AutoCrlf;
+  private readonly eol: CoreEol;
+  private readonly drivers = new Map<string, FilterDriver | null>();
+  private readonly warnedProcess = new Set<string>();
+
+  constructor(private readonly o: ConverterOptions) {
+    const a = o.config('core.autocrlf');
+    this.autocrlf = a === undefined ? 'false' : a.toLowerCase() === 'input' ? 'input' : configBool(a, 'core.autocrlf') ? 'true' : 'false';
+    const e = o.config('core.eol')?.toLowerCase();
+    this.eol = e === 'lf' || e === 'crlf' || e === 'native' ? e : 'unset';
+  }
+
+  /** text_eol_is_crlf(); "native" is LF on the platforms wasmgit runs git-compatibly on. */
+  private textEolIsCrlf(): boolean {
+    if (this.autocrlf === 'true') return true;
+    if (this.autocrlf === 'input') return false;
+    return this.eol === 'crlf';
+  }
+
+  /** A filter driver exists once any filter.<name>.* setting git reads is configured. */
+  private driver(name: string): FilterDriver | null {
+    let d = this.drivers.get(name);
+    if (d !== undefined) return d;
+    const get = (k: string) => this.o.config(`filter.${name}.${k}`);
+    const smudge = get('smudge');
+    const process = get('process');
+    const clean = get('clean');
+    const required = get('required');
+    d = smudge === undefined && process === undefined && clean === undefined && required === undefined
+      ? null
+      : { name, smudge, process, required: required !== undefined && configBool(required, `filter.${name}.required`) };
+    this.drivers.set(name, d);
+    return d;
+  }
+
+  /** convert_attrs() for the regular file at `path`: null when nothing is to be done. */
+  plan(path: Buffer): Conversion | null {
+    const a = this.o.attributes.get(path.toString('latin1'), WANTED);
+    let action = crlfAction(a.text);
+    if (action === Crlf.Undefined) action = crlfAction(a.crlf);
+    if (action !== Crlf.Binary) {
+      const eol = a.eol === 'lf' ? 'lf' : a.eol === 'crlf' ? 'crlf' : null;
+      if (action === Crlf.Auto && eol === 'lf') action = Crlf.AutoInput;
+      else if (action === Crlf.Auto && eol === 'crlf') action = Crlf.AutoCrlf;
+      else if (eol === 'lf') action = Crlf.TextInput;
+      else if (eol === 'crlf') action = Crlf.TextCrlf;
+    }
+    if (action === Crlf.Text) action = this.textEolIsCrlf() ? Crlf.TextCrlf : Crlf.TextInput;
+    if (action === Crlf.Undefined) action = this.autocrlf === 'true' ? Crlf.AutoCrlf : this.autocrlf === 'input' ? Crlf.AutoInput : Crlf.Binary;
+
+    let flags = a.ident === true ? CONVERT_IDENT : 0;
+    // output_eol(): only these write CRLF.
+    if (action === Crlf.TextCrlf) flags |= CONVERT_CRLF;
+    else if (action === Crlf.AutoCrlf || (action === Crlf.Auto && this.textEolIsCrlf())) flags |= CONVERT_CRLF_AUTO;
+
+    let encoding: string | undefined;
+    const wte = a['working-tree-encoding'];
+    if (wte === true || wte === false) throw new ConversionError('true/false are no valid working-tree-encodings', displayPath(path));
+    if (wte && !/^utf-?8$/i.test(wte)) {
+      const problem = encodingProblem(wte);
+      if (problem) throw new ConversionError(`'${displayPath(path)}': working-tree-encoding '${wte}' ${problem}`, displayPath(path));
+      encoding = wte;
+    }
+    const driver = typeof a.filter === 'string' ? this.driver(a.filter) ?? undefined : undefined;
+    if (!flags && !encoding && !driver) return null;
+    return { flags, encoding, driver };
+  }
+
+  /**
+   * The bytes to write for the blob at [ptr, ptr+len) of the core's memory,
+   * converted as `c` says: a view into the core's memory (write it before the
+   * next call into the core) when only the core's steps apply, else a copy.
+   */
+  async apply(c: Conversion, path: Buffer, display: string, ptr: number, len: number, id: Uint8Array): Promise<Uint8Array> {
+    if (!c.encoding && !c.driver) return convertInCore(this.o.core, ptr, len, c.flags, id);
+    let data: Uint8Array = c.flags ? convertInCore(this.o.core, ptr, len, c.flags, id).slice() : this.o.core.bytes(ptr, len).slice();
+    if (c.encoding) {
+      const out = encodeWorkTree(data, c.encoding);
+      if (out) data = out;
+      else this.o.warn(`error: failed to encode '${display}' from UTF-8 to ${c.encoding}`);
+    }
+    const d = c.driver;
+    if (!d) return data;
+    let ok = false;
+    if (d.process !== undefined) {
+      // apply_filter() prefers the long-running process when one is configured
+      // (an empty one means no filter at all).
+      if (!d.process) {
+        /* nothing runs */
+      } else if (d.required) {
+        throw new ConversionError(`${display}: smudge filter ${d.name} failed: filter.${d.name}.process is configured, and wasmgit does not support long-running filter processes`, display);
+      } else if (!this.warnedProcess.has(d.name)) {
+        this.warnedProcess.add(d.name);
+        this.o.warn(`warning: filter.${d.name}.process is configured, but wasmgit does not support long-running filter processes: files with filter=${d.name} are written unfiltered`);
+      }
+    } else if (d.smudge) {
+      const r = await runSmudge(d.smudge, path, data, { cwd: this.o.workTree, env: this.o.env, warn: this.o.warn });
+      if (r) {
+        data = r;
+        ok = true;
+      }
+    }
+    if (!ok && d.required) throw new ConversionError(`${display}: smudge filter ${d.name} failed`, display);
+    return data;
+  }
+}
+
+/** git_path_check_crlf(): the `text` (or legacy `crlf`) attribute. */
+function crlfAction(v: AttrValue): Crlf {
+  if (v === true) return Crlf.Text;
+  if (v === false) return Crlf.Binary;
+  if (v === 'input') return Crlf.TextInput;
+  if (v === 'auto') return Crlf.Auto;
+  return Crlf.Undefined;
+}
