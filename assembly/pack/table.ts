@@ -87,30 +87,8 @@ export function allocTable(n: u32, room: u32 = U32.MAX_VALUE): bool {
  */
 export function growTable(rows: u32): bool {
   if (rows <= capacity) return true;
-  let n = count;
-  let oldCap = <usize>capacity;
-  let m = min(n, max(rows, capacity <= U32.MAX_VALUE >> 1 ? capacity << 1 : U32.MAX_VALUE));
-  let len = <u64>m * ROW_BYTES + 8;
-  let p = tryAlloc(len);
-  if (p == 0) {
-    fail(E_OUT_OF_MEMORY, "the entry table for " + m.toString() + " objects (" + len.toString() + " bytes) does not fit in memory");
-    return false;
-  }
-  memory.fill(p, 0, <usize>len);
-  let o = offsets, sz = sizes, rs = results, cr = crcs, bs = bases, dp = depths, id = ids, ty = types, kd = kinds;
-  layout(p, m);
-  count = n;
-  memory.copy(offsets, o, (oldCap + 1) << 3);
-  memory.copy(sizes, sz, oldCap << 3);
-  memory.copy(results, rs, oldCap << 3);
-  memory.copy(crcs, cr, oldCap << 2);
-  memory.copy(bases, bs, oldCap << 2);
-  memory.fill(bases + (oldCap << 2), 0xff, (<usize>m - oldCap) << 2);
-  memory.copy(depths, dp, oldCap << 2);
-  memory.copy(ids, id, oldCap * 20);
-  memory.copy(types, ty, oldCap);
-  memory.copy(kinds, kd, oldCap);
-  return true;
+  let m = min(count, max(rows, capacity <= U32.MAX_VALUE >> 1 ? capacity << 1 : U32.MAX_VALUE));
+  return moveTable(m, capacity);
 }
 
 /**
@@ -120,8 +98,16 @@ export function growTable(rows: u32): bool {
  * Returns false (error set) when it cannot.
  */
 export function relayout(rows: u32): bool {
+  return moveTable(rows, count);
+}
+
+/**
+ * Copies the first `keep` rows into a new block laid out for `rows` rows,
+ * keeping count; the rest of the new block is empty (bases NO_ENTRY).
+ */
+function moveTable(rows: u32, keep: u32): bool {
   let n = count;
-  let m = <usize>n;
+  let k = <usize>keep;
   let len = <u64>rows * ROW_BYTES + 8;
   let p = tryAlloc(len);
   if (p == 0) {
@@ -132,16 +118,16 @@ export function relayout(rows: u32): bool {
   let o = offsets, sz = sizes, rs = results, cr = crcs, bs = bases, dp = depths, id = ids, ty = types, kd = kinds;
   layout(p, rows);
   count = n;
-  memory.copy(offsets, o, (m + 1) << 3);
-  memory.copy(sizes, sz, m << 3);
-  memory.copy(results, rs, m << 3);
-  memory.copy(crcs, cr, m << 2);
-  memory.copy(bases, bs, m << 2);
-  memory.fill(bases + (m << 2), 0xff, (<usize>rows - m) << 2);
-  memory.copy(depths, dp, m << 2);
-  memory.copy(ids, id, m * 20);
-  memory.copy(types, ty, m);
-  memory.copy(kinds, kd, m);
+  memory.copy(offsets, o, (k + 1) << 3);
+  memory.copy(sizes, sz, k << 3);
+  memory.copy(results, rs, k << 3);
+  memory.copy(crcs, cr, k << 2);
+  memory.copy(bases, bs, k << 2);
+  memory.fill(bases + (k << 2), 0xff, (<usize>rows - k) << 2);
+  memory.copy(depths, dp, k << 2);
+  memory.copy(ids, id, k * 20);
+  memory.copy(types, ty, k);
+  memory.copy(kinds, kd, k);
   return true;
 }
 

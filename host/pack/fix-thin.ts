@@ -8,6 +8,7 @@
 import { writeSync, ftruncateSync, fsyncSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import type { PackCore } from '../core/pack.ts';
+import { entryHeader } from './entry-header.ts';
 
 /** An object from the repository: type 1-4 (commit, tree, blob, tag) and content. */
 export interface LocalObject {
@@ -26,19 +27,6 @@ export interface FixThinOptions {
   level?: number;
 }
 
-/** A pack entry's header: type and size, 4 bits then 7 per byte (gitformat-pack, "object entries"). */
-function entryHeader(type: number, size: number): Uint8Array {
-  const out: number[] = [];
-  let c = (type << 4) | (size & 15);
-  let s = Math.floor(size / 16);
-  while (s > 0) {
-    out.push(c | 0x80);
-    c = s & 0x7f;
-    s = Math.floor(s / 128);
-  }
-  out.push(c);
-  return Uint8Array.from(out);
-}
 
 /** The entry git appends for `obj`: built in the core at levels 1-3, else with node:zlib. */
 function entryFor(pc: PackCore, obj: LocalObject, level: number): Uint8Array {

@@ -23,6 +23,7 @@ import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../core/pack.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 import { LocalCore } from './local-core.ts';
 import { PackIndex, RepoError, SourceObjects, hashLenOf, listLoose, listPacks, objectDirs, packFiles, readRefs, resolveRef, typeCode } from './local-repo.ts';
+import { entryHeader } from '../pack/entry-header.ts';
 
 const CHUNK = 1 << 20;
 
@@ -100,19 +101,6 @@ class PackWriter {
   }
 }
 
-/** A pack entry header: type in bits 4-6 of the first byte, size as a little-endian base-128 varint. */
-function entryHeader(type: number, size: number): Uint8Array {
-  const out: number[] = [];
-  let b = (type << 4) | (size & 15);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    out.push(b | 0x80);
-    b = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  out.push(b);
-  return Uint8Array.from(out);
-}
 
 interface Plan {
   packs: { index: PackIndex; keep: Uint8Array; skipped: number }[]; // keep[k] for offset-order position k
