@@ -11,10 +11,11 @@
 // also git, wasmgit) leaves a tool out, e.g. to re-run a size whose
 // isomorphic-git run takes many minutes.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../test/helpers/servers.ts';
+import { watchPrivateMemory } from './proc-memory.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'bench', '.work');
@@ -85,36 +86,6 @@ interface Run {
   note?: string;
 }
 
-/** The process and its descendants (Linux /proc). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const t of readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
-        if (kids) out.push(...kids.split(/\s+/).map(Number));
-      }
-    } catch {
-      /* gone already */
-    }
-  }
-  return out;
-}
-
-/** Anonymous resident memory of a process tree, in KiB: what it uses of its own, without the shared pages of executables and libraries that RSS counts. */
-function anonKiB(pid: number): number {
-  let sum = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const m = /RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) sum += Number(m[1]);
-    } catch {
-      /* gone already */
-    }
-  }
-  return sum;
-}
-
 /** Runs a command under GNU time; returns wall time and the peak RSS it reports. */
 function measure(cmd: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
@@ -123,11 +94,10 @@ function measure(cmd: string[], cwd: string): Promise<Run> {
     let err = '';
     c.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => c.kill('SIGKILL'), TIMEOUT_MS);
-    let anon = 0;
-    const poll = setInterval(() => (anon = Math.max(anon, anonKiB(c.pid!))), 5);
+    const watch = watchPrivateMemory(c.pid!);
     c.on('close', (code) => {
       clearTimeout(timer);
-      clearInterval(poll);
+      const anon = watch.stop();
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const m = /MAXRSS (\d+)/.exec(err);
       resolve({ ms, rssKiB: m ? Number(m[1]) : 0, anonKiB: anon, ok: code === 0, note: code === 0 ? undefined : code === null ? 'killed (timeout)' : err.split('\n').filter((l) => l && !l.startsWith('MAXRSS') && !l.startsWith('Command')).slice(-1)[0] });

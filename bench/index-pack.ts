@@ -2,7 +2,7 @@
 //
 // git index-pack against wasmgit index-pack (the bundled CLI in dist/), on the
 // same pack, at the same thread counts (1 and all cores), measured in the same
-// run: wall time (best of --runs), the ratio wasmgit/git, and peak RSS. Both
+// run: wall time (best of --runs), the ratio wasmgit/git, peak RSS, and peak private memory (bench/proc-memory.ts). Both
 // indexes are compared byte for byte before any figure is printed.
 //
 // The pack (>= 200k objects by default) comes from a history generated with
@@ -12,6 +12,7 @@
 // --large (or WASMGIT_LARGE_BENCH=1) also builds a pack over 4 GiB of random,
 // incompressible blobs and reports time and peak RSS on it (target: < 512 MiB).
 import { spawn, spawnSync } from 'node:child_process';
+import { watchPrivateMemory } from './proc-memory.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,8 @@ interface Measure {
   /** user + system CPU seconds (all threads). */
   cpu: number;
   rssKiB: number;
+  /** Peak private (anonymous) memory, polled from /proc. */
+  anonKiB: number;
 }
 
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -127,14 +130,20 @@ const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 async function measure(cmd: string, argv: string[]): Promise<Measure> {
   if (timeBin) {
     const t0 = performance.now();
-    const r = spawnSync(timeBin, ['-f', '%U %S %M', cmd, ...argv], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const child = spawn(timeBin, ['-f', '%U %S %M', cmd, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const watch = watchPrivateMemory(child.pid!);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+    const anonKiB = watch.stop();
     const seconds = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
-    const [user, sys, rss] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-    return { seconds, cpu: user + sys, rssKiB: rss };
+    if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${stderr}`);
+    const [user, sys, rss] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    return { seconds, cpu: user + sys, rssKiB: rss, anonKiB };
   }
   const t0 = performance.now();
   const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const watch = watchPrivateMemory(child.pid!);
   let hwm = 0;
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -148,8 +157,9 @@ async function measure(cmd: string, argv: string[]): Promise<Measure> {
   }, 20);
   const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
   clearInterval(poll);
+  const anonKiB = watch.stop();
   if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${stderr}`);
-  return { seconds: (performance.now() - t0) / 1000, cpu: NaN, rssKiB: hwm };
+  return { seconds: (performance.now() - t0) / 1000, cpu: NaN, rssKiB: hwm, anonKiB };
 }
 
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
@@ -162,7 +172,7 @@ async function compare(pack: string, threadCounts: number[], label: string, runs
   const ourIdx = join(work, 'wasmgit.idx');
   const rows: string[] = [];
   const best = (a: Measure | null, b: Measure): Measure =>
-    !a ? b : { seconds: Math.min(a.seconds, b.seconds), cpu: Math.min(a.cpu, b.cpu), rssKiB: Math.max(a.rssKiB, b.rssKiB) };
+    !a ? b : { seconds: Math.min(a.seconds, b.seconds), cpu: Math.min(a.cpu, b.cpu), rssKiB: Math.max(a.rssKiB, b.rssKiB), anonKiB: Math.max(a.anonKiB, b.anonKiB) };
   for (const threads of threadCounts) {
     let g: Measure | null = null;
     let w: Measure | null = null;
@@ -176,12 +186,12 @@ async function compare(pack: string, threadCounts: number[], label: string, runs
     }
     const f = (x: number) => x.toFixed(2);
     rows.push(
-      `| ${threads} | ${f(g!.seconds)} s | ${f(w!.seconds)} s | **${f(w!.seconds / g!.seconds)}** | ${f(g!.cpu)} s | ${f(w!.cpu)} s | ${f(w!.cpu / g!.cpu)} | ${mib(g!.rssKiB)} | ${mib(w!.rssKiB)} | ${f(w!.rssKiB / g!.rssKiB)} |`,
+      `| ${threads} | ${f(g!.seconds)} s | ${f(w!.seconds)} s | **${f(w!.seconds / g!.seconds)}** | ${f(g!.cpu)} s | ${f(w!.cpu)} s | ${f(w!.cpu / g!.cpu)} | ${mib(g!.rssKiB)} | ${mib(w!.rssKiB)} | ${f(w!.rssKiB / g!.rssKiB)} | ${mib(g!.anonKiB)} | ${mib(w!.anonKiB)} | ${f(w!.anonKiB / g!.anonKiB)} |`,
     );
   }
   console.log(`(best of ${runs} runs for times, highest for RSS; the two .idx files identical in every run)\n`);
-  console.log('| threads | git wall | wasmgit wall | wall ratio | git CPU | wasmgit CPU | CPU ratio | git peak RSS | wasmgit peak RSS | RSS ratio |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| threads | git wall | wasmgit wall | wall ratio | git CPU | wasmgit CPU | CPU ratio | git peak RSS | wasmgit peak RSS | RSS ratio | git private | wasmgit private | private ratio |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
   console.log(`\nload average while measuring: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${cores} cores (wall times are only comparable on an idle machine; CPU times hold up better under load)`);
 }
