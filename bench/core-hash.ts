@@ -5,7 +5,7 @@
 // Run alone: node --import tsx bench/core-hash.ts
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, statSync, writeSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
@@ -54,6 +54,7 @@ function workFile(name: string, size: number): string {
   mkdirSync(workDir, { recursive: true });
   const path = join(workDir, name);
   if (existsSync(path) && statSync(path).size === size) return path;
+  rmSync(path, { force: true }); // a file of another size, or a link to nothing
   const fd = openSync(path, 'w');
   for (let off = 0; off < size; off += 16 * MB) writeSync(fd, randomBytes(Math.min(16 * MB, size - off)));
   closeSync(fd);
