@@ -3,7 +3,7 @@
 // shell; the command runs through `sh -c` in the work tree's root, gets the
 // content on stdin and gives the file's content on stdout. Its stderr is
 // passed on, as git passes it on.
-import { spawn } from 'node:child_process';
+import { builtin } from '../builtins.ts';
 
 /** sq_quote_buf(): single quotes, with ' and ! taken out of them. */
 function shellQuote(path: string): string {
@@ -25,7 +25,7 @@ export function runSmudge(cmd: string, path: Buffer, input: Uint8Array, o: { cwd
     // prepare_shell_cmd(): `sh -c '<cmd> "$@"' '<cmd>'`. The command line is
     // bytes; latin1 carries each byte through unchanged.
     const text = Buffer.from(expanded, 'latin1').toString('utf8');
-    const child = spawn('sh', ['-c', `${text} "$@"`, text], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = builtin.childProcess().spawn('sh', ['-c', `${text} "$@"`, text], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let failed = false;

@@ -6,9 +6,9 @@
 // (assembly/pack/thin.ts, assembly/deflate.ts); this side finds objects and
 // writes bytes.
 import { writeSync, ftruncateSync, fsyncSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import type { PackCore } from '../core/pack.ts';
 import { entryHeader } from './entry-header.ts';
+import { builtin } from '../builtins.ts';
 
 /** An object from the repository: type 1-4 (commit, tree, blob, tag) and content. */
 export interface LocalObject {
@@ -32,7 +32,7 @@ export interface FixThinOptions {
 function entryFor(pc: PackCore, obj: LocalObject, level: number): Uint8Array {
   if (level >= 1 && level <= 3) return pc.thinEntry(obj.type, obj.data, level);
   const header = entryHeader(obj.type, obj.data.length);
-  const z = deflateSync(obj.data, { level });
+  const z = builtin.zlib().deflateSync(obj.data, { level });
   const entry = new Uint8Array(header.length + z.length);
   entry.set(header);
   entry.set(z, header.length);

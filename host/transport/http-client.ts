@@ -3,7 +3,7 @@
 // TLS settings, an idle timeout and a low-speed limit, and gzip/deflate
 // Content-Encoding decoded as the body streams. Node's http/https only.
 
-import http from 'node:http';
+import type http from 'node:http';
 import type https from 'node:https';
 import type tls from 'node:tls';
 import { readFileSync } from 'node:fs';
@@ -156,7 +156,7 @@ export class HttpClient {
         opts.path = req.url.pathname + req.url.search;
         if (createConnection) opts.createConnection = createConnection as never;
       }
-      const cr = (isHttps ? builtin.https() : http).request(opts);
+      const cr = (isHttps ? builtin.https() : builtin.http()).request(opts);
       this.active.add(cr);
       let lowSpeedTimer: NodeJS.Timeout | undefined;
       const cleanup = () => {
@@ -238,7 +238,7 @@ export class HttpClient {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { Host: authority };
       if (proxyAuth) headers['Proxy-Authorization'] = proxyAuth;
-      const cr = http.request({
+      const cr = builtin.http().request({
         host: proxy.hostname.replace(/^\[|\]$/g, ''),
         port: proxy.port || 80,
         method: 'CONNECT',
