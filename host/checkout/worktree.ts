@@ -9,7 +9,7 @@
 // level at a time and checked with lstat(), every file is created with
 // O_EXCL | O_NOFOLLOW, and no path may pass through a symbolic link written by
 // this checkout (git's has_symlink_leading_path() check in checkout_entry()).
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, symlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, statSync, symlinkSync, writeSync, type BigIntStats } from 'node:fs';
 import { UnsafePathError, displayPath } from '../core/tree.ts';
 
 const SLASH = Buffer.from('/');
@@ -24,7 +24,9 @@ export class WorkTree {
   constructor(root: string) {
     this.root = Buffer.from(root.replace(/\/+$/, '') || '/');
     mkdirSync(root, { recursive: true });
-    if (!lstatSync(root).isDirectory()) throw new Error(`work tree '${root}' is not a directory`);
+    // The root is the user's choice and may be reached through a symbolic link
+    // (git follows it too); only paths this checkout creates are never followed.
+    if (!statSync(root).isDirectory()) throw new Error(`work tree '${root}' is not a directory`);
   }
 
   private full(rel: Buffer): Buffer {

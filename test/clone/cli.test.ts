@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -249,6 +249,18 @@ test('--filter specs git refuses are refused with git\'s words, before anything 
     assert.is(ours.stderr, theirs, `--filter=${spec}`);
     assert.not.ok(existsSync(join(work, 'ours-filter')));
   }
+});
+
+test('an existing empty directory reached through a symbolic link is cloned into, as git does', async () => {
+  mkdirSync(join(work, 'real-git'));
+  mkdirSync(join(work, 'real-ours'));
+  symlinkSync('real-git', join(work, 'link-git'));
+  symlinkSync('real-ours', join(work, 'link-ours'));
+  await gitAsync(work, ['clone', '-q', server.url('repo.git'), 'link-git']);
+  const r = await wasmgit(['clone', '-q', server.url('repo.git'), 'link-ours'], work);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(lstatSync(join(work, 'link-ours')).isSymbolicLink(), 'the link stays a link');
+  assertSameClone(join(work, 'real-ours'), join(work, 'real-git'));
 });
 
 test('an existing non-empty directory is refused as git refuses it', async () => {
