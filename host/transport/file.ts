@@ -4,7 +4,7 @@
 import { TransportError } from '../protocol/errors.ts';
 import type { OpenOptions, Remote } from '../protocol/types.ts';
 import { wantedProtocol } from './config.ts';
-import { which } from './process.ts';
+import { transportEnv, which } from './process.ts';
 import { ChannelRemote } from './remote.ts';
 import { StreamChannel, childConnection, couldNotRead, type Connection } from './stream.ts';
 import { builtin } from '../builtins.ts';
@@ -18,8 +18,7 @@ export function openFile(url: string, path: string, opts: OpenOptions): Remote {
     if (!uploadPack && !git) {
       throw new TransportError('unsupported', `file:// URLs need git installed (git-upload-pack was not found on PATH); give the plain path '${path}' instead`, url);
     }
-    const childEnv = { ...env };
-    if (version > 0) childEnv.GIT_PROTOCOL = `version=${version}`;
+    const childEnv = transportEnv(env, version);
     const child = uploadPack
       ? builtin.childProcess().spawn(uploadPack, [path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
       : builtin.childProcess().spawn(git!, ['upload-pack', path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });

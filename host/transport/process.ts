@@ -56,3 +56,34 @@ export function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv;
 export function sqQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`).replace(/!/g, `'\\!'`)}'`;
 }
+
+/**
+ * The environment for a transport's child (upload-pack, ssh): the caller's,
+ * without the variables that name the local repository (git's
+ * local_repo_env), which would otherwise point the child at the repository
+ * wasmgit runs in (a hook's GIT_DIR, say) instead of the one it was asked for.
+ */
+export function transportEnv(env: NodeJS.ProcessEnv, protocolVersion: number): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of LOCAL_REPO_ENV) delete out[name];
+  if (protocolVersion > 0) out.GIT_PROTOCOL = `version=${protocolVersion}`;
+  return out;
+}
+
+const LOCAL_REPO_ENV = [
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_CONFIG',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_CONFIG_COUNT',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_IMPLICIT_WORK_TREE',
+  'GIT_GRAFT_FILE',
+  'GIT_INDEX_FILE',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_REPLACE_REF_BASE',
+  'GIT_PREFIX',
+  'GIT_SHALLOW_FILE',
+  'GIT_COMMON_DIR',
+];

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { OpenOptions, Remote } from '../protocol/types.ts';
 import { configGet, wantedProtocol } from './config.ts';
-import { sqQuote } from './process.ts';
+import { sqQuote, transportEnv } from './process.ts';
 import { ChannelRemote } from './remote.ts';
 import { StreamChannel, childConnection, couldNotRead, type Connection } from './stream.ts';
 import { builtin } from '../builtins.ts';
@@ -51,8 +51,7 @@ export function openSsh(url: string, loc: { user?: string; host: string; port?: 
     const shellCommand = env.GIT_SSH_COMMAND || configGet(opts.config, 'core.sshCommand');
     const program = shellCommand ? shellCommand.trim().split(/\s+/)[0] : env.GIT_SSH || 'ssh';
     const args = sshArgs(guessVariant(program, env, opts.config), loc, command, version, url);
-    const childEnv = { ...env };
-    if (version > 0) childEnv.GIT_PROTOCOL = `version=${version}`;
+    const childEnv = transportEnv(env, version);
     // GIT_SSH_COMMAND is shell text, run as git does: sh -c '<cmd> "$@"' <cmd> <args>.
     const child = shellCommand
       ? builtin.childProcess().spawn('/bin/sh', ['-c', `${shellCommand} "$@"`, shellCommand, ...args], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })

@@ -13,6 +13,22 @@ const tmp = tempDir('file');
 const { repo } = makeServedRoot(tmp.dir);
 const url = `file://${repo}`;
 
+test('variables naming a local repository (a hook\'s GIT_DIR, GIT_OBJECT_DIRECTORY) do not reach upload-pack', async () => {
+  const other = join(tmp.dir, 'other.git');
+  git(tmp.dir, ['init', '-q', '--bare', other]);
+  const env = { ...testEnv, GIT_DIR: other, GIT_OBJECT_DIRECTORY: join(other, 'objects'), GIT_INDEX_FILE: join(other, 'index') };
+  const remote = await openRemote(url, { env });
+  try {
+    const adv = await within(20_000, 'advertise', remote.advertise());
+    assert.equal(formatLsRemote(adv), await gitLsRemote(url, testEnv));
+    const full = collectingSink();
+    await within(30_000, 'fetch', remote.fetch({ wants: adv.refs.map((r) => r.oid) }, full));
+    verifyFetched(tmp.dir, full.bytes(), adv.refs);
+  } finally {
+    await remote.close();
+  }
+});
+
 for (const version of ['2', '0']) {
   test(`protocol v${version}: refs match git ls-remote; full, shallow and blob:none fetches check out with git`, async () => {
     const config = new Map([['protocol.version', version]]);
