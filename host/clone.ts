@@ -14,8 +14,9 @@ import { AbortError, CloneError, DestinationExistsError, SubmoduleError, Wasmgit
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { canonicalKey, configNumber, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
+import { canonicalKey, configNumber, lastValue, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
+import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
 import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
 import { assertRefName, refNameProblem } from './repo/refname.ts';
@@ -61,6 +62,13 @@ export interface CloneOptions {
   origin?: string;
   /** `-c key=value` entries written to the new repository's config, in order. */
   config?: string[];
+  /**
+   * `--template`: directory whose files, directories and symlinks seed the new
+   * git directory (its `config` becomes the repository's config). Default:
+   * $GIT_TEMPLATE_DIR, else init.templateDir, else wasmgit's built-in one
+   * (description, info/exclude, empty hooks/). `''`: no template at all.
+   */
+  template?: string;
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
   /**
@@ -259,7 +267,13 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);
     if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
-    const config: ConfigWriter = initRepository(gitDir, { bare: n.bare, initialBranch: defaultBranch });
+    const config: ConfigWriter = initRepository(gitDir, {
+      bare: n.bare,
+      initialBranch: defaultBranch,
+      template: chooseTemplate(o.template, env, userConfig, cwd),
+      userConfig,
+      onTemplateProblem: (level, message) => emit(level === 'warning' ? { phase: 'warning', message } : { phase: 'note', message: `error: ${message}\n`, always: true }),
+    });
     if (sub) {
       config.set('core.worktree', sub.worktree);
       writeFileSync(join(dir, '.git'), `gitdir: ${sub.gitfile}\n`);
@@ -358,7 +372,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         writeLooseRef(gitDir, ref.name, ref.oid);
       }
     }
-    const logRefs = !n.bare; // core.logAllRefUpdates is set only in non-bare repositories
+    // core.logAllRefUpdates as git reads it after init (a template's config or
+    // the user's may have set it); unset, it means true in non-bare repositories.
+    const logAll = lastValue([...userConfig, ...config.list()], 'core.logallrefupdates');
+    const logRefs = logAll === undefined ? !n.bare : /^(always|true|yes|on)$/i.test(logAll.trim()) || /^[-+]?0*[1-9]\d*$/.test(logAll.trim());
     if (plan.remoteHeadPointsAt && !n.bare) {
       const name = `${plan.branchTop}HEAD`;
       writeSymref(gitDir, name, plan.remoteHeadPointsAt.local!);
@@ -375,8 +392,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       headOid = our.oid;
       if (!n.bare) {
         writeLooseRef(gitDir, our.remote, our.oid);
-        appendReflog(gitDir, our.remote, ZERO_OID, our.oid, ident, msg);
-        appendReflog(gitDir, 'HEAD', ZERO_OID, our.oid, ident, msg);
+        if (logRefs) appendReflog(gitDir, our.remote, ZERO_OID, our.oid, ident, msg);
+        if (logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, our.oid, ident, msg);
         installBranchConfig(config, our.remote.slice('refs/heads/'.length), r, our.remote, cfgLookup);
       }
     } else if (our) {

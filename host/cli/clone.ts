@@ -28,6 +28,7 @@ const SPECS: OptionSpec[] = [
   { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
   { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
   { name: 'no-hardlinks', help: "copy a local repository's objects instead of hardlinking them (wasmgit always copies)" },
+  { name: 'template', value: true, arg: 'template-directory', help: "directory from which templates will be used ('' for none)" },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
   { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
@@ -55,6 +56,13 @@ option, as in git 2.39. -j <n> (default submodule.fetchJobs, else 1) clones up
 to n at the same time; checkouts run one after the other. When a submodule
 fails, the superproject is kept and the exit status is 1 (128 when the recorded
 commit cannot be fetched), as with git.
+
+Templates: the new .git is seeded from --template=<dir>, else $GIT_TEMPLATE_DIR,
+else init.templateDir (system or global config), as in git: files (modes kept,
+so hooks stay executable), directories and symlinks, names starting with '.'
+skipped; the template's config becomes the repository's. Without any of them,
+wasmgit writes description and info/exclude (no sample hooks); an empty value
+means no template at all.
 
 Exit status: 0 on success, 128 on a fatal error, 129 on a usage error, 130 and
 143 when interrupted by SIGINT and SIGTERM (the partial clone is removed).
@@ -133,6 +141,7 @@ async function run(argv: string[]): Promise<number> {
     shallowExclude: opts['shallow-exclude'] as string[] | undefined,
     origin: opts.origin as string | undefined,
     config: opts.config as string[] | undefined,
+    template: opts.template as string | undefined,
     filter: opts.filter as string | undefined,
     recurseSubmodules: recurse.length ? recurse : undefined,
     shallowSubmodules: opts['shallow-submodules'] as boolean | undefined,
