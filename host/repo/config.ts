@@ -274,6 +274,61 @@ export function readUserConfig(env: NodeJS.ProcessEnv = process.env): [string, s
     }
     out.push(...parseConfig(text, f));
   }
+  out.push(...environmentConfig(env));
+  return out;
+}
+
+/**
+ * Configuration given on the command line of a parent git (`git -c k=v`,
+ * which exports GIT_CONFIG_PARAMETERS) or through GIT_CONFIG_COUNT with
+ * GIT_CONFIG_KEY_<n> / GIT_CONFIG_VALUE_<n>; git reads the counted pairs first
+ * (config.c, git_config_from_parameters).
+ */
+function environmentConfig(env: NodeJS.ProcessEnv): [string, string][] {
+  const out: [string, string][] = [];
+  const count = env.GIT_CONFIG_COUNT;
+  if (count !== undefined && count !== '') {
+    const n = Number(count);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`bogus count in GIT_CONFIG_COUNT`);
+    for (let i = 0; i < n; i++) {
+      const key = env[`GIT_CONFIG_KEY_${i}`];
+      const value = env[`GIT_CONFIG_VALUE_${i}`];
+      if (key === undefined) throw new ConfigError(`missing config key GIT_CONFIG_KEY_${i}`);
+      if (value === undefined) throw new ConfigError(`missing config value GIT_CONFIG_VALUE_${i}`);
+      out.push([canonicalKey(key), value]);
+    }
+  }
+  const params = env.GIT_CONFIG_PARAMETERS;
+  if (params) {
+    // Shell-quoted words (sq_quote): 'key=value', or 'key'='value' since git 2.31.
+    let i = 0;
+    const word = (): string => {
+      if (params[i] !== "'") throw new ConfigError('bogus format in GIT_CONFIG_PARAMETERS');
+      let w = '';
+      for (;;) {
+        const end = params.indexOf("'", i + 1);
+        if (end < 0) throw new ConfigError('bogus format in GIT_CONFIG_PARAMETERS');
+        w += params.slice(i + 1, end);
+        i = end + 1;
+        // '\'' and '\!' continue the word with a quote or a bang.
+        if (params[i] === '\\' && (params[i + 1] === "'" || params[i + 1] === '!') && params[i + 2] === "'") {
+          w += params[i + 1];
+          i += 2;
+          continue;
+        }
+        return w;
+      }
+    };
+    while (i < params.length) {
+      while (params[i] === ' ') i++;
+      if (i >= params.length) break;
+      const first = word();
+      if (params[i] === '=') {
+        i++;
+        out.push(params[i] === "'" ? [canonicalKey(first), word()] : [canonicalKey(first), 'true']);
+      } else out.push(parseConfigParameter(first));
+    }
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigWriter, parseConfig, canonicalKey, parseConfigParameter } from '../../host/repo/config.ts';
+import { ConfigWriter, parseConfig, canonicalKey, parseConfigParameter, readUserConfig } from '../../host/repo/config.ts';
 import { git as runGit, tempDir } from '../helpers/git.ts';
 
 const { dir: tmp, cleanup } = tempDir('config');
@@ -68,4 +68,18 @@ test('-c parameters are canonicalised as git does (section and name lower-cased,
 });
 
 test.after(cleanup);
+test('configuration from a parent git (git -c exports GIT_CONFIG_PARAMETERS) and GIT_CONFIG_COUNT is read as git reads it', () => {
+  // What git itself exports to a child it runs: an alias sees the real variable.
+  const args = ['-c', "a.b=it's!", '-c', 'Sec.Sub.Key=two words', '-c', 'url.https://example.com/.insteadOf=ex:', '-c', 'alias.printparams=!printf %s "$GIT_CONFIG_PARAMETERS"'];
+  const env = { ...process.env, HOME: tmp, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'Count.Key', GIT_CONFIG_VALUE_0: 'v0' };
+  const exported = runGit(tmp, [...args, 'printparams'], { env });
+  assert.ok(exported.includes("'a.b'"), `git exported ${exported}`);
+  const ours = readUserConfig({ ...env, GIT_CONFIG_PARAMETERS: exported });
+  const theirs = runGit(tmp, [...args, 'config', '--list', '--show-scope'], { env })
+    .split('\n')
+    .filter((l) => l.startsWith('command\t'))
+    .map((l) => l.slice('command\t'.length));
+  assert.equal(ours.map(([k, v]) => `${k}=${v}`), theirs);
+});
+
 test.run();
