@@ -89,7 +89,11 @@ export class Attributes {
     for (const f of [...this.low, this.dirs.get(''), this.info]) {
       for (const r of f?.rules ?? []) if (r.macro) this.macros.set(r.states[0].name, r.states.slice(1));
     }
+    this.none = ![...this.low, ...this.dirs.values(), this.info].some((f) => f.rules.some((r) => !r.macro));
   }
+
+  /** No rule names any path (macros alone decide nothing): every lookup is empty. */
+  readonly none: boolean;
 
   /** The attributes `names` of the file at `path` (repository-relative, latin1). */
   get(path: string, names: string[]): Record<string, AttrValue> {

@@ -107,9 +107,13 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
     const n = w.paths.length;
 
+    // Where each blob is (pack order, for reading below); -1 when no pack has it.
+    let where: number[] = new Array(n);
     const missing = new Set<string>();
     for (let i = 0; i < n; i++) {
-      if (w.modes[i] !== S_IFGITLINK && !store.has(w.ids[i])) missing.add(w.ids[i].toString('hex'));
+      if (w.modes[i] === S_IFGITLINK) continue;
+      where[i] = store.locate(w.ids[i]);
+      if (where[i] < 0) missing.add(w.ids[i].toString('hex'));
     }
     if (missing.size) {
       if (!opts.fetchMissing) {
@@ -121,6 +125,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       store.close();
       packs = [...packs, ...more];
       store = ObjectStore.open(core, packs);
+      where = w.ids.map((id, i) => (w.modes[i] === S_IFGITLINK ? -1 : store.locate(id)));
     }
 
     for (const i of w.gitmodules) {
@@ -162,12 +167,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       progress();
     }
     const order: number[] = [];
-    const where: number[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      if (w.modes[i] === S_IFGITLINK) continue;
-      order.push(i);
-      where[i] = store.locate(w.ids[i]);
-    }
+    for (let i = 0; i < n; i++) if (w.modes[i] !== S_IFGITLINK) order.push(i);
     order.sort((a, b) => where[a] - where[b]);
     let last = -1;
     let ptr = 0;

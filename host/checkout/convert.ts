@@ -112,6 +112,9 @@ export class Converter {
 
   /** convert_attrs() for the regular file at `path`: null when nothing is to be done. */
   plan(path: Buffer): Conversion | null {
+    // Most repositories: no attributes at all and no core.autocrlf, so nothing
+    // converts (core.eol alone applies only to files with the text attribute).
+    if (this.o.attributes.none && this.autocrlf === 'false') return null;
     const a = this.o.attributes.get(path.toString('latin1'), WANTED);
     let action = crlfAction(a.text);
     if (action === Crlf.Undefined) action = crlfAction(a.crlf);
