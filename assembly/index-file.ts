@@ -1,13 +1,15 @@
-// The index file (.git/index), version 2, as git's write_index() lays it out
-// (Documentation/gitformat-index.txt):
+// The index file (.git/index), version 2 (3 when an entry has extended flags),
+// as git's write_index() lays it out (Documentation/gitformat-index.txt):
 //
-//   header   "DIRC" | u32 version = 2 | u32 entry count          (big-endian)
+//   header   "DIRC" | u32 version = 2 or 3 | u32 entry count     (big-endian)
 //   entries  sorted by path bytes (stage 0 only here), each:
 //            u32 ctime sec, ctime nsec, mtime sec, mtime nsec, dev, ino,
 //            mode, uid, gid, size  (all truncated to 32 bits)
 //            20-byte object id
 //            u16 flags: assume-valid(1) extended(1) stage(2) name length(12,
 //                       0xFFF when the path is longer)
+//            version 3, when the extended bit is set: u16 extended flags:
+//                       reserved(1) skip-worktree(1) intent-to-add(1) unused(13)
 //            path bytes, then 1-8 NULs so the entry's length is a multiple of 8
 //   trailer  SHA-1 of everything above
 //
@@ -23,7 +25,10 @@
 //   +0 ctimeSec  +4 ctimeNsec  +8 mtimeSec  +12 mtimeNsec  +16 dev  +20 ino
 //   +24 mode  +28 uid  +32 gid  +36 size          (u32 each)
 //   +40 id (20 bytes)
-//   +60 pathPtr (u32, into linear memory)  +64 pathLen (u32)  +68 reserved (0)
+//   +60 pathPtr (u32, into linear memory)  +64 pathLen (u32)
+//   +68 flags (u32): bit 0 = skip-worktree (a sparse checkout left the file
+//       out of the work tree; git writes such an entry as version 3 with the
+//       extended flag, and write_index() then raises the whole file to 3)
 //
 // and one 40-byte record per cache-tree node, in the order they are written
 // (a node, then its subtrees ordered by name length, then name bytes, as
@@ -38,6 +43,17 @@ import { sha1CtxSize, sha1Final, sha1Init, sha1Update } from "./sha1";
 
 const RECORD_SIZE: usize = 72;
 const TREE_RECORD_SIZE: usize = 40;
+/** Record flag: the entry is not in the work tree (CE_SKIP_WORKTREE). */
+const REC_SKIP_WORKTREE: u32 = 1;
+/** On-disk flags (read-cache.c): CE_EXTENDED in the u16 flags, CE_SKIP_WORKTREE in the extended u16. */
+const DISK_EXTENDED: u16 = 0x4000;
+const DISK_SKIP_WORKTREE: u16 = 0x4000;
+
+/** Bytes of an entry on disk: 62 (64 with extended flags) + path, NUL-padded to a multiple of 8 (at least one NUL). */
+@inline
+function entrySize(len: usize, extended: bool): usize {
+  return (len + (extended ? 72 : 70)) & ~(<usize>7);
+}
 
 let out: usize = 0;
 let outCap: usize = 0;
@@ -139,6 +155,7 @@ export function indexBuild(records: usize, count: u32, trees: usize, treeCount: 
   if (!sorted) list = sortRecords(order, order + (n << 2), n);
 
   let size: usize = 12 + 20;
+  let extended = false;
   for (let i: usize = 0; i < n; i++) {
     let r = <usize>load<u32>(list + (i << 2));
     let len = <usize>load<u32>(r, 64);
@@ -147,7 +164,11 @@ export function indexBuild(records: usize, count: u32, trees: usize, treeCount: 
     if (i > 0 && comparePaths(<usize>load<u32>(list + ((i - 1) << 2)), r) == 0) {
       return fail(E_PATH, ruleMessage(RULE_DUPLICATE), <u64>((r - records) / RECORD_SIZE));
     }
-    size += (len + 70) & ~(<usize>7);
+    let flags = load<u32>(r, 68);
+    if (flags & ~REC_SKIP_WORKTREE) return fail(E_INVALID_ARG, "unknown entry flags", <u64>((r - records) / RECORD_SIZE));
+    let ext = flags != 0;
+    if (ext) extended = true;
+    size += entrySize(len, ext);
   }
   let treeBytes: usize = 0;
   for (let i: usize = 0; i < <usize>treeCount; i++) {
@@ -164,7 +185,7 @@ export function indexBuild(records: usize, count: u32, trees: usize, treeCount: 
 
   let o = out;
   store<u32>(o, bswap32(0x44495243)); // "DIRC"
-  store<u32>(o, bswap32(2), 4);
+  store<u32>(o, bswap32(extended ? 3 : 2), 4);
   store<u32>(o, bswap32(count), 8);
   o += 12;
   for (let i: usize = 0; i < n; i++) {
@@ -172,10 +193,18 @@ export function indexBuild(records: usize, count: u32, trees: usize, treeCount: 
     for (let f: usize = 0; f < 40; f += 4) store<u32>(o + f, bswap32(load<u32>(r + f)));
     memory.copy(o + 40, r + 40, 20);
     let len = <usize>load<u32>(r, 64);
-    store<u16>(o, bswap<u16>(<u16>min<usize>(len, 0xfff)), 60);
-    memory.copy(o + 62, <usize>load<u32>(r, 60), len);
-    let entryLen: usize = (len + 70) & ~(<usize>7); // 62 + len + 8, rounded down to 8
-    memory.fill(o + 62 + len, 0, entryLen - (len + 62));
+    let ext = load<u32>(r, 68) != 0;
+    let flags = <u16>min<usize>(len, 0xfff);
+    let name: usize = 62;
+    if (ext) {
+      flags |= DISK_EXTENDED;
+      store<u16>(o, bswap<u16>(DISK_SKIP_WORKTREE), 62);
+      name = 64;
+    }
+    store<u16>(o, bswap<u16>(flags), 60);
+    memory.copy(o + name, <usize>load<u32>(r, 60), len);
+    let entryLen = entrySize(len, ext);
+    memory.fill(o + name + len, 0, entryLen - (len + name));
     o += entryLen;
   }
   if (treeCount > 0) {

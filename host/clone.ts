@@ -10,11 +10,11 @@
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
+import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { canonicalKey, configNumber, lastValue, parseConfigParameter, readUserConfig, type ConfigWriter } from './repo/config.ts';
+import { canonicalKey, configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
 import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
@@ -46,6 +46,15 @@ export interface CloneOptions {
   bare?: boolean;
   /** `--mirror`: bare, every ref mapped to itself, remote.<name>.mirror set. */
   mirror?: boolean;
+  /**
+   * `--sparse`: a sparse checkout in cone mode holding only the top-level
+   * files (`git sparse-checkout set` with no directory). core.sparseCheckout
+   * and core.sparseCheckoutCone go to config.worktree (extensions.worktreeConfig),
+   * the patterns to info/sparse-checkout; the checkout writes the top-level
+   * entries only and marks the others skip-worktree in the index. A partial
+   * clone fetches only the blobs it writes. Not with `bare`/`mirror`.
+   */
+  sparse?: boolean;
   /** `-n/--no-checkout`. */
   noCheckout?: boolean;
   /** `-b/--branch`: a branch to check out, or a tag to detach HEAD at. */
@@ -283,6 +292,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     config.set(`remote.${r}.url`, source.url);
     if (o.noTags) config.set(`remote.${r}.tagOpt`, '--no-tags');
     writeConfig(gitDir, config);
+    // builtin/clone.c runs `git sparse-checkout set` here, before the fetch.
+    if (o.sparse) initSparseCheckout(gitDir, config, n.bare, source.url);
     const extraRefspecs = config.getAll(`remote.${r}.fetch`);
     const ident = committerIdent(cfgLookup, env);
     const msg = `clone: from ${source.display}`;
@@ -433,6 +444,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         workTree: dir,
         commit: headOid,
         filter,
+        sparse: !!o.sparse,
         emit,
         serverProgress: !!o.serverProgress,
         signal: o.signal,
@@ -490,6 +502,24 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (err instanceof WasmgitError) throw err;
     throw toCloneError(err, source.url);
   }
+}
+
+/**
+ * `git sparse-checkout set` with no directory, as clone --sparse runs it
+ * (builtin/sparse-checkout.c, git 2.39): the settings go to the work tree's own
+ * config (init_worktree_config() turns on extensions.worktreeConfig), cone
+ * mode is the default, and the cone with no directory is written as the
+ * patterns "every top-level entry, no directory".
+ */
+function initSparseCheckout(gitDir: string, config: ConfigWriter, bare: boolean, url: string): void {
+  if (bare) throw new SparseCheckoutError('this operation must be run in a work tree', { url, path: gitDir });
+  config.set('extensions.worktreeConfig', 'true');
+  writeConfig(gitDir, config);
+  const worktreeConfig = new ConfigWriter();
+  worktreeConfig.set('core.sparseCheckout', 'true');
+  worktreeConfig.set('core.sparseCheckoutCone', 'true');
+  writeFileSync(join(gitDir, 'config.worktree'), worktreeConfig.toString());
+  writeFileSync(join(gitDir, 'info', 'sparse-checkout'), '/*\n!/*/\n');
 }
 
 /** What git's index-pack reads from the new repository's config: pack.threads (0 = one per core) and core.deltaBaseCacheLimit. */

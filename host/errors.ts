@@ -59,6 +59,15 @@ export class SubmoduleError extends CloneError {
   }
 }
 
+/**
+ * `--sparse` could not set up the sparse checkout: with `--bare` (or
+ * `--mirror`) there is no work tree. git's clone fails there with exit status
+ * 1 (its `git sparse-checkout set` child dies), removing what it created.
+ */
+export class SparseCheckoutError extends CloneError {
+  readonly exitCode = 1;
+}
+
 /** The target directory exists and is not empty. */
 export class DestinationExistsError extends CloneError {}
 

@@ -12,10 +12,16 @@
 //      core's cache), convert them (host/checkout/convert.ts) and write each
 //      file or symbolic link, keeping the stat data of what was written;
 //   6. write .git/index (blob ids as stored).
+//
+// A sparse checkout (`clone --sparse`: cone mode with no directory, so only the
+// top-level entries) does steps 2-5 for the top-level entries alone: nothing
+// below the top is fetched, read, created or written, and the index keeps every
+// entry of the tree, those left out marked skip-worktree with zero stat data,
+// as git's unpack_trees() leaves them.
 import { CoreError, loadCore, type Core } from '../core/instance.ts';
 import { MissingObjectError, ObjectStore, type PackHandle } from '../core/objects.ts';
 import { displayPath, parseTreeAt, UnsafePathError } from '../core/tree.ts';
-import { statData, type CacheTreeNode, type IndexEntry, type StatData } from '../core/index-file.ts';
+import { statData, ZERO_STAT, type CacheTreeNode, type IndexEntry, type StatData } from '../core/index-file.ts';
 import { gitmodulesProblem } from './gitmodules.ts';
 import { WorkTree } from './worktree.ts';
 import { writeIndex } from './index.ts';
@@ -50,6 +56,12 @@ export interface CheckoutOptions {
   env?: NodeJS.ProcessEnv;
   /** What git would print to stderr while checking out (bad attribute lines, failing non-required filters). */
   onMessage?(text: string): void;
+  /**
+   * Sparse checkout in cone mode with no directory in the cone (what
+   * `clone --sparse` starts from: every top-level entry, nothing below):
+   * entries below the top get the skip-worktree bit instead of a file.
+   */
+  sparse?: boolean;
 }
 
 const S_IFDIR = 0o040000;
@@ -106,18 +118,23 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       }
     }
     const n = w.paths.length;
+    // Which entries reach the work tree: all, or for the top-level cone those
+    // without a '/' (gitlinks included, as git matches them like files there).
+    const inTree = new Uint8Array(n).fill(1);
+    if (opts.sparse) for (let i = 0; i < n; i++) inTree[i] = w.paths[i].includes(0x2f) ? 0 : 1;
+    const written = inTree.reduce((a, b) => a + b, 0);
 
     // Where each blob is (pack order, for reading below); -1 when no pack has it.
     let where: number[] = new Array(n);
     const missing = new Set<string>();
     for (let i = 0; i < n; i++) {
-      if (w.modes[i] === S_IFGITLINK) continue;
+      if (!inTree[i] || w.modes[i] === S_IFGITLINK) continue;
       where[i] = store.locate(w.ids[i]);
       if (where[i] < 0) missing.add(w.ids[i].toString('hex'));
     }
     if (missing.size) {
       if (!opts.fetchMissing) {
-        const i = w.ids.findIndex((id, j) => w.modes[j] !== S_IFGITLINK && missing.has(id.toString('hex')));
+        const i = w.ids.findIndex((id, j) => inTree[j] && w.modes[j] !== S_IFGITLINK && missing.has(id.toString('hex')));
         throw new MissingObjectError(`${w.ids[i].toString('hex')} (for '${displayPath(w.paths[i])}')`);
       }
       const more = await opts.fetchMissing([...missing]);
@@ -125,10 +142,12 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       store.close();
       packs = [...packs, ...more];
       store = ObjectStore.open(core, packs);
-      where = w.ids.map((id, i) => (w.modes[i] === S_IFGITLINK ? -1 : store.locate(id)));
+      where = w.ids.map((id, i) => (!inTree[i] || w.modes[i] === S_IFGITLINK ? -1 : store.locate(id)));
     }
 
     for (const i of w.gitmodules) {
+      // One a sparse checkout does not write is checked when its blob is here anyway.
+      if (!inTree[i] && !store.has(w.ids[i])) continue;
       if (w.modes[i] !== 0o100644 && w.modes[i] !== 0o100755) {
         throw new UnsafePathError(displayPath(w.paths[i]), "'.gitmodules' is not a regular file (gitmodulesBlob)");
       }
@@ -139,35 +158,37 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     const env = opts.env ?? process.env;
     const config = opts.config ?? (() => undefined);
     const warn = (text: string) => opts.onMessage?.(text);
-    const inTree = new Map<string, Uint8Array>();
+    const attrBlobs = new Map<string, Uint8Array>();
     for (let i = 0; i < n; i++) {
       // A .gitattributes that is a symbolic link is not read (git: READ_ATTR_NOFOLLOW).
-      if (w.modes[i] !== 0o100644 && w.modes[i] !== 0o100755) continue;
+      // One outside a sparse checkout is not needed: it governs only paths outside it.
+      if (!inTree[i] || (w.modes[i] !== 0o100644 && w.modes[i] !== 0o100755)) continue;
       const p = w.paths[i];
       if (p.length < 14 || !p.subarray(p.length - 14).equals(GITATTRIBUTES) || (p.length > 14 && p[p.length - 15] !== 0x2f)) continue;
-      inTree.set(p.toString('latin1', 0, Math.max(0, p.length - 15)), readBlob(store, w, i).data.slice());
+      attrBlobs.set(p.toString('latin1', 0, Math.max(0, p.length - 15)), readBlob(store, w, i).data.slice());
     }
-    const attributes = new Attributes({ inTree, gitDir: opts.gitDir, attributesFile: config('core.attributesFile'), env, warn });
+    const attributes = new Attributes({ inTree: attrBlobs, gitDir: opts.gitDir, attributesFile: config('core.attributesFile'), env, warn });
     const converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn });
     const plans: (Conversion | null)[] = new Array(n).fill(null);
     for (let i = 0; i < n; i++) {
-      if (w.modes[i] === 0o100644 || w.modes[i] === 0o100755) plans[i] = converter.plan(w.paths[i]);
+      if (inTree[i] && (w.modes[i] === 0o100644 || w.modes[i] === 0o100755)) plans[i] = converter.plan(w.paths[i]);
     }
 
     const tree = new WorkTree(opts.workTree);
-    for (const d of w.dirs) tree.mkdir(d);
+    // A sparse checkout of the top level writes nothing that needs a directory.
+    if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
 
-    const stats: StatData[] = new Array(n);
+    const stats: StatData[] = new Array(n).fill(ZERO_STAT);
     let done = 0;
-    const progress = () => opts.onProgress?.(++done, n);
+    const progress = () => opts.onProgress?.(++done, written);
     // Gitlinks first: they need no object.
     for (let i = 0; i < n; i++) {
-      if (w.modes[i] !== S_IFGITLINK) continue;
+      if (!inTree[i] || w.modes[i] !== S_IFGITLINK) continue;
       stats[i] = statData(tree.gitlink(w.paths[i]));
       progress();
     }
     const order: number[] = [];
-    for (let i = 0; i < n; i++) if (w.modes[i] !== S_IFGITLINK) order.push(i);
+    for (let i = 0; i < n; i++) if (inTree[i] && w.modes[i] !== S_IFGITLINK) order.push(i);
     order.sort((a, b) => where[a] - where[b]);
     let last = -1;
     let ptr = 0;
@@ -191,11 +212,11 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
 
     const entries: IndexEntry[] = new Array(n);
-    for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], stat: stats[i] };
+    for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], stat: stats[i], skipWorktree: !inTree[i] };
     const trees: CacheTreeNode[] = [];
     flatten(root, trees);
     writeIndex(core, opts.gitDir, entries, trees);
-    return { files: n };
+    return { files: written };
   } finally {
     store.close();
   }

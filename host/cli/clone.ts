@@ -6,13 +6,14 @@ import { parseArgs, formatOptions, UsageError, type OptionSpec } from './args.ts
 import type { Command } from './commands.ts';
 import { clone, type CloneOptions } from '../clone.ts';
 import { GitProgressPrinter } from '../progress/printer.ts';
-import { AbortError, SubmoduleError } from '../errors.ts';
+import { AbortError, SparseCheckoutError, SubmoduleError } from '../errors.ts';
 
 const SPECS: OptionSpec[] = [
   { name: 'verbose', short: 'v', help: 'be more verbose' },
   { name: 'quiet', short: 'q', help: 'be more quiet: no progress, no "Cloning into" line' },
   { name: 'progress', negatable: true, help: 'force progress reporting even when stderr is not a terminal' },
   { name: 'no-checkout', short: 'n', help: "don't create a checkout" },
+  { name: 'sparse', help: 'initialize the sparse-checkout file to check out only the files at the top level' },
   { name: 'bare', help: 'create a bare repository' },
   { name: 'mirror', help: 'create a mirror repository (implies --bare): all refs, mapped to themselves' },
   { name: 'origin', short: 'o', value: true, arg: 'name', help: "use <name> instead of 'origin' to track upstream" },
@@ -134,6 +135,7 @@ async function run(argv: string[]): Promise<number> {
     bare: opts.bare === true,
     mirror: opts.mirror === true,
     noCheckout: opts['no-checkout'] === true,
+    sparse: opts.sparse === true,
     branch: opts.branch as string | undefined,
     singleBranch: opts['single-branch'] as boolean | undefined,
     depth,
@@ -156,6 +158,11 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (exitForSignal) return exitForSignal;
+    if (err instanceof SparseCheckoutError) {
+      // git's words: its sparse-checkout child's fatal line, then clone's own.
+      process.stderr.write(`fatal: ${err.message}\nerror: failed to initialize sparse-checkout\n`);
+      return err.exitCode;
+    }
     if (err instanceof SubmoduleError) {
       // The superproject is kept. Exit status 1 follows messages already printed; 128 is git's die().
       if (err.exitCode === 128) process.stderr.write(`fatal: ${err.message}\n`);

@@ -225,6 +225,8 @@ export async function checkoutHead(
     /** Config as git sees it at checkout (attributes and conversion settings). */
     config?(key: string): string | undefined;
     env?: NodeJS.ProcessEnv;
+    /** `clone --sparse`: only the top-level entries reach the work tree. */
+    sparse?: boolean;
   },
 ): Promise<{ files: number; packs: string[] }> {
   const tree = objects.commitTree(o.commit);
@@ -237,6 +239,7 @@ export async function checkoutHead(
     signal: o.signal,
     config: o.config,
     env: o.env,
+    sparse: o.sparse,
     onMessage: (text) => o.emit({ phase: 'note', message: `${text}\n`, always: true }),
     onProgress: (done, total) => o.emit({ phase: 'checkout', done, total, final: done === total }),
     fetchMissing: o.filter && conn

@@ -1,4 +1,4 @@
-// Building .git/index (version 2) through the core (assembly/index-file.ts).
+// Building .git/index (version 2, or 3 with skip-worktree entries) through the core (assembly/index-file.ts).
 import type { BigIntStats } from 'node:fs';
 import type { Core } from './instance.ts';
 import { CoreError } from './instance.ts';
@@ -27,6 +27,11 @@ export interface IndexEntry {
   /** 20-byte object id. */
   id: Uint8Array;
   stat: StatData;
+  /**
+   * Left out of the work tree by a sparse checkout (CE_SKIP_WORKTREE): git
+   * stores the extended flag, which makes the file index version 3.
+   */
+  skipWorktree?: boolean;
 }
 
 /** One node of the cache tree (the TREE extension), given in the order git writes them. */
@@ -87,7 +92,7 @@ export function buildIndexFile(core: Core, entries: IndexEntry[], trees: CacheTr
     mem.set(en.id, r + 40);
     dv.setUint32(r + 60, p, true);
     dv.setUint32(r + 64, en.path.length, true);
-    dv.setUint32(r + 68, 0, true);
+    dv.setUint32(r + 68, en.skipWorktree ? 1 : 0, true);
     mem.set(en.path, p);
     p += en.path.length;
   }

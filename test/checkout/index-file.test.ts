@@ -3,7 +3,7 @@
 // given, long paths, the cache tree -- and bad input is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore } from '../../host/core/index.ts';
 import { buildIndexFile, type IndexEntry, type StatData } from '../../host/core/index-file.ts';
@@ -57,6 +57,22 @@ test('a path of 4095 bytes and more: name length 0xFFF in the flags, git still r
   assert.equal(listed.slice(0, 2), [long, 'short']);
   // flags of the first entry, right after the 12-byte header and 60 bytes of fields
   assert.is(Buffer.from(bytes).readUInt16BE(12 + 60), 0xfff);
+});
+
+test('skip-worktree entries: version 3 with extended flags, byte for byte what git update-index --skip-worktree writes', () => {
+  const long = 'd/'.repeat(2100) + 'skipped';
+  const paths = ['a', 'dir/b', long, 'z'];
+  const skipped = new Set(['dir/b', long]);
+  const plain = buildIndexFile(core, paths.map((p, k) => entry(p, k)));
+  const sparse = buildIndexFile(core, paths.map((p, k) => ({ ...entry(p, k), skipWorktree: skipped.has(p) })));
+  assert.is(Buffer.from(plain).readUInt32BE(4), 2, 'no extended flags: version 2');
+  assert.is(Buffer.from(sparse).readUInt32BE(4), 3, 'extended flags: version 3');
+  assert.is(gitRead(sparse, ['ls-files', '-t']), `H a\nS ${long}\nS dir/b\nH z\n`);
+  // git's own bytes: the plain index with the same entries marked by git.
+  const file = join(tmp.dir, 'index');
+  writeFileSync(file, plain);
+  git(repo, ['update-index', '--skip-worktree', 'dir/b', long], { env: { ...gitEnv, GIT_INDEX_FILE: file } });
+  assert.equal(readFileSync(file), Buffer.from(sparse));
 });
 
 test('the cache tree is written as given and git uses it', () => {
