@@ -78,6 +78,8 @@ export interface CloneOptions {
    * (description, info/exclude, empty hooks/). `''`: no template at all.
    */
   template?: string;
+  /** `--separate-git-dir`: the git directory goes here; the work tree gets a `.git` file naming it. */
+  separateGitDir?: string;
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
   /**
@@ -244,15 +246,22 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throw new DestinationExistsError(`destination path '${dirArg}' already exists and is not an empty directory.`, { path: dir, url: source.url });
   }
   const sub = o.submodule;
-  const gitDir = sub?.gitDir ?? (n.bare ? dir : join(dir, '.git'));
-  const gitDirExisted = o.submodule?.gitDir ? existsSync(gitDir) : destExisted;
-  if (o.submodule?.gitDir && gitDirExisted && !isEmptyDir(gitDir)) {
+  if (o.separateGitDir !== undefined && n.bare) throw new CloneError("options '--bare' and '--separate-git-dir' cannot be used together", { url: source.url });
+  const separate = o.separateGitDir !== undefined ? resolve(cwd, o.separateGitDir) : undefined;
+  const gitDir = sub?.gitDir ?? separate ?? (n.bare ? dir : join(dir, '.git'));
+  // A git directory of its own (a submodule's, --separate-git-dir) is checked and undone on its own.
+  const ownGitDir = !!(sub?.gitDir || separate);
+  const gitDirExisted = ownGitDir ? existsSync(gitDir) : destExisted;
+  if (sub?.gitDir && gitDirExisted && !isEmptyDir(gitDir)) {
     throw new DestinationExistsError(`'${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
+  }
+  if (separate && gitDirExisted && !isEmptyDir(gitDir)) {
+    throw new DestinationExistsError(`repository path '${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
   }
 
   // Everything from here on is undone on failure (git: remove_junk).
   const cleanup = () => {
-    for (const [path, existed] of [[dir, destExisted], ...(o.submodule?.gitDir ? [[gitDir, gitDirExisted]] : [])] as [string, boolean][]) {
+    for (const [path, existed] of [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : [])] as [string, boolean][]) {
       try {
         if (existed) for (const e of readdirSync(path)) rmSync(join(path, e), { recursive: true, force: true });
         else rmSync(path, { recursive: true, force: true });
@@ -286,6 +295,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (sub) {
       config.set('core.worktree', sub.worktree);
       writeFileSync(join(dir, '.git'), `gitdir: ${sub.gitfile}\n`);
+    } else if (separate) {
+      // git writes the absolute path and no core.worktree (the gitfile is enough).
+      writeFileSync(join(dir, '.git'), `gitdir: ${gitDir}\n`);
     }
     for (const [k, v] of n.config) config.add(k, v);
     const r = n.remoteName;

@@ -30,6 +30,7 @@ const SPECS: OptionSpec[] = [
   { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
   { name: 'no-hardlinks', help: "copy a local repository's objects instead of hardlinking them (wasmgit always copies)" },
   { name: 'template', value: true, arg: 'template-directory', help: "directory from which templates will be used ('' for none)" },
+  { name: 'separate-git-dir', value: true, arg: 'gitdir', help: 'put the git directory at <gitdir>; the work tree gets a .git file naming it' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
   { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
@@ -144,6 +145,7 @@ async function run(argv: string[]): Promise<number> {
     origin: opts.origin as string | undefined,
     config: opts.config as string[] | undefined,
     template: opts.template as string | undefined,
+    separateGitDir: opts['separate-git-dir'] as string | undefined,
     filter: opts.filter as string | undefined,
     recurseSubmodules: recurse.length ? recurse : undefined,
     shallowSubmodules: opts['shallow-submodules'] as boolean | undefined,

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -261,6 +261,35 @@ test('an existing empty directory reached through a symbolic link is cloned into
   assert.is(r.code, 0, r.stderr);
   assert.ok(lstatSync(join(work, 'link-ours')).isSymbolicLink(), 'the link stays a link');
   assertSameClone(join(work, 'real-ours'), join(work, 'real-git'));
+});
+
+test('--separate-git-dir: the git directory elsewhere, a .git file naming it; refusals and cleanup as git', async () => {
+  await gitAsync(work, ['clone', '-q', `--separate-git-dir=${join(work, 'git-sep.git')}`, server.url('repo.git'), 'git-sep']);
+  const r = await wasmgit(['clone', '-q', `--separate-git-dir=${join(work, 'ours-sep.git')}`, server.url('repo.git'), 'ours-sep'], work);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(readFileSync(join(work, 'ours-sep', '.git'), 'utf8'), `gitdir: ${join(work, 'ours-sep.git')}\n`);
+  assertSameClone(join(work, 'ours-sep'), join(work, 'git-sep'));
+  const gitStderr = (args: string[]) =>
+    new Promise<string>((resolve) => {
+      const c = spawn('git', args, { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+  mkdirSync(join(work, 'sep-full'));
+  writeFileSync(join(work, 'sep-full', 'x'), '');
+  for (const args of [
+    ['--bare', `--separate-git-dir=${join(work, 'sep-bare.git')}`, server.url('repo.git'), 'sep-bare'],
+    [`--separate-git-dir=${join(work, 'sep-full')}`, server.url('repo.git'), 'sep-x'],
+    [`--separate-git-dir=${join(work, 'sep-missing.git')}`, server.url('nope.git'), 'sep-missing'],
+  ]) {
+    const theirs = await gitStderr(['clone', '-q', ...args]);
+    const ours = await wasmgit(['clone', '-q', ...args], work);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr, theirs, args.join(' '));
+  }
+  for (const left of ['sep-bare', 'sep-bare.git', 'sep-x', 'sep-missing', 'sep-missing.git']) assert.not.ok(existsSync(join(work, left)), `${left} is not left behind`);
+  assert.equal(readdirSync(join(work, 'sep-full')), ['x']);
 });
 
 test('an existing non-empty directory is refused as git refuses it', async () => {

@@ -3,7 +3,7 @@
 // real git reports about them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { gitAsync as runGitAsync, gitIdentityEnv, git as runGit, tempDir } from '../helpers/git.ts';
@@ -211,7 +211,8 @@ export function assertSameClone(ours: string, theirs: string, o: CompareOptions 
     if (o.bare) return d;
     const dotgit = join(d, '.git');
     // A submodule's work tree has a `.git` file pointing at its git directory.
-    if (lstatSync(dotgit).isFile()) return join(d, readFileSync(dotgit, 'utf8').replace(/^gitdir: /, '').trim());
+    // (--separate-git-dir: an absolute path; a submodule's: relative to the work tree.)
+    if (lstatSync(dotgit).isFile()) return resolve(d, readFileSync(dotgit, 'utf8').replace(/^gitdir: /, '').trim());
     return dotgit;
   };
   const run = (d: string, args: string[]) => git(d, args);
