@@ -14,7 +14,7 @@ import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, Su
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { canonicalKey, configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
+import { configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
 import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
@@ -168,11 +168,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
   if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
   const config = (o.config ?? []).map(parseConfigParameter);
-  const fromConfig = (k: string) => {
-    let v: string | undefined;
-    for (const [key, val] of [...userConfig, ...config]) if (key === k) v = val;
-    return v;
-  };
+  const fromConfig = (k: string) => lastValue([...userConfig, ...config], k);
   // builtin/clone.c: each pathspec (`.` for the plain option), sorted and
   // without duplicates, becomes a submodule.active value after the -c entries.
   const specs = o.submodule ? [] : o.recurseSubmodules === true ? ['.'] : Array.isArray(o.recurseSubmodules) ? o.recurseSubmodules : [];
@@ -236,6 +232,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
   const userConfig = readUserConfig(env);
   const n = normalize(o, userConfig);
+  // The user's configuration, then -c: what git reads for this clone.
+  const allConfig = [...userConfig, ...n.config];
   const source: Source = resolveSource(o.repository, cwd);
 
   let dirArg = o.directory ?? guessDirectoryName(o.repository, n.bare);
@@ -276,12 +274,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     mkdirSync(dir, { recursive: true });
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local });
 
-    const cfgLookup = (key: string) => {
-      const k = canonicalKey(key);
-      let v: string | undefined;
-      for (const [kk, vv] of [...userConfig, ...n.config]) if (kk === k) v = vv;
-      return v;
-    };
+    const cfgLookup = (key: string) => lastValue(allConfig, key);
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);
     if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
@@ -320,8 +313,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
-    const transportUrl = source.local ? source.url : rewriteUrl(source.url, [...userConfig, ...n.config]);
-    conn = await connect(transportUrl, { env, config: new Map([...userConfig, ...n.config]), signal: o.signal });
+    const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal });
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
     throwIfAborted(o.signal);
     if (adv.objectFormat !== 'sha1') {

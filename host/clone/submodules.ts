@@ -21,7 +21,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { AbortError, CloneError, SubmoduleError } from '../errors.ts';
-import { canonicalKey, parseConfig, type ConfigWriter } from '../repo/config.ts';
+import { lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
 import { writeConfig } from '../repo/init.ts';
 import { committerIdent } from '../repo/ident.ts';
 import { appendReflog, writeShallow, ZERO_OID } from '../repo/refs.ts';
@@ -166,12 +166,7 @@ export async function cloneSubmodules(ctx: SubmoduleContext): Promise<void> {
     throw new SubmoduleError(message, 128, { url: ctx.superUrl, path: ctx.workTree });
   };
   const all = () => [...ctx.userConfig, ...ctx.config.list()];
-  const cfg = (k: string) => {
-    const key = canonicalKey(k);
-    let v: string | undefined;
-    for (const [kk, vv] of all()) if (kk === key) v = vv;
-    return v;
-  };
+  const cfg = (k: string) => lastValue(all(), k);
   const active = all().filter(([k]) => k === 'submodule.active').map(([, v]) => v);
   let activeSpec: Pathspec | null = null;
   if (active.length) {
@@ -348,12 +343,7 @@ async function cloneAll(ctx: SubmoduleContext, plan: Planned[], jobs: number, en
  */
 async function checkoutSubmodule(ctx: SubmoduleContext, p: Planned, objects: RepositoryObjects, env: NodeJS.ProcessEnv): Promise<void> {
   const { result, config } = p.cloned!;
-  const lookup = (k: string) => {
-    const key = canonicalKey(k);
-    let v: string | undefined;
-    for (const [kk, vv] of [...ctx.userConfig, ...config.list()]) if (kk === key) v = vv;
-    return v;
-  };
+  const lookup = (k: string) => lastValue([...ctx.userConfig, ...config.list()], k);
   if (!objects.has(p.commit)) await fetchCommit(ctx, p, objects, env);
   // `git checkout -q <commit>`: HEAD detached, logged as a move from the branch the clone made.
   const ident = committerIdent(lookup, env);
