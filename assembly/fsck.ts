@@ -23,6 +23,7 @@
 
 import { E_INVALID_ARG, fail } from "./error";
 import { hfsDot, isDotGitmodules, ntfsDotGeneric, ntfsDotGit } from "./path-safety";
+import { S_IFDIR, S_IFLNK, S_IFMT } from "./mode";
 
 // Tree messages (fsck_tree), and the decode errors git prints before badTree.
 export const FSCK_BAD_TREE: u16 = 1;
@@ -441,9 +442,6 @@ function fsckTag(): void {
 
 // ---- trees ----
 
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFLNK: u32 = 0o120000;
 
 let nameStack: usize = 0; // (ptr, len) u32 pairs in scratch memory: verify_ordered()'s df_dup_candidates
 let nameDepth: usize = 0;

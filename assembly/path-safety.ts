@@ -11,6 +11,8 @@
 // Internal module: nothing here is exported from assembly/index.ts; the
 // fsck checks (assembly/fsck.ts) share its name tests.
 
+import { S_IFLNK, S_IFMT } from "./mode";
+
 export const RULE_OK: i32 = 0;
 export const RULE_EMPTY: i32 = 1;
 export const RULE_DOT: i32 = 2;
@@ -25,8 +27,6 @@ export const RULE_BACKSLASH_DOTGIT: i32 = 10;
 export const RULE_GITMODULES_SYMLINK: i32 = 11;
 export const RULE_DUPLICATE: i32 = 12;
 
-const S_IFMT: u32 = 0o170000;
-const S_IFLNK: u32 = 0o120000;
 
 export function ruleMessage(rule: i32): string {
   switch (rule) {

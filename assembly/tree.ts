@@ -23,13 +23,9 @@
 
 import { E_PATH, E_TREE, fail } from "./error";
 import { checkComponent, isDotGitmodules, ruleMessage, RULE_DUPLICATE, RULE_OK } from "./path-safety";
+import { S_IFDIR, S_IFGITLINK, S_IFLNK, S_IFMT, S_IFREG } from "./mode";
 
 const ENTRY_SIZE: usize = 16;
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFREG: u32 = 0o100000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFGITLINK: u32 = 0o160000;
 
 const TREE_FLAG_GITMODULES: u32 = 1;
 const TREE_FLAG_ODD_MODE: u32 = 2;

@@ -17,12 +17,9 @@ import { E_OUT_OF_MEMORY, fail } from "../error";
 import { FSCK_LINK_TYPE, fsckReport } from "../fsck";
 import { idxFind } from "./idx";
 import { entryAt, count, kindOf } from "./table";
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../mode";
 
 const SLOT: usize = 24;
-const S_IFMT: u32 = 0o170000;
-const S_IFREG: u32 = 0o100000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFDIR: u32 = 0o040000;
 
 let set: usize = 0;
 let slots: u32 = 0;

@@ -66,9 +66,9 @@ export interface CheckoutOptions {
 
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+const S_IFGITLINK = 0o160000;
 /** Files written between turns of the event loop (each a few hundred microseconds of system calls). */
 const FILES_PER_TURN = 32;
-const S_IFGITLINK = 0o160000;
 const SLASH = Buffer.from('/');
 const GITATTRIBUTES = Buffer.from('.gitattributes');
 /** Deeper trees are refused rather than risking the stack (git 2.42+ has core.maxTreeDepth = 4096 too). */
