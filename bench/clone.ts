@@ -1,4 +1,4 @@
-// npm run bench:clone [-- [10k] [100k] [500k] [<url>...] [--runs N] [--without <tool>]]
+// npm run bench:clone [-- [10k] [100k] [500k] [20k-files] [20k-tags] [<url>...] [--runs N] [--without <tool>] [--into <dir>]]
 //
 // wasmgit clone vs git clone vs isomorphic-git's clone, from the same loopback
 // smart-HTTP server (git http-backend, test/helpers/servers.ts), measured in
@@ -6,13 +6,18 @@
 // largest process (GNU time's "Maximum resident set size"; git clone's is its
 // index-pack). Generated repositories (~10k, 100k, 500k objects: a history of
 // commits editing files in a two-level tree, so the pack is full of deltas)
-// are cached in bench/.work/. Any URL given is cloned the same way (from its
+// are cached in bench/.work/. Two more shapes stress what the object count
+// does not: `20k-files` is one commit of 20,000 files in 1,400 directories (the
+// checkout), `20k-tags` is 2,000 commits with 20,000 tags (the refs). Any URL given is cloned the same way (from its
 // own server, not the loopback one). `--without isomorphic-git` (repeatable;
 // also git, wasmgit) leaves a tool out, e.g. to re-run a size whose
-// isomorphic-git run takes many minutes.
+// isomorphic-git run takes many minutes. `--into <dir>` makes the clones there
+// instead of in bench/.work/clones: on a disk whose file creation is slow and
+// erratic, a tmpfs (`--into /dev/shm/wasmgit-bench`) compares the tools' own
+// work rather than the disk's.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../test/helpers/servers.ts';
 import { watchPrivateMemory } from './proc-memory.ts';
@@ -24,6 +29,49 @@ const isoRunner = join(root, 'bench', 'clone-isogit.mjs');
 const TIMEOUT_MS = Number(process.env.BENCH_CLONE_TIMEOUT_MS ?? 20 * 60 * 1000);
 
 const SIZES: Record<string, number> = { '10k': 10_000, '100k': 100_000, '500k': 500_000 };
+const SHAPES: Record<string, { label: string; make(): Buffer }> = {
+  '20k-files': {
+    label: '20k files, one commit',
+    make() {
+      const parts: Buffer[] = [];
+      const lines: string[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        const data = Buffer.from(`file ${i}\n${'content line\n'.repeat(i % 40)}`);
+        parts.push(Buffer.from(`blob\nmark :${i + 1}\ndata ${data.length}\n`), data, Buffer.from('\n'));
+        lines.push(`M 100644 :${i + 1} dir${i % 200}/sub${i % 7}/file${i}.txt`);
+      }
+      parts.push(Buffer.from(`commit refs/heads/main\ncommitter Bench <bench@example.com> 1600000000 +0000\ndata 10\nmany files\n${lines.join('\n')}\n\n`));
+      return Buffer.concat(parts);
+    },
+  },
+  '20k-tags': {
+    label: '20k tags, 2k commits',
+    make() {
+      const parts: string[] = [];
+      for (let c = 0; c < 2_000; c++) {
+        const data = `version ${c}\n`;
+        parts.push(`commit refs/heads/main\nmark :${c + 1}\ncommitter Bench <bench@example.com> ${1_600_000_000 + c * 60} +0000\ndata 9\ncommit ${c % 10}\nM 100644 inline f.txt\ndata ${data.length}\n${data}\n`);
+      }
+      for (let i = 0; i < 20_000; i++) parts.push(`reset refs/tags/t${i}\nfrom :${(i % 2_000) + 1}\n\n`);
+      return Buffer.from(parts.join(''));
+    },
+  },
+};
+
+/** A bare repository of one of SHAPES, made once with git fast-import. */
+async function shaped(name: string): Promise<string> {
+  const repo = join(work, `${name}.git`);
+  if (existsSync(join(repo, 'bench-complete'))) return repo;
+  rmSync(repo, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  await sh('git', ['init', '-q', '--bare', '-b', 'main', repo], work);
+  process.stderr.write(`generating ${name}...\n`);
+  await sh('git', ['fast-import', '--quiet'], repo, SHAPES[name].make());
+  await sh('git', ['pack-refs', '--all'], repo);
+  await sh('git', ['repack', '-a', '-d', '-q'], repo);
+  writeFileSync(join(repo, 'bench-complete'), '');
+  return repo;
+}
 
 function sh(cmd: string, args: string[], cwd: string, input?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -111,13 +159,15 @@ const TOOLS: { name: string; cmd(url: string, dir: string): string[] }[] = [
   { name: 'isomorphic-git clone', cmd: (url, dir) => [process.execPath, isoRunner, url, dir] },
 ];
 
+let clonesDir = join(work, 'clones');
+
 async function bench(label: string, url: string, runs: number, tools: typeof TOOLS): Promise<void> {
   const results = new Map<string, Run>();
   for (let r = 0; r < runs; r++) {
     for (const tool of tools) {
-      const dir = join(work, 'clones', `${tool.name.split(' ')[0]}-${label.replace(/[^\w.-]+/g, '_')}`);
+      const dir = join(clonesDir, `${tool.name.split(' ')[0]}-${label.replace(/[^\w.-]+/g, '_')}`);
       rmSync(dir, { recursive: true, force: true });
-      mkdirSync(join(work, 'clones'), { recursive: true });
+      mkdirSync(clonesDir, { recursive: true });
       const run = await measure(tool.cmd(url, dir), work);
       rmSync(dir, { recursive: true, force: true });
       const best = results.get(tool.name);
@@ -143,15 +193,18 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let runs = 1;
   const sizes: string[] = [];
+  const shapes: string[] = [];
   const urls: string[] = [];
   const without = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--runs') runs = Number(args[++i]);
     else if (args[i] === '--without') without.add(args[++i]);
+    else if (args[i] === '--into') clonesDir = resolve(args[++i]);
     else if (SIZES[args[i]]) sizes.push(args[i]);
+    else if (SHAPES[args[i]]) shapes.push(args[i]);
     else urls.push(args[i]);
   }
-  if (!sizes.length && !urls.length) sizes.push(...Object.keys(SIZES));
+  if (!sizes.length && !shapes.length && !urls.length) sizes.push(...Object.keys(SIZES)), shapes.push(...Object.keys(SHAPES));
   const tools = TOOLS.filter((t) => !without.has(t.name.split(' ')[0]));
   for (const name of without) if (!TOOLS.some((t) => t.name.split(' ')[0] === name)) throw new Error(`--without ${name}: no such tool (git, wasmgit, isomorphic-git)`);
   if (!existsSync(cli)) throw new Error('dist/cli/wasmgit.js is missing: run `npm run build` first');
@@ -160,6 +213,10 @@ async function main(): Promise<void> {
     for (const s of sizes) {
       const repo = await generated(`gen-${s}`, SIZES[s]);
       await bench(`${s} objects`, server.url(`${repo.split('/').pop()}`), runs, tools);
+    }
+    for (const s of shapes) {
+      const repo = await shaped(s);
+      await bench(SHAPES[s].label, server.url(`${repo.split('/').pop()}`), runs, tools);
     }
     for (const url of urls) await bench(url, url, runs, tools);
   } finally {
