@@ -8,7 +8,7 @@
 // A failure or an abort removes everything the clone created, like git's
 // remove_junk(): the whole directory when the clone made it, only its contents
 // when it was given an empty one.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
@@ -246,7 +246,16 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   const sub = o.submodule;
   if (o.separateGitDir !== undefined && n.bare) throw new CloneError("options '--bare' and '--separate-git-dir' cannot be used together", { url: source.url });
   const separate = o.separateGitDir !== undefined ? resolve(cwd, o.separateGitDir) : undefined;
-  const gitDir = sub?.gitDir ?? separate ?? (n.bare ? dir : join(dir, '.git'));
+  // $GIT_WORK_TREE (as git clone reads it): the files go there, which must not
+  // exist yet, and <directory> becomes the git directory itself (or, with
+  // --separate-git-dir, the .git file naming it), with core.worktree set.
+  const envWorkTree = !n.bare && !sub && env.GIT_WORK_TREE ? env.GIT_WORK_TREE : undefined;
+  const workTree = envWorkTree !== undefined ? resolve(cwd, envWorkTree) : dir;
+  if (envWorkTree !== undefined && existsSync(workTree)) {
+    throw new DestinationExistsError(`working tree '${envWorkTree}' already exists.`, { path: workTree, url: source.url });
+  }
+  const gitDir = sub?.gitDir ?? separate ?? (n.bare || envWorkTree !== undefined ? dir : join(dir, '.git'));
+  const gitFile = envWorkTree !== undefined ? dir : join(dir, '.git');
   // A git directory of its own (a submodule's, --separate-git-dir) is checked and undone on its own.
   const ownGitDir = !!(sub?.gitDir || separate);
   const gitDirExisted = ownGitDir ? existsSync(gitDir) : destExisted;
@@ -259,7 +268,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
   // Everything from here on is undone on failure (git: remove_junk).
   const cleanup = () => {
-    for (const [path, existed] of [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : [])] as [string, boolean][]) {
+    const made: [string, boolean][] = [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : []), ...(workTree !== dir ? [[workTree, false]] : [])] as [string, boolean][];
+    for (const [path, existed] of made) {
       try {
         if (existed) for (const e of readdirSync(path)) rmSync(join(path, e), { recursive: true, force: true });
         else rmSync(path, { recursive: true, force: true });
@@ -271,7 +281,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   let objects: RepositoryObjects | null = null;
   let conn: Connection | null = null;
   try {
-    mkdirSync(dir, { recursive: true });
+    // With both $GIT_WORK_TREE and --separate-git-dir, <directory> is a file.
+    if (!(separate && envWorkTree !== undefined)) mkdirSync(dir, { recursive: true });
+    if (workTree !== dir) mkdirSync(workTree, { recursive: true });
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local });
 
     const cfgLookup = (key: string) => lastValue(allConfig, key);
@@ -290,8 +302,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       writeFileSync(join(dir, '.git'), `gitdir: ${sub.gitfile}\n`);
     } else if (separate) {
       // git writes the absolute path and no core.worktree (the gitfile is enough).
-      writeFileSync(join(dir, '.git'), `gitdir: ${gitDir}\n`);
+      writeFileSync(gitFile, `gitdir: ${gitDir}\n`);
     }
+    // git records the work tree's real path (symbolic links resolved).
+    if (envWorkTree !== undefined) config.set('core.worktree', realpathSync(workTree));
     for (const [k, v] of n.config) config.add(k, v);
     const r = n.remoteName;
     config.set(`remote.${r}.url`, source.url);
@@ -446,7 +460,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       if (!headBranch && cfgLookup('advice.detachedHead') !== 'false') emit({ phase: 'note', message: detachAdvice(headOid), always: true });
       const result = await checkoutHead(conn, objects, {
         gitDir,
-        workTree: dir,
+        workTree,
         commit: headOid,
         filter,
         sparse: !!o.sparse,
@@ -466,7 +480,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         try {
           await cloneSubmodules({
             superGitDir: gitDir,
-            workTree: dir,
+            workTree,
             superUrl: source.url,
             config,
             userConfig,
@@ -490,7 +504,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     await conn?.close();
     conn = null;
     if (submoduleFailure) throw submoduleFailure;
-    return { result: { directory: dir, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs }, config };
+    return { result: { directory: workTree, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs }, config };
   } catch (err) {
     try {
       await objects?.close();
