@@ -176,10 +176,6 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
   if (submodulePathspecs.length && /^(true|yes|on|1)$/i.test(fromConfig('submodule.stickyrecursiveclone') ?? '')) config.push(['submodule.recurse', 'true']);
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
-  // remote.c: valid_remote_name — the name must make a valid ref below refs/remotes/.
-  if (!remoteName || refNameProblem(`refs/remotes/${remoteName}/test`)) {
-    throw new CloneError(`'${remoteName}' is not a valid remote name`, { url: o.repository });
-  }
   return {
     bare,
     mirror,
@@ -286,6 +282,11 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (workTree !== dir) mkdirSync(workTree, { recursive: true });
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local });
 
+    // remote.c: valid_remote_name — the name must make a valid ref below
+    // refs/remotes/. git checks it after saying where it clones to.
+    if (!n.remoteName || refNameProblem(`refs/remotes/${n.remoteName}/test`)) {
+      throw new CloneError(`'${n.remoteName}' is not a valid remote name`, { url: source.url });
+    }
     const cfgLookup = (key: string) => lastValue(allConfig, key);
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);

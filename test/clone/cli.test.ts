@@ -327,6 +327,16 @@ test('$GIT_WORK_TREE: the files go there, <directory> is the git directory with 
   for (const left of ['wt-missing', 'wt-missing-files']) assert.not.ok(existsSync(join(work, left)), `${left} is not left behind`);
 });
 
+test('an invalid remote name is refused after "Cloning into", as git does, and nothing is left', async () => {
+  for (const origin of ['a b', '', 'x..y']) {
+    const theirs = spawnSync('git', ['clone', '--progress', '-o', origin, server.url('repo.git'), 'bad-origin'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '--progress', '-o', origin, server.url('repo.git'), 'bad-origin'], work);
+    assert.is(ours.code, theirs.status, `-o '${origin}'`);
+    assert.is(ours.stderr, theirs.stderr, `-o '${origin}'`);
+    assert.not.ok(existsSync(join(work, 'bad-origin')));
+  }
+});
+
 test('an existing non-empty directory is refused as git refuses it', async () => {
   mkdirSync(join(work, 'full'));
   writeFileSync(join(work, 'full', 'keep'), 'mine\n');
