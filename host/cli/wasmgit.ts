@@ -49,9 +49,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`wasmgit: '${name}' is not a wasmgit command. See 'wasmgit --help'.\n`);
     return 1;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // `--help` anywhere asks for the usage. A lone `-h` is git's short usage
+  // request, which exits 129 as every git command's does.
+  if (rest.includes('--help')) {
     process.stdout.write(cmd.usage());
     return 0;
+  }
+  if (rest.length === 1 && rest[0] === '-h') {
+    process.stdout.write(cmd.usage());
+    return 129;
   }
   try {
     return await cmd.run(rest);

@@ -191,6 +191,14 @@ test('--help documents every option', async () => {
   }
 });
 
+test('a lone -h prints the usage on stdout and exits 129, as git clone -h does', async () => {
+  const theirs = spawnSync('git', ['clone', '-h'], { encoding: 'utf8' });
+  const r = await wasmgit(['clone', '-h'], work);
+  assert.is(r.code, theirs.status);
+  assert.is(r.stderr, '');
+  assert.ok(r.stdout.includes('--recurse-submodules'), r.stdout);
+});
+
 test('fatal errors exit 128 and leave nothing behind', async () => {
   const missing = await wasmgit(['clone', join(work, 'does-not-exist')], work);
   assert.is(missing.code, 128);
