@@ -80,6 +80,12 @@ export interface CloneOptions {
   template?: string;
   /** `--separate-git-dir`: the git directory goes here; the work tree gets a `.git` file naming it. */
   separateGitDir?: string;
+  /**
+   * `-u/--upload-pack`: the upload-pack command for file://, ssh and local-path
+   * sources (shell text; the path is appended), as git's. Used for the clone's
+   * own connection only, as git does; not written to the config.
+   */
+  uploadPack?: string;
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
   /**
@@ -329,7 +335,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
     const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal });
+    // A spawned transport's stderr goes out as it comes, as git lets it through (even with -q).
+    const onStderr = (text: string) => emit({ phase: 'note', message: text, always: true });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr });
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
     throwIfAborted(o.signal);
     if (adv.objectFormat !== 'sha1') {

@@ -16,6 +16,7 @@ const specs: OptionSpec[] = [
   { name: 'quiet', short: 'q', help: 'do not print the remote URL' },
   { name: 'exit-code', help: 'exit with status 2 when no matching refs are found' },
   { name: 'get-url', help: 'print the URL after url.<base>.insteadOf rewriting, and exit' },
+  { name: 'upload-pack', value: true, arg: 'exec', help: 'path of git-upload-pack on the remote host' },
   { name: 'sort', value: true, multiple: true, arg: 'key', help: 'sort by refname or version:refname (v:refname), - first to reverse; the last --sort is the primary key' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set a configuration value (e.g. http.extraHeader)' },
 ];
@@ -134,7 +135,7 @@ ${formatOptions(specs)}
       sort: (opts.sort as string[] | undefined) ?? [],
     };
     lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
-    const remote = await openRemote(target, { config });
+    const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
       const adv = await remote.advertise({ prefixes: prefixesFor(filter) });
       const lines = formatLsRemote(adv, filter);

@@ -61,4 +61,16 @@ export interface OpenOptions {
   config?: Map<string, string>;
   signal?: AbortSignal;
   onRedirect?(from: string, to: string): void;
+  /**
+   * `--upload-pack`: the command run for upload-pack where git runs one (file://,
+   * ssh, and a local path, which then goes through it too), as shell text with
+   * the repository path appended. http(s):// and git:// servers choose their own.
+   */
+  uploadPack?: string;
+  /**
+   * What a spawned transport program (upload-pack, ssh) writes to stderr, as
+   * it comes: git lets it through to the terminal (ssh's host-key warnings,
+   * a server's greeting). Without it the text appears only in errors.
+   */
+  onStderr?(text: string): void;
 }
