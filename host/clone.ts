@@ -86,6 +86,8 @@ export interface CloneOptions {
    * own connection only, as git does; not written to the config.
    */
   uploadPack?: string;
+  /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
+  serverOptions?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
   /**
@@ -338,8 +340,14 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // A spawned transport's stderr goes out as it comes, as git lets it through (even with -q).
     const onStderr = (text: string) => emit({ phase: 'note', message: text, always: true });
     conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr });
-    const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
+    // --server-option: for the server, so a local path read directly takes none.
+    const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
+    const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });
     throwIfAborted(o.signal);
+    if (serverOptions && adv.protocol < 2) {
+      emit({ phase: 'note', message: "hint: see protocol.version in 'git help config' for more details\n", always: true });
+      throw new CloneError('server options require protocol version 2 or later', { url: source.url });
+    }
     if (adv.objectFormat !== 'sha1') {
       // The pack indexer, the .idx writer and the checkout are SHA-1 only so far.
       throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
@@ -384,6 +392,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           filter,
           includeTag: plan.includeTag,
           noProgress: !o.serverProgress,
+          serverOptions,
           signal: o.signal,
         },
         promisorRefs: filter ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,

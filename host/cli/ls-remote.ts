@@ -3,7 +3,7 @@
 
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
-import { openRemote, type Advertisement } from '../transport/index.ts';
+import { classify, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
 import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
@@ -16,6 +16,7 @@ const specs: OptionSpec[] = [
   { name: 'quiet', short: 'q', help: 'do not print the remote URL' },
   { name: 'exit-code', help: 'exit with status 2 when no matching refs are found' },
   { name: 'get-url', help: 'print the URL after url.<base>.insteadOf rewriting, and exit' },
+  { name: 'server-option', short: 'o', value: true, multiple: true, arg: 'option', help: 'send <option> to the server (protocol v2; repeatable)' },
   { name: 'upload-pack', value: true, arg: 'exec', help: 'path of git-upload-pack on the remote host' },
   { name: 'sort', value: true, multiple: true, arg: 'key', help: 'sort by refname or version:refname (v:refname), - first to reverse; the last --sort is the primary key' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set a configuration value (e.g. http.extraHeader)' },
@@ -137,7 +138,14 @@ ${formatOptions(specs)}
     lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
     const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
-      const adv = await remote.advertise({ prefixes: prefixesFor(filter) });
+      // For the server: a local path read directly (no upload-pack) takes none.
+      const direct = classify(target).kind === 'local' && opts['upload-pack'] === undefined;
+      const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
+      const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
+      if (serverOptions.length && adv.protocol < 2) {
+        process.stderr.write("hint: see protocol.version in 'git help config' for more details\n");
+        throw new Error('server options require protocol version 2 or later');
+      }
       const lines = formatLsRemote(adv, filter);
       if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
       return opts['exit-code'] && lines.length === 0 ? 2 : 0;

@@ -29,6 +29,8 @@ export interface FetchRequest {
   filter?: string;
   includeTag?: boolean;
   noProgress?: boolean;
+  /** `--server-option` values (protocol v2 only), sent as `server-option=<value>` lines. */
+  serverOptions?: string[];
   signal?: AbortSignal;
 }
 
@@ -50,7 +52,8 @@ export interface FetchResult {
 
 export interface Remote {
   url: string;
-  advertise(opts?: { prefixes?: string[] }): Promise<Advertisement>;
+  /** `serverOptions`: `--server-option` values, sent with protocol v2's ls-refs (ignored by v0 servers: the caller refuses them). */
+  advertise(opts?: { prefixes?: string[]; serverOptions?: string[] }): Promise<Advertisement>;
   fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult>;
   close(): Promise<void>;
 }
