@@ -9,6 +9,8 @@
 // remove_junk(): the whole directory when the clone made it, only its contents
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { findGitDir } from './repo/git-dir.ts';
+import { configBool } from './transport/config.ts';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
@@ -86,6 +88,13 @@ export interface CloneOptions {
    * own connection only, as git does; not written to the config.
    */
   uploadPack?: string;
+  /** `-l/--local`: a path is read directly anyway; asked for with a URL or a shallow source, it is ignored with git's warning. */
+  local?: boolean;
+  /**
+   * `--[no-]reject-shallow` (default: clone.rejectShallow): refuse a source
+   * that is itself shallow, as git does. Without it such a clone is shallow too.
+   */
+  rejectShallow?: boolean;
   /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
   serverOptions?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
@@ -148,10 +157,17 @@ interface Normalized {
   deepen: boolean;
   config: [string, string][];
   remoteName: string;
+  rejectShallow: boolean;
   /** submodule.active pathspecs: non-empty when submodules are to be cloned. */
   submodulePathspecs: string[];
   /** --filter, as git records it. */
   filter?: string;
+}
+
+/** Whether the local repository at `path` is shallow (a `shallow` file in its common directory). */
+function isShallowRepository(path: string): boolean {
+  const found = findGitDir(path);
+  return !!found && existsSync(join(found.commonDir, 'shallow'));
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
@@ -184,6 +200,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
   if (submodulePathspecs.length && /^(true|yes|on|1)$/i.test(fromConfig('submodule.stickyrecursiveclone') ?? '')) config.push(['submodule.recurse', 'true']);
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
+  const rejectShallow = o.rejectShallow ?? configBool(fromConfig('clone.rejectshallow')) ?? false;
   return {
     bare,
     mirror,
@@ -192,6 +209,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
     deepen,
     config,
     remoteName,
+    rejectShallow,
     filter,
     submodulePathspecs,
   };
@@ -288,7 +306,13 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // With both $GIT_WORK_TREE and --separate-git-dir, <directory> is a file.
     if (!(separate && envWorkTree !== undefined)) mkdirSync(dir, { recursive: true });
     if (workTree !== dir) mkdirSync(workTree, { recursive: true });
-    emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local });
+    // A shallow local repository is not copied as a local clone (git reads it
+    // through upload-pack): no "done.", meters shown, and -l ignored.
+    const localShallow = source.local && isShallowRepository(source.url);
+    emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local && !localShallow });
+    if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
+    if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
+    if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });
 
     // remote.c: valid_remote_name — the name must make a valid ref below
     // refs/remotes/. git checks it after saying where it clones to.
@@ -401,8 +425,11 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         signal: o.signal,
       });
       if (fetched.pack) packs.push(fetched.pack);
-      shallow = deepen ? fetched.shallow : [];
-      if (source.local) emit({ phase: 'note', message: 'done.\n' });
+      // The new boundary of a deepening fetch, or the shallow source's own (as
+      // git, which then writes it too: the clone is shallow where its source is).
+      shallow = fetched.shallow;
+      if (shallow.length && !deepen && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
+      if (source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
     }
     throwIfAborted(o.signal);
 

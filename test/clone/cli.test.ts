@@ -77,6 +77,42 @@ test('local path and file:// clones are what git clone makes', async () => {
   }
 });
 
+test('a shallow source: the clone is shallow too, as git makes it; --reject-shallow and clone.rejectShallow refuse it; -l is ignored with git\'s warnings', async () => {
+  const shallowSrc = join(work, 'shallow-src.git');
+  git(work, ['clone', '-q', '--bare', '--depth', '2', `file://${fx.path('repo.git')}`, shallowSrc]);
+  const stderrOf = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((res) => {
+      const c = spawn('git', args, { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', (code) => res({ code, stderr: err }));
+    });
+  for (const [tag, src] of [['path', shallowSrc], ['file', `file://${shallowSrc}`]]) {
+    for (const [variant, extra] of [['plain', []], ['l', ['-l']]] as const) {
+      const name = `shallow-${tag}-${variant}`;
+      const theirs = await stderrOf(['clone', ...extra, src, `git-${name}`]);
+      const ours = await wasmgit(['clone', ...extra, src, `ours-${name}`], work);
+      assert.is(ours.code, 0, ours.stderr);
+      assert.is(ours.stderr.replace(`ours-${name}`, `git-${name}`), theirs.stderr, `${name}: stderr`);
+      assert.is(readFileSync(join(work, `ours-${name}`, '.git', 'shallow'), 'utf8'), readFileSync(join(work, `git-${name}`, '.git', 'shallow'), 'utf8'), `${name}: shallow file`);
+      assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`));
+    }
+    for (const refuse of [['--reject-shallow'], ['-c', 'clone.rejectShallow=true']]) {
+      const name = `refused-${tag}-${refuse.length}`;
+      const theirs = await stderrOf(['clone', ...refuse, src, name]);
+      const ours = await wasmgit(['clone', ...refuse, src, name], work);
+      assert.is(ours.code, 128, ours.stderr);
+      assert.is(ours.stderr, theirs.stderr, `${name}: stderr`);
+      assert.not.ok(existsSync(join(work, name)), `${name} is not left behind`);
+    }
+  }
+  // A source that is not shallow passes --reject-shallow; -l with a URL is ignored with git's warning.
+  const theirs = await stderrOf(['clone', '-l', '--reject-shallow', `file://${fx.path('repo.git')}`, 'git-l-url']);
+  const ours = await wasmgit(['clone', '-l', '--reject-shallow', `file://${fx.path('repo.git')}`, 'ours-l-url'], work);
+  assert.is(ours.code, 0, ours.stderr);
+  assert.is(ours.stderr.replace('ours-l-url', 'git-l-url'), theirs.stderr);
+});
+
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
   const tree = join(work, 'lookup-worktree');
   await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
