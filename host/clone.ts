@@ -95,6 +95,8 @@ export interface CloneOptions {
    * that is itself shallow, as git does. Without it such a clone is shallow too.
    */
   rejectShallow?: boolean;
+  /** `-4`/`-6`: connect over IPv4 or IPv6 only. */
+  ipFamily?: 4 | 6;
   /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
   serverOptions?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
@@ -363,7 +365,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
     // A spawned transport's stderr goes out as it comes, as git lets it through (even with -q).
     const onStderr = (text: string) => emit({ phase: 'note', message: text, always: true });
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr, ipFamily: o.ipFamily });
     // --server-option: for the server, so a local path read directly takes none.
     const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });

@@ -34,6 +34,8 @@ const SPECS: OptionSpec[] = [
   { name: 'separate-git-dir', value: true, arg: 'gitdir', help: 'put the git directory at <gitdir>; the work tree gets a .git file naming it' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
   { name: 'server-option', value: true, multiple: true, arg: 'option', help: 'send <option> to the server (protocol v2; repeatable)' },
+  { name: 'ipv4', short: '4', help: 'use IPv4 addresses only' },
+  { name: 'ipv6', short: '6', help: 'use IPv6 addresses only' },
   { name: 'upload-pack', short: 'u', value: true, arg: 'path', help: 'path to git-upload-pack on the remote (ssh, file://, a local path)' },
   { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
@@ -87,6 +89,15 @@ export function parseSince(text: string, now = Date.now()): Date {
   const ms = Date.parse(t);
   if (Number.isNaN(ms)) throw new UsageError(`invalid date for --shallow-since: '${text}'`);
   return new Date(ms);
+}
+
+/** -4/-6: the later one wins when both are given, as with git's OPT_SET_INT. */
+function family(opts: Record<string, unknown>, argv: string[]): 4 | 6 | undefined {
+  if (!opts.ipv4 && !opts.ipv6) return undefined;
+  if (!opts.ipv6) return 4;
+  if (!opts.ipv4) return 6;
+  const last = (names: string[]) => Math.max(...names.map((n) => argv.lastIndexOf(n)));
+  return last(['-4', '--ipv4']) > last(['-6', '--ipv6']) ? 4 : 6;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -151,6 +162,7 @@ async function run(argv: string[]): Promise<number> {
     separateGitDir: opts['separate-git-dir'] as string | undefined,
     uploadPack: opts['upload-pack'] as string | undefined,
     local: opts.local === true ? true : undefined,
+    ipFamily: family(opts, argv),
     rejectShallow: opts['reject-shallow'] as boolean | undefined,
     serverOptions: opts['server-option'] as string[] | undefined,
     filter: opts.filter as string | undefined,

@@ -19,6 +19,7 @@ export interface Connection {
   env: NodeJS.ProcessEnv;
   config: Map<string, string>;
   onStderr?(text: string): void;
+  ipFamily?: 4 | 6;
   close(): Promise<void>;
 }
 
@@ -33,11 +34,11 @@ export function transportFailure(err: unknown, url: string): Error {
 
 export async function connect(
   url: string,
-  opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal; uploadPack?: string; onStderr?(text: string): void },
+  opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal; uploadPack?: string; onStderr?(text: string): void; ipFamily?: 4 | 6 },
 ): Promise<Connection> {
   let remote: Remote;
   try {
-    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal, uploadPack: opts.uploadPack, onStderr: opts.onStderr });
+    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal, uploadPack: opts.uploadPack, onStderr: opts.onStderr, ipFamily: opts.ipFamily });
   } catch (err) {
     throw transportFailure(err, url);
   }
@@ -59,7 +60,7 @@ export async function connect(
     },
     close: () => remote.close(),
   };
-  return { url, remote: wrapped, env: opts.env, config: opts.config, onStderr: opts.onStderr, close: () => remote.close() };
+  return { url, remote: wrapped, env: opts.env, config: opts.config, onStderr: opts.onStderr, ipFamily: opts.ipFamily, close: () => remote.close() };
 }
 
 export interface FetchedPack {
@@ -249,7 +250,7 @@ export async function checkoutHead(
     fetchMissing: o.filter && conn
       ? async (oids) => {
           // A fresh connection, as git runs a separate fetch for the promisor remote.
-          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, onStderr: conn.onStderr });
+          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, onStderr: conn.onStderr, ipFamily: conn.ipFamily });
           try {
             // git's lazy fetch (promisor-remote.c) asks with --filter=blob:none whatever the
             // clone's filter: a wanted tree comes with its subtrees, a wanted blob as asked.

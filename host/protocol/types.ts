@@ -76,4 +76,6 @@ export interface OpenOptions {
    * a server's greeting). Without it the text appears only in errors.
    */
   onStderr?(text: string): void;
+  /** `-4`/`-6`: connect over IPv4 or IPv6 only (http(s), git://, and ssh's own -4/-6). */
+  ipFamily?: 4 | 6;
 }

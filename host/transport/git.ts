@@ -17,15 +17,27 @@ export function openGit(url: string, loc: { host: string; port: number; hostHead
   const version = wantedProtocol(opts.config);
   const connect = () =>
     new Promise<Connection>((resolve, reject) => {
-      const sock = builtin.net().connect({ host: loc.host, port: loc.port });
+      // -4/-6 with an address literal of the other family: getaddrinfo's refusal, in git's words.
+      const literal = builtin.net().isIP(loc.host);
+      if (opts.ipFamily && literal && literal !== opts.ipFamily) {
+        return reject(new TransportError('connection', `unable to look up ${loc.host} (port ${loc.port}) (Address family for hostname not supported)`, url));
+      }
+      const sock = builtin.net().connect({ host: loc.host, port: loc.port, ...(opts.ipFamily ? { family: opts.ipFamily } : {}) });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new TransportError('timeout', `unable to connect to ${loc.host}:${loc.port}: timed out`, url));
       }, CONNECT_TIMEOUT_MS);
       sock.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const why = err.code === 'ECONNREFUSED' ? 'Connection refused' : err.code === 'ENOTFOUND' ? 'Name or service not known' : err.message;
-        reject(new TransportError('connection', `unable to connect to ${loc.host}:${loc.port}: ${why}`, url));
+        // git's connect.c: a name that does not resolve is "unable to look up", the rest "unable to connect".
+        if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+          const why = err.code === 'ENOTFOUND' ? 'Name or service not known' : 'Temporary failure in name resolution';
+          return reject(new TransportError('connection', `unable to look up ${loc.host} (port ${loc.port}) (${why})`, url));
+        }
+        // Then the address tried and strerror(), one line each (git lists every address; Node reports the last).
+        const why = err.code === 'ECONNREFUSED' ? 'Connection refused' : err.code === 'ETIMEDOUT' ? 'Connection timed out' : err.code === 'ENETUNREACH' ? 'Network is unreachable' : err.code === 'EHOSTUNREACH' ? 'No route to host' : err.message;
+        const address = (err as NodeJS.ErrnoException & { address?: string }).address ?? loc.host;
+        reject(new TransportError('connection', `unable to connect to ${loc.host}:\n${loc.host}[0: ${address}]: errno=${why}\n`, url));
       });
       sock.once('connect', () => {
         clearTimeout(timer);

@@ -101,6 +101,8 @@ export class HttpClient {
     private readonly config: Map<string, string> | undefined,
     /** The URL as messages show it. */
     private readonly display: () => string,
+    /** -4/-6: the address family to connect with (to the server or the proxy), as curl's CURLOPT_IPRESOLVE. */
+    private readonly family?: 4 | 6,
   ) {
     this.idleMs = Number(env.WASMGIT_HTTP_TIMEOUT_MS) > 0 ? Number(env.WASMGIT_HTTP_TIMEOUT_MS) : DEFAULT_IDLE_MS;
     const limit = Number(configGet(config, 'http.lowSpeedLimit') ?? env.GIT_HTTP_LOW_SPEED_LIMIT);
@@ -134,6 +136,10 @@ export class HttpClient {
       createConnection = () => builtin.tls().connect({ ...this.tlsOptions, socket, servername: req.url.hostname.replace(/^\[|\]$/g, '') });
     }
 
+    // An address literal of the other family: nothing to resolve, so no way to connect (curl's words).
+    const literal = builtin.net().isIP((proxy ?? req.url).hostname.replace(/^\[|\]$/g, ''));
+    if (this.family && literal && literal !== this.family) throw this.fail("Couldn't connect to server");
+
     let failure: TransportError | null = null;
     return new Promise<HttpResponse>((resolve, reject) => {
       const isHttps = req.url.protocol === 'https:';
@@ -143,6 +149,7 @@ export class HttpClient {
         agent: false,
         ...this.tlsOptions,
       };
+      if (this.family) opts.family = this.family;
       if (proxy && !isHttps) {
         // Plain HTTP through a proxy: the request line carries the absolute URI (RFC 9112 §3.2.2).
         opts.host = proxy.hostname.replace(/^\[|\]$/g, '');
@@ -245,6 +252,7 @@ export class HttpClient {
         path: authority,
         headers,
         agent: false,
+        ...(this.family ? { family: this.family } : {}),
       });
       this.active.add(cr);
       cr.setTimeout(this.idleMs, () => cr.destroy(this.fail(`proxy CONNECT timed out after ${this.idleMs} milliseconds`, 'timeout')));

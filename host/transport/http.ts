@@ -54,7 +54,7 @@ export class HttpChannel implements Channel {
     const u = new URL(url);
     this.base = baseOf(u);
     const env = opts.env ?? process.env;
-    this.client = new HttpClient(env, opts.config, () => this.url);
+    this.client = new HttpClient(env, opts.config, () => this.url, opts.ipFamily);
     this.version = wantedProtocol(opts.config);
     const extra = configGet(opts.config, 'http.extraHeader');
     if (extra) {

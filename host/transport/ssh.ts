@@ -28,9 +28,13 @@ function guessVariant(program: string, env: NodeJS.ProcessEnv, config?: Map<stri
   return 'ssh';
 }
 
-export function sshArgs(variant: Variant, loc: { user?: string; host: string; port?: string }, command: string, version: number, url: string): string[] {
+export function sshArgs(variant: Variant, loc: { user?: string; host: string; port?: string }, command: string, version: number, url: string, family?: 4 | 6): string[] {
   const args: string[] = [];
   if (variant === 'ssh' && version > 0) args.push('-o', 'SendEnv=GIT_PROTOCOL');
+  if (family) {
+    if (variant === 'simple') throw new TransportError('unsupported', `ssh variant 'simple' does not support -${family}`, url);
+    args.push(`-${family}`);
+  }
   if (variant === 'tortoiseplink') args.push('-batch');
   if (loc.port) {
     if (variant === 'ssh') args.push('-p', loc.port);
@@ -50,7 +54,7 @@ export function openSsh(url: string, loc: { user?: string; host: string; port?: 
   const connect = async (): Promise<Connection> => {
     const shellCommand = env.GIT_SSH_COMMAND || configGet(opts.config, 'core.sshCommand');
     const program = shellCommand ? shellCommand.trim().split(/\s+/)[0] : env.GIT_SSH || 'ssh';
-    const args = sshArgs(guessVariant(program, env, opts.config), loc, command, version, url);
+    const args = sshArgs(guessVariant(program, env, opts.config), loc, command, version, url, opts.ipFamily);
     const childEnv = transportEnv(env, version);
     // GIT_SSH_COMMAND is shell text, run as git does: sh -c '<cmd> "$@"' <cmd> <args>.
     const child = shellCommand
