@@ -4,7 +4,7 @@
 
 import { AGENT, Capabilities, addV2Capability, hasFeature, objectFormat } from './capabilities.ts';
 import { TransportError } from './errors.ts';
-import { DELIM, FLUSH, PktReader, concat, pkt, text } from './pktline.ts';
+import { DELIM, FLUSH, PktReader, asciiText, concat, pkt, text } from './pktline.ts';
 import { uniqueShallow } from './shallow.ts';
 import { demuxSideband } from './sideband.ts';
 import type { FetchRequest, FetchResult, FetchSink, RemoteRef } from './types.ts';
@@ -44,25 +44,57 @@ export function lsRefsRequest(caps: Capabilities, url: string, prefixes?: string
 export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; headTarget?: string }> {
   const refs: RemoteRef[] = [];
   let headTarget: string | undefined;
-  for (;;) {
-    const p = await r.expect();
-    if (p.kind === 'flush') break;
-    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ls-refs output', r.url);
-    const line = text(p.data);
-    const [oid, name, ...attrs] = line.split(' ');
-    if (!oid || !name) throw new TransportError('protocol', `protocol error: bad ls-refs line '${line}'`, r.url);
+  const add = (oid: string, name: string | undefined, attrs: string | undefined, line: () => string) => {
+    if (!oid || !name) throw new TransportError('protocol', `protocol error: bad ls-refs line '${line()}'`, r.url);
     let symrefTarget: string | undefined;
     let peeled: string | undefined;
-    for (const a of attrs) {
-      if (a.startsWith('symref-target:')) symrefTarget = a.slice(14);
-      else if (a.startsWith('peeled:')) peeled = a.slice(7);
+    if (attrs !== undefined) {
+      for (const a of attrs.split(' ')) {
+        if (a.startsWith('symref-target:')) symrefTarget = a.slice(14);
+        else if (a.startsWith('peeled:')) peeled = a.slice(7);
+      }
     }
     if (name === 'HEAD' && symrefTarget) headTarget = symrefTarget;
-    if (oid === 'unborn') continue;
+    if (oid === 'unborn') return;
     const ref: RemoteRef = { name, oid };
     if (symrefTarget) ref.symrefTarget = symrefTarget;
     if (peeled) ref.peeled = peeled;
     refs.push(ref);
+  };
+  // Lines are split at their first two spaces. An all-ASCII line (nearly every
+  // one) is cut up as bytes; any other is decoded whole first, as UTF-8.
+  const onLine = (buf: Uint8Array, start: number, end: number) => {
+    if (end > start && buf[end - 1] === 10) end--;
+    let sp1 = -1;
+    let sp2 = -1;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      high |= c;
+      if (c === 32) {
+        if (sp1 < 0) sp1 = i;
+        else if (sp2 < 0) sp2 = i;
+      }
+    }
+    if (high >= 0x80) {
+      const line = text(buf.subarray(start, end));
+      const a = line.indexOf(' ');
+      const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+      if (a < 0) add(line, undefined, undefined, () => line);
+      else add(line.slice(0, a), b < 0 ? line.slice(a + 1) : line.slice(a + 1, b), b < 0 ? undefined : line.slice(b + 1), () => line);
+    } else if (sp1 < 0) add(asciiText(buf, start, end), undefined, undefined, () => asciiText(buf, start, end));
+    else {
+      const oid = asciiText(buf, start, sp1);
+      const name = asciiText(buf, sp1 + 1, sp2 < 0 ? end : sp2);
+      add(oid, name, sp2 < 0 ? undefined : asciiText(buf, sp2 + 1, end), () => asciiText(buf, start, end));
+    }
+  };
+  for (;;) {
+    const kind = r.scanBuffered(onLine);
+    const p = kind ? { kind } : await r.expect();
+    if (p.kind === 'flush') break;
+    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ls-refs output', r.url);
+    onLine(p.data, 0, p.data.length);
   }
   return { refs, headTarget };
 }

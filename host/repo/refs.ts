@@ -18,21 +18,32 @@ export interface PackedRef {
 // packed-backend.c writes this header; `sorted` promises byte order, which readers rely on.
 const PACKED_HEADER = '# pack-refs with: peeled fully-peeled sorted \n';
 
-/** Byte-wise comparison of ref names, as packed-refs is sorted (strcmp order). */
+/**
+ * Byte-wise comparison of the names' UTF-8, as packed-refs is sorted (strcmp
+ * order). Up to the first differing UTF-16 unit the strings are the same; when
+ * neither unit there is a surrogate, both are whole code points and UTF-8 bytes
+ * order as code points do, so the units decide without encoding anything.
+ */
 export function compareRefNames(a: string, b: string): number {
-  const ba = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return Buffer.compare(ba, bb);
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x & 0xf800) === 0xd800 || (y & 0xf800) === 0xd800) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 export function formatPackedRefs(refs: PackedRef[]): string {
   const sorted = [...refs].sort((x, y) => compareRefNames(x.name, y.name));
-  let out = PACKED_HEADER;
+  const lines: string[] = [PACKED_HEADER];
   for (const r of sorted) {
-    out += `${r.oid} ${r.name}\n`;
-    if (r.peeled && r.peeled !== r.oid) out += `^${r.peeled}\n`;
+    lines.push(`${r.oid} ${r.name}\n`);
+    if (r.peeled && r.peeled !== r.oid) lines.push(`^${r.peeled}\n`);
   }
-  return out;
+  return lines.join('');
 }
 
 export function writePackedRefs(gitDir: string, refs: PackedRef[]): void {
