@@ -376,7 +376,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
     objects = await openRepositoryObjects(gitDir, packs);
     // update_remote_refs(): one packed-refs file for everything fetched...
-    const packed: PackedRef[] = plan.mapped.filter((m) => m.local).map((m) => ({ name: m.local!, oid: m.oid, peeled: m.peeled }));
+    const packed: PackedRef[] = [];
+    for (const m of plan.mapped) if (m.local) packed.push({ name: m.local, oid: m.oid, peeled: m.peeled });
     if (packed.length) writePackedRefs(gitDir, packed);
     if (shallow.length) writeShallow(gitDir, shallow);
     // ...then tags the server sent along (include-tag) as loose refs (write_followtags).

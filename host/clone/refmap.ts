@@ -162,7 +162,12 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     if (o.branch) throw branchNotFound(o);
   }
   if (!head && headTarget?.startsWith('refs/heads/')) plan.unbornHead = headTarget;
-  plan.wants = [...new Set(mapped.map((m) => m.oid))];
+  const asked = new Set<string>();
+  for (const m of mapped) {
+    if (asked.has(m.oid)) continue;
+    asked.add(m.oid);
+    plan.wants.push(m.oid);
+  }
 
   if (o.mirror || !o.bare) {
     if (o.singleBranch && !o.mirror) {

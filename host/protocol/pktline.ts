@@ -48,9 +48,13 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Node's Buffer has a Latin-1 decoder that takes a range: no view to make per string. */
+type Latin1Slicer = Uint8Array & { latin1Slice(start: number, end: number): string };
+const hasLatin1Slice = (b: Uint8Array): b is Latin1Slicer => typeof (b as Partial<Latin1Slicer>).latin1Slice === 'function';
+
 /** Bytes [start, end) of `buf`, all below 0x80, as text: for ASCII, Latin-1 and UTF-8 decode alike and Latin-1 costs less. */
 export function asciiText(buf: Uint8Array, start: number, end: number): string {
-  return (buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)).toString('latin1', start, end);
+  return hasLatin1Slice(buf) ? buf.latin1Slice(start, end) : dec.decode(buf.subarray(start, end));
 }
 
 /** A data packet's text without its trailing LF (which the protocol makes optional to send, mandatory to strip). */

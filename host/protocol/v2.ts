@@ -44,8 +44,37 @@ export function lsRefsRequest(caps: Capabilities, url: string, prefixes?: string
 export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; headTarget?: string }> {
   const refs: RemoteRef[] = [];
   let headTarget: string | undefined;
-  const add = (oid: string, name: string | undefined, attrs: string | undefined, line: () => string) => {
-    if (!oid || !name) throw new TransportError('protocol', `protocol error: bad ls-refs line '${line()}'`, r.url);
+  // A line is split at its first two spaces. An all-ASCII line (nearly every
+  // one) is cut up as bytes; any other is decoded whole first, as UTF-8.
+  const onLine = (buf: Uint8Array, start: number, payloadEnd: number) => {
+    const end = payloadEnd > start && buf[payloadEnd - 1] === 10 ? payloadEnd - 1 : payloadEnd;
+    let sp1 = -1;
+    let sp2 = -1;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      high |= c;
+      if (c === 32) {
+        if (sp1 < 0) sp1 = i;
+        else if (sp2 < 0) sp2 = i;
+      }
+    }
+    let oid: string;
+    let name: string | undefined;
+    let attrs: string | undefined;
+    if (high < 0x80) {
+      oid = asciiText(buf, start, sp1 < 0 ? end : sp1);
+      if (sp1 >= 0) name = asciiText(buf, sp1 + 1, sp2 < 0 ? end : sp2);
+      if (sp2 >= 0) attrs = asciiText(buf, sp2 + 1, end);
+    } else {
+      const line = text(buf.subarray(start, payloadEnd));
+      const a = line.indexOf(' ');
+      const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+      oid = a < 0 ? line : line.slice(0, a);
+      if (a >= 0) name = b < 0 ? line.slice(a + 1) : line.slice(a + 1, b);
+      if (b >= 0) attrs = line.slice(b + 1);
+    }
+    if (!oid || !name) throw new TransportError('protocol', `protocol error: bad ls-refs line '${text(buf.subarray(start, payloadEnd))}'`, r.url);
     let symrefTarget: string | undefined;
     let peeled: string | undefined;
     if (attrs !== undefined) {
@@ -60,34 +89,6 @@ export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; hea
     if (symrefTarget) ref.symrefTarget = symrefTarget;
     if (peeled) ref.peeled = peeled;
     refs.push(ref);
-  };
-  // Lines are split at their first two spaces. An all-ASCII line (nearly every
-  // one) is cut up as bytes; any other is decoded whole first, as UTF-8.
-  const onLine = (buf: Uint8Array, start: number, end: number) => {
-    if (end > start && buf[end - 1] === 10) end--;
-    let sp1 = -1;
-    let sp2 = -1;
-    let high = 0;
-    for (let i = start; i < end; i++) {
-      const c = buf[i];
-      high |= c;
-      if (c === 32) {
-        if (sp1 < 0) sp1 = i;
-        else if (sp2 < 0) sp2 = i;
-      }
-    }
-    if (high >= 0x80) {
-      const line = text(buf.subarray(start, end));
-      const a = line.indexOf(' ');
-      const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
-      if (a < 0) add(line, undefined, undefined, () => line);
-      else add(line.slice(0, a), b < 0 ? line.slice(a + 1) : line.slice(a + 1, b), b < 0 ? undefined : line.slice(b + 1), () => line);
-    } else if (sp1 < 0) add(asciiText(buf, start, end), undefined, undefined, () => asciiText(buf, start, end));
-    else {
-      const oid = asciiText(buf, start, sp1);
-      const name = asciiText(buf, sp1 + 1, sp2 < 0 ? end : sp2);
-      add(oid, name, sp2 < 0 ? undefined : asciiText(buf, sp2 + 1, end), () => asciiText(buf, start, end));
-    }
   };
   for (;;) {
     const kind = r.scanBuffered(onLine);

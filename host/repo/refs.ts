@@ -36,8 +36,16 @@ export function compareRefNames(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** `packed-refs` as git writes it: the header, then the refs in name order, each annotated tag followed by what it peels to. */
 export function formatPackedRefs(refs: PackedRef[]): string {
-  const sorted = [...refs].sort((x, y) => compareRefNames(x.name, y.name));
+  // A plan lists refs in the server's order, which is already sorted or nearly (branches, then tags): sort only when needed.
+  let sorted = refs;
+  for (let i = 1; i < refs.length; i++) {
+    if (compareRefNames(refs[i - 1].name, refs[i].name) > 0) {
+      sorted = [...refs].sort((x, y) => compareRefNames(x.name, y.name));
+      break;
+    }
+  }
   const lines: string[] = [PACKED_HEADER];
   for (const r of sorted) {
     lines.push(`${r.oid} ${r.name}\n`);
@@ -46,8 +54,13 @@ export function formatPackedRefs(refs: PackedRef[]): string {
   return lines.join('');
 }
 
+/**
+ * Writes `packed-refs`. The names must have been checked already: a clone
+ * writes the local names its ref plan made (host/clone/refmap.ts refuses any
+ * invalid one before fetching), and checking them again costs a pass over
+ * every ref for nothing.
+ */
 export function writePackedRefs(gitDir: string, refs: PackedRef[]): void {
-  for (const r of refs) assertRefName(r.name);
   writeFileSync(join(gitDir, 'packed-refs'), formatPackedRefs(refs));
 }
 
