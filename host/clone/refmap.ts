@@ -124,8 +124,9 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     if (local === null) return;
     if (!local.startsWith('refs/')) return;
     if (local !== r.name) assertRefName(local); // a ref mapped to its own name was checked with all the others below
-    if (seenLocal.has(local)) return;
-    seenLocal.add(local);
+    const known = seenLocal.size;
+    seenLocal.add(local); // one hash lookup: the size says whether the name was new
+    if (seenLocal.size === known) return;
     mapped.push({ remote: r.name, local, oid: r.oid, peeled: r.peeled });
   };
   for (const r of refs) if (r.name !== 'HEAD') assertRefName(r.name);
@@ -164,9 +165,9 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   if (!head && headTarget?.startsWith('refs/heads/')) plan.unbornHead = headTarget;
   const asked = new Set<string>();
   for (const m of mapped) {
-    if (asked.has(m.oid)) continue;
+    const known = asked.size;
     asked.add(m.oid);
-    plan.wants.push(m.oid);
+    if (asked.size !== known) plan.wants.push(m.oid);
   }
 
   if (o.mirror || !o.bare) {
