@@ -9,6 +9,7 @@ import { PackIndexer } from '../pack/index-pack.ts';
 import { compileCore, loadCore, type Core } from '../core/instance.ts';
 import { ObjectStore, type PackHandle } from '../core/objects.ts';
 import { parseTree, type TreeEntry } from '../core/tree.ts';
+import { afterPendingIo } from '../turns.ts';
 import { checkout } from '../checkout/checkout.ts';
 import { CloneError, RepositoryNotFoundError } from '../errors.ts';
 import type { CloneEvent } from '../clone.ts';
@@ -81,7 +82,7 @@ export async function receivePack(
   // temporary pack file) is made while the server prepares the pack, not
   // before it is asked for. The first chunk waits for it if need be.
   let indexer: PackIndexer | undefined;
-  const creating = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+  const creating = afterPendingIo(() =>
     PackIndexer.create({
       packDir: join(gitDir, 'objects', 'pack'),
       module,

@@ -55,13 +55,13 @@ export function formatPackedRefs(refs: PackedRef[]): string {
 }
 
 /**
- * Writes `packed-refs`. The names must have been checked already: a clone
- * writes the local names its ref plan made (host/clone/refmap.ts refuses any
- * invalid one before fetching), and checking them again costs a pass over
- * every ref for nothing.
+ * Writes `packed-refs` (formatPackedRefs' text). The names must have been
+ * checked already: a clone writes the local names its ref plan made
+ * (host/clone/refmap.ts refuses any invalid one before fetching), and checking
+ * them again would be a second pass over every ref for nothing.
  */
-export function writePackedRefs(gitDir: string, refs: PackedRef[]): void {
-  writeFileSync(join(gitDir, 'packed-refs'), formatPackedRefs(refs));
+export function writePackedRefs(gitDir: string, text: string): void {
+  writeFileSync(join(gitDir, 'packed-refs'), text);
 }
 
 export function writeLooseRef(gitDir: string, name: string, oid: string): void {
