@@ -8,7 +8,7 @@
 // A failure or an abort removes everything the clone created, like git's
 // remove_junk(): the whole directory when the clone made it, only its contents
 // when it was given an empty one.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
@@ -81,6 +81,14 @@ export interface CloneOptions {
   template?: string;
   /** `--separate-git-dir`: the git directory goes here; the work tree gets a `.git` file naming it. */
   separateGitDir?: string;
+  /**
+   * `-u/--upload-pack`: the upload-pack command for file://, ssh and local-path
+   * sources (shell text; the path is appended), as git's. Used for the clone's
+   * own connection only, as git does; not written to the config.
+   */
+  uploadPack?: string;
+  /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
+  serverOptions?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
   /**
@@ -177,10 +185,6 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
   if (submodulePathspecs.length && /^(true|yes|on|1)$/i.test(fromConfig('submodule.stickyrecursiveclone') ?? '')) config.push(['submodule.recurse', 'true']);
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
-  // remote.c: valid_remote_name — the name must make a valid ref below refs/remotes/.
-  if (!remoteName || refNameProblem(`refs/remotes/${remoteName}/test`)) {
-    throw new CloneError(`'${remoteName}' is not a valid remote name`, { url: o.repository });
-  }
   return {
     bare,
     mirror,
@@ -247,7 +251,16 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   const sub = o.submodule;
   if (o.separateGitDir !== undefined && n.bare) throw new CloneError("options '--bare' and '--separate-git-dir' cannot be used together", { url: source.url });
   const separate = o.separateGitDir !== undefined ? resolve(cwd, o.separateGitDir) : undefined;
-  const gitDir = sub?.gitDir ?? separate ?? (n.bare ? dir : join(dir, '.git'));
+  // $GIT_WORK_TREE (as git clone reads it): the files go there, which must not
+  // exist yet, and <directory> becomes the git directory itself (or, with
+  // --separate-git-dir, the .git file naming it), with core.worktree set.
+  const envWorkTree = !n.bare && !sub && env.GIT_WORK_TREE ? env.GIT_WORK_TREE : undefined;
+  const workTree = envWorkTree !== undefined ? resolve(cwd, envWorkTree) : dir;
+  if (envWorkTree !== undefined && existsSync(workTree)) {
+    throw new DestinationExistsError(`working tree '${envWorkTree}' already exists.`, { path: workTree, url: source.url });
+  }
+  const gitDir = sub?.gitDir ?? separate ?? (n.bare || envWorkTree !== undefined ? dir : join(dir, '.git'));
+  const gitFile = envWorkTree !== undefined ? dir : join(dir, '.git');
   // A git directory of its own (a submodule's, --separate-git-dir) is checked and undone on its own.
   const ownGitDir = !!(sub?.gitDir || separate);
   const gitDirExisted = ownGitDir ? existsSync(gitDir) : destExisted;
@@ -260,7 +273,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
   // Everything from here on is undone on failure (git: remove_junk).
   const cleanup = () => {
-    for (const [path, existed] of [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : [])] as [string, boolean][]) {
+    const made: [string, boolean][] = [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : []), ...(workTree !== dir ? [[workTree, false]] : [])] as [string, boolean][];
+    for (const [path, existed] of made) {
       try {
         if (existed) for (const e of readdirSync(path)) rmSync(join(path, e), { recursive: true, force: true });
         else rmSync(path, { recursive: true, force: true });
@@ -272,9 +286,16 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   let objects: RepositoryObjects | null = null;
   let conn: Connection | null = null;
   try {
-    mkdirSync(dir, { recursive: true });
+    // With both $GIT_WORK_TREE and --separate-git-dir, <directory> is a file.
+    if (!(separate && envWorkTree !== undefined)) mkdirSync(dir, { recursive: true });
+    if (workTree !== dir) mkdirSync(workTree, { recursive: true });
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local });
 
+    // remote.c: valid_remote_name — the name must make a valid ref below
+    // refs/remotes/. git checks it after saying where it clones to.
+    if (!n.remoteName || refNameProblem(`refs/remotes/${n.remoteName}/test`)) {
+      throw new CloneError(`'${n.remoteName}' is not a valid remote name`, { url: source.url });
+    }
     const cfgLookup = (key: string) => lastValue(allConfig, key);
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);
@@ -291,8 +312,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       writeFileSync(join(dir, '.git'), `gitdir: ${sub.gitfile}\n`);
     } else if (separate) {
       // git writes the absolute path and no core.worktree (the gitfile is enough).
-      writeFileSync(join(dir, '.git'), `gitdir: ${gitDir}\n`);
+      writeFileSync(gitFile, `gitdir: ${gitDir}\n`);
     }
+    // git records the work tree's real path (symbolic links resolved).
+    if (envWorkTree !== undefined) config.set('core.worktree', realpathSync(workTree));
     for (const [k, v] of n.config) config.add(k, v);
     const r = n.remoteName;
     config.set(`remote.${r}.url`, source.url);
@@ -315,9 +338,17 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
     const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal });
-    const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs) });
+    // A spawned transport's stderr goes out as it comes, as git lets it through (even with -q).
+    const onStderr = (text: string) => emit({ phase: 'note', message: text, always: true });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr });
+    // --server-option: for the server, so a local path read directly takes none.
+    const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
+    const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });
     throwIfAborted(o.signal);
+    if (serverOptions && adv.protocol < 2) {
+      emit({ phase: 'note', message: "hint: see protocol.version in 'git help config' for more details\n", always: true });
+      throw new CloneError('server options require protocol version 2 or later', { url: source.url });
+    }
     if (adv.objectFormat !== 'sha1') {
       // The pack indexer, the .idx writer and the checkout are SHA-1 only so far.
       throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
@@ -370,6 +401,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           filter,
           includeTag: plan.includeTag,
           noProgress: !o.serverProgress,
+          serverOptions,
           signal: o.signal,
         },
         promisorRefs: filter ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
@@ -455,7 +487,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       if (!headBranch && cfgLookup('advice.detachedHead') !== 'false') emit({ phase: 'note', message: detachAdvice(headOid), always: true });
       const result = await checkoutHead(conn, objects, {
         gitDir,
-        workTree: dir,
+        workTree,
         commit: headOid,
         filter,
         sparse: !!o.sparse,
@@ -475,7 +507,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         try {
           await cloneSubmodules({
             superGitDir: gitDir,
-            workTree: dir,
+            workTree,
             superUrl: source.url,
             config,
             userConfig,
@@ -499,7 +531,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     await conn?.close();
     conn = null;
     if (submoduleFailure) throw submoduleFailure;
-    return { result: { directory: dir, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs }, config };
+    return { result: { directory: workTree, gitDir, url: source.url, head: headOid, branch: headBranch, files, packs }, config };
   } catch (err) {
     try {
       await objects?.close();

@@ -32,6 +32,8 @@ const SPECS: OptionSpec[] = [
   { name: 'template', value: true, arg: 'template-directory', help: "directory from which templates will be used ('' for none)" },
   { name: 'separate-git-dir', value: true, arg: 'gitdir', help: 'put the git directory at <gitdir>; the work tree gets a .git file naming it' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set config inside the new repository (repeatable)' },
+  { name: 'server-option', value: true, multiple: true, arg: 'option', help: 'send <option> to the server (protocol v2; repeatable)' },
+  { name: 'upload-pack', short: 'u', value: true, arg: 'path', help: 'path to git-upload-pack on the remote (ssh, file://, a local path)' },
   { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
 
@@ -146,6 +148,8 @@ async function run(argv: string[]): Promise<number> {
     config: opts.config as string[] | undefined,
     template: opts.template as string | undefined,
     separateGitDir: opts['separate-git-dir'] as string | undefined,
+    uploadPack: opts['upload-pack'] as string | undefined,
+    serverOptions: opts['server-option'] as string[] | undefined,
     filter: opts.filter as string | undefined,
     recurseSubmodules: recurse.length ? recurse : undefined,
     shallowSubmodules: opts['shallow-submodules'] as boolean | undefined,

@@ -3,9 +3,10 @@
 
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
-import { openRemote, type Advertisement } from '../transport/index.ts';
+import { classify, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
 import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
+import { versionCompare } from '../repo/version-order.ts';
 
 const specs: OptionSpec[] = [
   { name: 'heads', help: 'limit to refs/heads' },
@@ -15,6 +16,9 @@ const specs: OptionSpec[] = [
   { name: 'quiet', short: 'q', help: 'do not print the remote URL' },
   { name: 'exit-code', help: 'exit with status 2 when no matching refs are found' },
   { name: 'get-url', help: 'print the URL after url.<base>.insteadOf rewriting, and exit' },
+  { name: 'server-option', short: 'o', value: true, multiple: true, arg: 'option', help: 'send <option> to the server (protocol v2; repeatable)' },
+  { name: 'upload-pack', value: true, arg: 'exec', help: 'path of git-upload-pack on the remote host' },
+  { name: 'sort', value: true, multiple: true, arg: 'key', help: 'sort by refname or version:refname (v:refname), - first to reverse; the last --sort is the primary key' },
   { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set a configuration value (e.g. http.extraHeader)' },
 ];
 
@@ -34,20 +38,59 @@ export interface LsRemoteFilter {
   refs?: boolean;
   symref?: boolean;
   patterns?: string[];
+  /** `--sort` keys as given (the last is the primary one). */
+  sort?: string[];
+}
+
+type Line = { oid: string; name: string; symref?: string };
+
+// Fields of git's ref-filter that need the objects themselves, which ls-remote
+// does not have (git refuses them outside a repository too).
+const OBJECT_FIELDS = /^(objectname|objecttype|objectsize|deltabase|tree|parent|numparent|object|type|tag|author|authorname|authoremail|authordate|committer|committername|committeremail|committerdate|tagger|taggername|taggeremail|taggerdate|creator|creatordate|subject|body|contents|signature|trailers|describe)(:.*)?$/;
+
+/** A comparison for git ls-remote's `--sort` keys (ref-filter's: the last key first, then the ref name). */
+export function lsRemoteOrder(keys: string[]): (a: { name: string }, b: { name: string }) => number {
+  const cmps = keys
+    .slice()
+    .reverse()
+    .map((key) => {
+      const reverse = key.startsWith('-');
+      const field = reverse ? key.slice(1) : key;
+      let cmp: (a: string, b: string) => number;
+      if (field === 'refname') cmp = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      else if (field === 'version:refname' || field === 'v:refname') cmp = versionCompare;
+      // Fatal (128), as git's ref-filter dies on a key it cannot use.
+      else if (OBJECT_FIELDS.test(field)) throw new Error(`ls-remote sorts by refname and version:refname only; '${field}' needs the objects`);
+      else throw new Error(`unknown field name: ${field}`);
+      return (a: { name: string }, b: { name: string }) => (reverse ? -cmp(a.name, b.name) : cmp(a.name, b.name));
+    });
+  return (a, b) => {
+    for (const c of cmps) {
+      const r = c(a, b);
+      if (r !== 0) return r;
+    }
+    return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+  };
 }
 
 /** The lines `git ls-remote` prints for an advertisement. */
 export function formatLsRemote(adv: Advertisement, f: LsRemoteFilter = {}): string[] {
   const match = tailMatcher(f.patterns ?? []);
-  const out: string[] = [];
+  // Each peeled tag is a line of its own (`<tag>^{}`), sorted as its own name.
+  const lines: Line[] = [];
   for (const ref of adv.refs) {
     const kindOk = (!f.heads && !f.tags) || (f.heads && ref.name.startsWith('refs/heads/')) || (f.tags && ref.name.startsWith('refs/tags/'));
     if (!kindOk) continue;
     if (f.refs && !ref.name.startsWith('refs/')) continue;
     if (!match(ref.name)) continue;
-    if (f.symref && ref.symrefTarget) out.push(`ref: ${ref.symrefTarget}\t${ref.name}`);
-    out.push(`${ref.oid}\t${ref.name}`);
-    if (ref.peeled && !f.refs) out.push(`${ref.peeled}\t${ref.name}^{}`);
+    lines.push({ oid: ref.oid, name: ref.name, symref: ref.symrefTarget ?? undefined });
+    if (ref.peeled && !f.refs) lines.push({ oid: ref.peeled, name: `${ref.name}^{}` });
+  }
+  if (f.sort?.length) lines.sort(lsRemoteOrder(f.sort));
+  const out: string[] = [];
+  for (const l of lines) {
+    if (f.symref && l.symref) out.push(`ref: ${l.symref}\t${l.name}`);
+    out.push(`${l.oid}\t${l.name}`);
   }
   return out;
 }
@@ -90,10 +133,19 @@ ${formatOptions(specs)}
       refs: opts.refs === true,
       symref: opts.symref === true,
       patterns,
+      sort: (opts.sort as string[] | undefined) ?? [],
     };
-    const remote = await openRemote(target, { config });
+    lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
+    const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
-      const adv = await remote.advertise({ prefixes: prefixesFor(filter) });
+      // For the server: a local path read directly (no upload-pack) takes none.
+      const direct = classify(target).kind === 'local' && opts['upload-pack'] === undefined;
+      const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
+      const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
+      if (serverOptions.length && adv.protocol < 2) {
+        process.stderr.write("hint: see protocol.version in 'git help config' for more details\n");
+        throw new Error('server options require protocol version 2 or later');
+      }
       const lines = formatLsRemote(adv, filter);
       if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
       return opts['exit-code'] && lines.length === 0 ? 2 : 0;

@@ -6,21 +6,71 @@ import { commands } from './commands.ts';
 import { VERSION } from '../version.ts';
 import { systemErrorMessage } from '../errors.ts';
 import { TransportError } from '../protocol/errors.ts';
+import { parseConfigParameter } from '../repo/config.ts';
+import { sqQuote } from '../transport/process.ts';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const list = Object.entries(commands)
     .map(([name, c]) => `   ${name.padEnd(width)}   ${c.summary}`)
     .join('\n');
-  return `usage: wasmgit [--version] [--help] <command> [<args>]
+  return `usage: wasmgit [--version] [--help] [-C <path>] [-c <name>=<value>] <command> [<args>]
 
 git clone whose heavy lifting runs in WebAssembly.
 
 Commands:
 ${list}
 
+-C <path> runs as if started in <path>; -c <name>=<value> sets a configuration
+value for this run (as git -c does, through GIT_CONFIG_PARAMETERS, so it also
+reaches what wasmgit runs). Both repeat.
+
 See 'wasmgit <command> --help' for the options of each command.
 `;
+}
+
+/**
+ * git's options before the command (git.c handle_options): `-C <path>` and
+ * `-c <name>=<value>`, in order. Returns the remaining arguments, or an exit
+ * code after a message.
+ */
+function globalOptions(argv: string[]): string[] | number {
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-C' || a === '-c') {
+      const v = argv[i + 1];
+      if (v === undefined) {
+        process.stderr.write(a === '-C' ? "no directory given for '-C' option\n" : '-c expects a configuration string\n');
+        process.stderr.write(mainUsage());
+        return 129;
+      }
+      i++;
+      if (a === '-C') {
+        if (v === '') continue; // git ignores an empty -C
+        try {
+          process.chdir(v);
+        } catch (err) {
+          process.stderr.write(`fatal: cannot change to '${v}': ${systemErrorMessage(err)?.replace(/^unable to \w+ '.*': /, '') ?? (err as Error).message}\n`);
+          return 128;
+        }
+      } else {
+        // Validated now, as git does before running the command.
+        try {
+          if (v.startsWith('=') || v === '') throw new Error('empty config key');
+          parseConfigParameter(v);
+        } catch (err) {
+          process.stderr.write(`error: ${(err as Error).message}\nfatal: unable to parse command-line config\n`);
+          return 128;
+        }
+        const eq = v.indexOf('=');
+        const quoted = eq < 0 ? sqQuote(v) : `${sqQuote(v.slice(0, eq))}=${sqQuote(v.slice(eq + 1))}`;
+        const prev = process.env.GIT_CONFIG_PARAMETERS;
+        process.env.GIT_CONFIG_PARAMETERS = prev ? `${prev} ${quoted}` : quoted;
+      }
+    } else break;
+  }
+  return argv.slice(i);
 }
 
 /** The stderr a spawned transport wrote, carried by the error or its cause. */
@@ -29,7 +79,9 @@ function relayedBy(err: unknown): TransportError['relayed'] {
   return undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  const argv = globalOptions(args);
+  if (typeof argv === 'number') return argv;
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' ? rest[0] : undefined;
@@ -49,9 +101,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`wasmgit: '${name}' is not a wasmgit command. See 'wasmgit --help'.\n`);
     return 1;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // `--help` anywhere asks for the usage. A lone `-h` is git's short usage
+  // request, which exits 129 as every git command's does.
+  if (rest.includes('--help')) {
     process.stdout.write(cmd.usage());
     return 0;
+  }
+  if (rest.length === 1 && rest[0] === '-h') {
+    process.stdout.write(cmd.usage());
+    return 129;
   }
   try {
     return await cmd.run(rest);

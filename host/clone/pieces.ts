@@ -19,6 +19,7 @@ export interface Connection {
   remote: Remote;
   env: NodeJS.ProcessEnv;
   config: Map<string, string>;
+  onStderr?(text: string): void;
   close(): Promise<void>;
 }
 
@@ -31,10 +32,13 @@ export function transportFailure(err: unknown, url: string): Error {
   return err as Error;
 }
 
-export async function connect(url: string, opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal }): Promise<Connection> {
+export async function connect(
+  url: string,
+  opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal; uploadPack?: string; onStderr?(text: string): void },
+): Promise<Connection> {
   let remote: Remote;
   try {
-    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal });
+    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal, uploadPack: opts.uploadPack, onStderr: opts.onStderr });
   } catch (err) {
     throw transportFailure(err, url);
   }
@@ -56,7 +60,7 @@ export async function connect(url: string, opts: { env: NodeJS.ProcessEnv; confi
     },
     close: () => remote.close(),
   };
-  return { url, remote: wrapped, env: opts.env, config: opts.config, close: () => remote.close() };
+  return { url, remote: wrapped, env: opts.env, config: opts.config, onStderr: opts.onStderr, close: () => remote.close() };
 }
 
 export interface FetchedPack {
@@ -257,7 +261,7 @@ export async function checkoutHead(
     fetchMissing: o.filter && conn
       ? async (oids) => {
           // A fresh connection, as git runs a separate fetch for the promisor remote.
-          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal });
+          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, onStderr: conn.onStderr });
           try {
             // git's lazy fetch (promisor-remote.c) asks with --filter=blob:none whatever the
             // clone's filter: a wanted tree comes with its subtrees, a wanted blob as asked.

@@ -385,7 +385,7 @@ async function fetchCommit(ctx: SubmoduleContext, p: Planned, objects: Repositor
   const config = new Map<string, string>([...ctx.userConfig, ...p.cloned!.config.list()]);
   let conn;
   try {
-    conn = await connect(p.url, { env, config, signal: ctx.options.signal });
+    conn = await connect(p.url, { env, config, signal: ctx.options.signal, onStderr: (text) => ctx.emit({ phase: 'note', message: text, always: true }) });
   } catch (err) {
     return failed(err);
   }

@@ -60,7 +60,15 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 /** Writes `bytes` to `path` through a temporary file in the same directory, renamed when complete. */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomHex(4)}`);
-  const fd = openSync(tmp, 'wx', 0o444);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o444);
+  } catch (err) {
+    // Name the file asked for, as git does ("unable to create '<idx>'"), not the temporary one.
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.path === 'string') Object.assign(e, { path, syscall: 'create' });
+    throw err;
+  }
   try {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);

@@ -83,7 +83,7 @@ export class ProtocolClient {
     }
   }
 
-  advertise(prefixes?: string[], signal?: AbortSignal): Promise<Advertisement> {
+  advertise(prefixes?: string[], signal?: AbortSignal, serverOptions?: string[]): Promise<Advertisement> {
     return this.guard(async () => {
       const conv = await this.greet();
       if (conv.version !== 2) {
@@ -92,7 +92,7 @@ export class ProtocolClient {
         const refs = adv.refs.filter((ref) => prefixes.some((p) => ref.name.startsWith(p)));
         return { ...adv, refs };
       }
-      const r = await this.channel.send(lsRefsRequest(conv.caps, this.url, prefixes));
+      const r = await this.channel.send(lsRefsRequest(conv.caps, this.url, prefixes, serverOptions));
       const { refs, headTarget } = await readLsRefs(r);
       const adv: Advertisement = { refs, headTarget, protocol: 2, capabilities: conv.caps, objectFormat: objectFormat(conv.caps) };
       if (!prefixes?.length) conv.adv = adv;

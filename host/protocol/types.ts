@@ -29,6 +29,8 @@ export interface FetchRequest {
   filter?: string;
   includeTag?: boolean;
   noProgress?: boolean;
+  /** `--server-option` values (protocol v2 only), sent as `server-option=<value>` lines. */
+  serverOptions?: string[];
   signal?: AbortSignal;
 }
 
@@ -50,7 +52,8 @@ export interface FetchResult {
 
 export interface Remote {
   url: string;
-  advertise(opts?: { prefixes?: string[] }): Promise<Advertisement>;
+  /** `serverOptions`: `--server-option` values, sent with protocol v2's ls-refs (ignored by v0 servers: the caller refuses them). */
+  advertise(opts?: { prefixes?: string[]; serverOptions?: string[] }): Promise<Advertisement>;
   fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult>;
   close(): Promise<void>;
 }
@@ -61,4 +64,16 @@ export interface OpenOptions {
   config?: Map<string, string>;
   signal?: AbortSignal;
   onRedirect?(from: string, to: string): void;
+  /**
+   * `--upload-pack`: the command run for upload-pack where git runs one (file://,
+   * ssh, and a local path, which then goes through it too), as shell text with
+   * the repository path appended. http(s):// and git:// servers choose their own.
+   */
+  uploadPack?: string;
+  /**
+   * What a spawned transport program (upload-pack, ssh) writes to stderr, as
+   * it comes: git lets it through to the terminal (ssh's host-key warnings,
+   * a server's greeting). Without it the text appears only in errors.
+   */
+  onStderr?(text: string): void;
 }

@@ -20,19 +20,24 @@ export async function readV2Capabilities(r: PktReader): Promise<Capabilities> {
   }
 }
 
-function commandHead(caps: Capabilities, command: string): Uint8Array[] {
+function commandHead(caps: Capabilities, command: 'ls-refs' | 'fetch', url: string, serverOptions: string[] = []): Uint8Array[] {
   const parts = [pkt(`command=${command}\n`)];
   if (caps.has('agent')) parts.push(pkt(`agent=${AGENT}\n`));
+  if (serverOptions.length && !caps.has('server-option')) throw new TransportError('protocol', "server doesn't support 'server-option'", url);
+  const options = serverOptions.map((o) => pkt(`server-option=${o}\n`));
+  // git sends them before object-format in fetch and after it in ls-refs.
+  if (command === 'fetch') parts.push(...options);
   // A server that names its object format expects the client to confirm it (gitprotocol-v2, "object-format").
   if (caps.has('object-format')) parts.push(pkt(`object-format=${objectFormat(caps)}\n`));
+  if (command === 'ls-refs') parts.push(...options);
   parts.push(DELIM);
   return parts;
 }
 
 /** `ls-refs` with symref targets and peeled tags; `prefixes` narrows the answer server-side. */
-export function lsRefsRequest(caps: Capabilities, url: string, prefixes?: string[]): Uint8Array {
+export function lsRefsRequest(caps: Capabilities, url: string, prefixes?: string[], serverOptions?: string[]): Uint8Array {
   if (!caps.has('ls-refs')) throw new TransportError('protocol', 'protocol error: server does not offer ls-refs', url);
-  const parts = commandHead(caps, 'ls-refs');
+  const parts = commandHead(caps, 'ls-refs', url, serverOptions);
   parts.push(pkt('symrefs\n'), pkt('peel\n'));
   if (hasFeature(caps, 'ls-refs', 'unborn')) parts.push(pkt('unborn\n'));
   for (const p of new Set(prefixes ?? [])) parts.push(pkt(`ref-prefix ${p}\n`));
@@ -106,7 +111,7 @@ export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; hea
  */
 export function fetchRequest(caps: Capabilities, req: FetchRequest, url: string): { body: Uint8Array; warnings: string[] } {
   const warnings: string[] = [];
-  const parts = commandHead(caps, 'fetch');
+  const parts = commandHead(caps, 'fetch', url, req.serverOptions);
   parts.push(pkt('ofs-delta\n'));
   if (req.noProgress) parts.push(pkt('no-progress\n'));
   if (req.includeTag) parts.push(pkt('include-tag\n'));

@@ -10,6 +10,8 @@ import { openHttp } from './http.ts';
 import { openLocal } from './local.ts';
 import { openSsh } from './ssh.ts';
 import { classify } from './url.ts';
+import { findGitDir } from '../repo/git-dir.ts';
+import { resolve } from 'node:path';
 
 export type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
 export { TransportError, type TransportErrorKind } from '../protocol/errors.ts';
@@ -27,6 +29,9 @@ export async function openRemote(url: string, opts: OpenOptions = {}): Promise<R
     case 'file':
       return openFile(url, loc.path, opts);
     case 'local':
+      // A chosen upload-pack is run as git runs it for a local clone's refs: on
+      // the git directory the path leads to (absolute), or on the path itself.
+      if (opts.uploadPack !== undefined) return openFile(url, findGitDir(resolve(loc.path))?.gitDir ?? resolve(loc.path), opts);
       return openLocal(url, loc.path, opts);
     case 'unsupported':
       throw new TransportError('unsupported', `Unable to find remote helper for '${loc.scheme}'`, url);

@@ -24,6 +24,7 @@ import { findGitDir } from '../repo/git-dir.ts';
 import { LocalCore } from './local-core.ts';
 import { PackIndex, RepoError, SourceObjects, hashLenOf, listLoose, listPacks, objectDirs, packFiles, readRefs, resolveRef, typeCode } from './local-repo.ts';
 import { entryHeader } from '../pack/entry-header.ts';
+import { couldNotRead } from './stream.ts';
 
 const CHUNK = 1 << 20;
 
@@ -133,8 +134,8 @@ class LocalRemote implements Remote {
   private repo() {
     // Found as git clone finds it: `<path>/.git`, `<path>`, `<path>.git/.git`, `<path>.git`.
     const found = findGitDir(this.path);
-    if (!found && !existsSync(this.path)) throw new TransportError('not-found', `repository '${this.url}' does not exist`, this.url);
-    if (!found) throw new TransportError('not-found', `'${this.url}' does not appear to be a git repository`, this.url);
+    // As git upload-pack refuses a path that holds no repository, missing or not.
+    if (!found) throw couldNotRead(this.url, `fatal: '${this.url}' does not appear to be a git repository\n`);
     const hashLen = hashLenOf(found.commonDir);
     return { ...found, hashLen };
   }

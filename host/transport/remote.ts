@@ -15,8 +15,8 @@ export class ChannelRemote implements Remote {
     this.client = new ProtocolClient(channel);
   }
 
-  advertise(o?: { prefixes?: string[] }): Promise<Advertisement> {
-    return this.client.advertise(o?.prefixes, this.signal);
+  advertise(o?: { prefixes?: string[]; serverOptions?: string[] }): Promise<Advertisement> {
+    return this.client.advertise(o?.prefixes, this.signal, o?.serverOptions);
   }
 
   fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult> {

@@ -46,7 +46,7 @@ export function openSsh(url: string, loc: { user?: string; host: string; port?: 
   const version = wantedProtocol(opts.config);
   if (loc.host.startsWith('-')) throw new TransportError('unsupported', `strange hostname '${loc.host}' blocked`, url);
   if (loc.path.startsWith('-')) throw new TransportError('unsupported', `strange pathname '${loc.path}' blocked`, url);
-  const command = `git-upload-pack ${sqQuote(loc.path)}`;
+  const command = `${opts.uploadPack ?? 'git-upload-pack'} ${sqQuote(loc.path)}`;
   const connect = async (): Promise<Connection> => {
     const shellCommand = env.GIT_SSH_COMMAND || configGet(opts.config, 'core.sshCommand');
     const program = shellCommand ? shellCommand.trim().split(/\s+/)[0] : env.GIT_SSH || 'ssh';
@@ -62,7 +62,7 @@ export function openSsh(url: string, loc: { user?: string; host: string; port?: 
         reject(couldNotRead(url, `cannot run ${program}: ${err.code === 'ENOENT' ? 'No such file or directory' : err.message}`)),
       );
     });
-    return childConnection(child);
+    return childConnection(child, opts.onStderr);
   };
   return new ChannelRemote(url, new StreamChannel(url, connect), opts.signal);
 }

@@ -17,6 +17,8 @@ export interface Connection {
   destroy(): void;
   /** What the other side wrote to stderr, if it is a process. */
   stderr(): string;
+  /** That stderr was passed on as it came (OpenOptions.onStderr), so errors need not repeat it. */
+  stderrShown?: boolean;
   /** Resolves when the peer has gone (process exited, socket closed); its exit code when it is a process. */
   gone(): Promise<number | null>;
 }
@@ -24,10 +26,11 @@ export interface Connection {
 const GRACE_MS = 2000;
 const STDERR_CAP = 16 * 1024;
 
-export function childConnection(child: ChildProcessWithoutNullStreams): Connection {
+export function childConnection(child: ChildProcessWithoutNullStreams, onStderr?: (text: string) => void): Connection {
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     if (err.length < STDERR_CAP) err += d;
+    onStderr?.(d);
   });
   child.stdin.on('error', () => {}); // EPIPE when the child died first: its exit tells the story
   const exited = new Promise<number | null>((resolve) => {
@@ -58,6 +61,7 @@ export function childConnection(child: ChildProcessWithoutNullStreams): Connecti
       child.kill('SIGKILL');
     },
     stderr: () => err,
+    stderrShown: !!onStderr,
     gone: () => exited,
   };
 }
@@ -134,16 +138,20 @@ export class StreamChannel implements Channel {
     const code = await Promise.race([conn.gone(), new Promise<'running'>((r) => setTimeout(() => r('running'), GRACE_MS).unref())]);
     const stderr = conn.stderr();
     if (!stderr.trim() && (code === 0 || code === null || code === 'running')) return err;
-    return couldNotRead(this.url, stderr, err.message);
+    // A program that failed without a word gets git's closing words alone.
+    return couldNotRead(this.url, stderr, undefined, conn.stderrShown);
   }
 }
 
-/** git's closing words when a spawned transport fails, with the child's stderr before them. */
-export function couldNotRead(url: string, stderr: string, fallback?: string): TransportError {
+/**
+ * git's closing words when a spawned transport fails, with the child's stderr
+ * before them (`shown`: it was already passed on, so the CLI prints only the closing words).
+ */
+export function couldNotRead(url: string, stderr: string, fallback?: string, shown = false): TransportError {
   // The CLI adds its own `fatal: `; keep the child's other lines as they are.
   const said = stderr.trim().replace(/^fatal: /, '');
   const notFound = /does not appear to be a git repository|not a git repository|no such repository|repository '.*' (does not exist|not found)/i.test(said);
   const reason = 'Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.';
   const message = said || fallback ? `${said || fallback}\n${reason}` : reason;
-  return new TransportError(notFound ? 'not-found' : 'connection', message, url, stderr.trim() ? { text: stderr.replace(/\n*$/, '\n'), reason } : undefined);
+  return new TransportError(notFound ? 'not-found' : 'connection', message, url, stderr.trim() ? { text: shown ? '' : stderr.replace(/\n*$/, '\n'), reason } : undefined);
 }

@@ -4,14 +4,14 @@
 // clone; local paths and file:// URLs give what git clone gives.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpServer } from '../helpers/servers.ts';
-import { assertSameClone, git, gitAsync, gitEnv, serveFixture, type Fixture } from './fixture.ts';
+import { assertSameClone, git, gitAsync, gitEnv, serveFixture, treeListing, type Fixture } from './fixture.ts';
 
 const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
 // Resolved here, so the CLI runs from source whatever directory it runs in.
@@ -191,6 +191,14 @@ test('--help documents every option', async () => {
   }
 });
 
+test('a lone -h prints the usage on stdout and exits 129, as git clone -h does', async () => {
+  const theirs = spawnSync('git', ['clone', '-h'], { encoding: 'utf8' });
+  const r = await wasmgit(['clone', '-h'], work);
+  assert.is(r.code, theirs.status);
+  assert.is(r.stderr, '');
+  assert.ok(r.stdout.includes('--recurse-submodules'), r.stdout);
+});
+
 test('fatal errors exit 128 and leave nothing behind', async () => {
   const missing = await wasmgit(['clone', join(work, 'does-not-exist')], work);
   assert.is(missing.code, 128);
@@ -290,6 +298,51 @@ test('--separate-git-dir: the git directory elsewhere, a .git file naming it; re
   }
   for (const left of ['sep-bare', 'sep-bare.git', 'sep-x', 'sep-missing', 'sep-missing.git']) assert.not.ok(existsSync(join(work, left)), `${left} is not left behind`);
   assert.equal(readdirSync(join(work, 'sep-full')), ['x']);
+});
+
+test('$GIT_WORK_TREE: the files go there, <directory> is the git directory with core.worktree; an existing one is refused', async () => {
+  const withWorkTree = (wt: string) => ({ ...gitEnv, GIT_WORK_TREE: wt });
+  for (const extra of [[], ['--separate-git-dir=SEP']]) {
+    const tag = extra.length ? 'wt-sep' : 'wt';
+    const gitArgs = extra.map((a) => a.replace('SEP', join(work, `${tag}-git.git`)));
+    const ourArgs = extra.map((a) => a.replace('SEP', join(work, `${tag}-ours.git`)));
+    await gitAsync(work, ['clone', '-q', ...gitArgs, server.url('repo.git'), `${tag}-git`], withWorkTree(join(work, `${tag}-git-files`)));
+    const r = await wasmgit(['clone', '-q', ...ourArgs, server.url('repo.git'), `${tag}-ours`], work, { env: withWorkTree(`${tag}-ours-files`) });
+    assert.is(r.code, 0, r.stderr);
+    const gitDir = (who: string) => join(work, extra.length ? `${tag}-${who}.git` : `${tag}-${who}`);
+    if (extra.length) assert.is(readFileSync(join(work, `${tag}-ours`), 'utf8'), `gitdir: ${gitDir('ours')}\n`, '<directory> is the .git file');
+    const inRepo = (who: string, args: string[]) => git(work, [`--git-dir=${gitDir(who)}`, ...args]);
+    assert.fixture(inRepo('ours', ['config', '--list', '--local']).replaceAll(`${tag}-ours`, 'X'), inRepo('git', ['config', '--list', '--local']).replaceAll(`${tag}-git`, 'X'), 'config, core.worktree included');
+    assert.is(inRepo('ours', ['config', 'core.worktree']), `${join(work, `${tag}-ours-files`)}\n`);
+    assert.fixture(inRepo('ours', ['for-each-ref']), inRepo('git', ['for-each-ref']), 'git for-each-ref');
+    assert.equal(treeListing(join(work, `${tag}-ours-files`)), treeListing(join(work, `${tag}-git-files`)), 'work trees');
+    assert.is(inRepo('ours', ['status', '--porcelain']), '', 'git status --porcelain');
+    assert.is(spawnSync('git', [`--git-dir=${gitDir('ours')}`, 'fsck', '--full', '--strict', '--no-progress'], { env: gitEnv }).status, 0, 'git fsck');
+  }
+  // An existing work tree is refused with git's words; a failed clone removes both places.
+  const gitErr = await new Promise<string>((res) => {
+    const c = spawn('git', ['clone', '-q', server.url('repo.git'), 'wt-again-git'], { cwd: work, env: withWorkTree('wt-git-files') });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('close', () => res(err));
+  });
+  const again = await wasmgit(['clone', '-q', server.url('repo.git'), 'wt-again'], work, { env: withWorkTree('wt-git-files') });
+  assert.is(again.code, 128);
+  assert.is(again.stderr, gitErr.replace('wt-again-git', 'wt-again'));
+  assert.not.ok(existsSync(join(work, 'wt-again')));
+  const missing = await wasmgit(['clone', '-q', server.url('nope.git'), 'wt-missing'], work, { env: withWorkTree('wt-missing-files') });
+  assert.is(missing.code, 128, missing.stderr);
+  for (const left of ['wt-missing', 'wt-missing-files']) assert.not.ok(existsSync(join(work, left)), `${left} is not left behind`);
+});
+
+test('an invalid remote name is refused after "Cloning into", as git does, and nothing is left', async () => {
+  for (const origin of ['a b', '', 'x..y']) {
+    const theirs = spawnSync('git', ['clone', '--progress', '-o', origin, server.url('repo.git'), 'bad-origin'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '--progress', '-o', origin, server.url('repo.git'), 'bad-origin'], work);
+    assert.is(ours.code, theirs.status, `-o '${origin}'`);
+    assert.is(ours.stderr, theirs.stderr, `-o '${origin}'`);
+    assert.not.ok(existsSync(join(work, 'bad-origin')));
+  }
 });
 
 test('an existing non-empty directory is refused as git refuses it', async () => {

@@ -4,6 +4,7 @@
 // bases, and fed as a stream in chunks of any size; git verify-pack accepts it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexPackFile, PackIndexer } from '../../host/pack/index-pack.ts';
@@ -96,6 +97,15 @@ test('index-pack <pack> writes <pack>.idx beside it and prints the checksum; git
   assert.ok(readFileSync(join(dir, 'copy.idx')).equals(expected.get(packs['OFS deltas (repack -adf --depth=50 --window=250)'])!));
   git(dir, ['verify-pack', join(dir, 'copy.idx')]);
   assert.equal(readdirSync(dir).filter((f) => f.startsWith('.tmp')), [], 'no temporary files left');
+});
+
+test("an -o whose directory is missing: git's message, naming the .idx asked for", () => {
+  const pack = packs['OFS deltas (repack -adf --depth=50 --window=250)'];
+  const idx = join(dir, 'no-such-dir', 'x.idx');
+  const r = wasmgit(['index-pack', '-o', idx, pack]);
+  const theirs = spawnSync('git', ['index-pack', '-o', idx, pack], { encoding: 'utf8' });
+  assert.is(r.status, 128);
+  assert.is(r.stderr, theirs.stderr);
 });
 
 test('the bundled command (dist/) resolves on 2 worker threads too', () => {

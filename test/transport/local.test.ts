@@ -161,7 +161,8 @@ test('a missing path and a directory that is no repository: not-found errors', a
   let err = await openRemote(missing).then((r) => r.advertise()).catch((e) => e);
   assert.instance(err, TransportError);
   assert.is(err.kind, 'not-found');
-  assert.is(err.message, `repository '${missing}' does not exist`);
+  // What git upload-pack says for a path with no repository, missing or not.
+  assert.match(err.message, `'${missing}' does not appear to be a git repository\nCould not read from remote repository.`);
   const plain = join(tmp.dir, 'plain-dir');
   mkdirSync(plain);
   err = await openRemote(plain).then((r) => r.advertise()).catch((e) => e);

@@ -2,7 +2,8 @@
 // patterns included, and fails like git (exit 128, `fatal: …`).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitLsRemote, makeServedRoot, tempDir, testEnv } from '../helpers/remote-repos.ts';
@@ -36,11 +37,33 @@ for (const [what, url, combos] of [
   });
 }
 
-test('a repository that is not there: exit 128 and a fatal line; --exit-code gives 2 when nothing matches', async () => {
+test('--sort: refname and version:refname, reversed, several keys, with --symref: the order git ls-remote prints', async () => {
+  // Tags whose version order differs from byte order, on a repository of their own.
+  const sorted = join(tmp.dir, 'sorted');
+  const g = (args: string[]) => spawnSync('git', args, { cwd: sorted, env: testEnv, encoding: 'utf8' });
+  spawnSync('git', ['init', '-q', '-b', 'main', sorted], { env: testEnv });
+  g(['commit', '-q', '--allow-empty', '-m', 'one']);
+  for (const t of ['v1.9', 'v1.10', 'v1.01', 'v1.001', 'v2.0-rc1', 'v2.0', 'v10', 'v1.0.1', 'a01', 'a010']) g(['tag', '-a', '-m', t, t]);
+  for (const opts of [['--sort=-v:refname'], ['--tags', '--sort=version:refname'], ['--sort=refname', '--sort=-version:refname'], ['--symref', '--sort=-refname']]) {
+    const ours = await wasmgit(['ls-remote', ...opts, sorted]);
+    const theirs = spawnSync('git', ['ls-remote', ...opts, sorted], { env: testEnv, encoding: 'utf8' });
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stdout, theirs.stdout, opts.join(' '));
+  }
+  const bad = await wasmgit(['ls-remote', '--sort=no-such-field', sorted]);
+  assert.is(bad.code, 128);
+  assert.is(bad.stderr, spawnSync('git', ['ls-remote', '--sort=no-such-field', sorted], { env: testEnv, encoding: 'utf8' }).stderr);
+});
+
+test("a repository that is not there: exit 128 and git's words; --exit-code gives 2 when nothing matches", async () => {
   const missing = join(tmp.dir, 'missing');
-  const r = await wasmgit(['ls-remote', missing]);
-  assert.is(r.code, 128);
-  assert.is(r.stderr, `fatal: repository '${missing}' does not exist\n`);
+  mkdirSync(join(tmp.dir, 'no-repo-here'), { recursive: true });
+  for (const path of [missing, join(tmp.dir, 'no-repo-here')]) {
+    const r = await wasmgit(['ls-remote', path]);
+    const theirs = spawnSync('git', ['ls-remote', path], { encoding: 'utf8' });
+    assert.is(r.code, 128);
+    assert.is(r.stderr, theirs.stderr, path);
+  }
   const none = await wasmgit(['ls-remote', '--exit-code', repo, 'no-such-ref']);
   assert.is(none.code, 2);
   assert.is(none.stdout, '');

@@ -21,6 +21,8 @@ const odd = join(root, "it's a repo!.git");
 git(root, ['clone', '-q', '--bare', repo, odd]);
 
 const sshEnv = fakeSshEnv(testEnv);
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const cliPath = join(projectRoot, 'host/cli/wasmgit.ts');
 const calls = () => readFileSync(sshEnv.WASMGIT_FAKE_SSH_LOG!, 'utf8').split('\n').filter(Boolean);
 const resetCalls = () => writeFileSync(sshEnv.WASMGIT_FAKE_SSH_LOG!, '');
 
@@ -73,6 +75,49 @@ test('the CLI relays what the remote side said, then git\'s own fatal line, as g
   assert.is(theirs.status, 128);
   assert.is(ours.stderr, theirs.stderr);
   assert.match(ours.stderr, /^fatal: '.*missing\.git' does not appear to be a git repository\nfatal: Could not read from remote repository\./);
+});
+
+test("what ssh prints on stderr while a clone succeeds (a host-key warning) reaches stderr, with -q too, as with git", () => {
+  // ssh's own warnings are the typical case: git lets the program's stderr through.
+  const env = { ...sshEnv, GIT_SSH_COMMAND: `echo "Warning: Permanently added 'git.example.org' (ED25519) to the list of known hosts." >&2; ${sshEnv.GIT_SSH_COMMAND}` };
+  const url = `git.example.org:${repo}`;
+  const theirs = spawnSync('git', ['clone', '-q', url, join(tmp.dir, 'git-warned')], { env, encoding: 'utf8' });
+  const ours = spawnSync(process.execPath, ['--import', 'tsx', cliPath, 'clone', '-q', url, join(tmp.dir, 'ours-warned')], { env, encoding: 'utf8', cwd: projectRoot });
+  assert.is(ours.status, 0, ours.stderr);
+  assert.is(theirs.status, 0, theirs.stderr);
+  assert.match(ours.stderr, /Permanently added/);
+  assert.is(ours.stderr, theirs.stderr);
+});
+
+test('-u/--upload-pack: the command git runs over ssh, for file:// and for a local path (on its git directory); stderr and result as git', () => {
+  const wrapper = join(tmp.dir, 'my-upload-pack');
+  writeFileSync(wrapper, '#!/bin/sh\necho "custom upload-pack for $1" >&2\nexec git-upload-pack "$@"\n', { mode: 0o755 });
+  for (const [what, url, extra] of [
+    ['ssh', `git.example.org:${repo}`, []],
+    ['file://', `file://${repo}`, []],
+    ['a local path', repo, []],
+    ['ls-remote over ssh', `git.example.org:${repo}`, ['ls-remote']],
+  ] as const) {
+    const lsRemote = extra.length > 0;
+    const args = (dir: string) => (lsRemote ? ['ls-remote', `--upload-pack=${wrapper}`, url] : ['clone', '-q', '-u', wrapper, url, join(tmp.dir, dir)]);
+    resetCalls();
+    const theirs = spawnSync('git', args(`git-u-${what}`), { env: sshEnv, encoding: 'utf8' });
+    const ours = spawnSync(process.execPath, ['--import', 'tsx', cliPath, ...args(`ours-u-${what}`)], { env: sshEnv, encoding: 'utf8', cwd: projectRoot });
+    assert.is(theirs.status, 0, theirs.stderr);
+    assert.is(ours.status, 0, `${what}: ${ours.stderr}`);
+    assert.match(ours.stderr, /custom upload-pack for /, what);
+    assert.is(ours.stderr.replaceAll('ours-u-', 'git-u-'), theirs.stderr, what);
+    if (lsRemote) assert.is(ours.stdout, theirs.stdout);
+    else {
+      assert.is(git(join(tmp.dir, `ours-u-${what}`), ['for-each-ref']), git(join(tmp.dir, `git-u-${what}`), ['for-each-ref']), what);
+      assert.is(spawnSync('git', ['fsck', '--strict'], { cwd: join(tmp.dir, `ours-u-${what}`) }).status, 0, what);
+    }
+  }
+  // A failing upload-pack that says nothing: git's closing lines alone.
+  const theirs = spawnSync('git', ['clone', '-q', '-u', '/bin/false', `file://${repo}`, join(tmp.dir, 'git-u-false')], { env: sshEnv, encoding: 'utf8' });
+  const ours = spawnSync(process.execPath, ['--import', 'tsx', cliPath, 'clone', '-q', '-u', '/bin/false', `file://${repo}`, join(tmp.dir, 'ours-u-false')], { env: sshEnv, encoding: 'utf8', cwd: projectRoot });
+  assert.is(ours.status, 128);
+  assert.is(ours.stderr, theirs.stderr);
 });
 
 test('an ssh program that cannot run: connection error naming it', async () => {

@@ -1,0 +1,41 @@
+// versionCompare() orders names as git's --sort=version:refname does: checked
+// against `git tag -l --sort=version:refname` on tags whose names mix digit
+// runs, leading zeros, dots and letters.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { versionCompare } from '../../host/repo/version-order.ts';
+import { gitIdentityEnv } from '../helpers/git.ts';
+
+test('2000 tag names sort as git tag -l --sort=version:refname sorts them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmgit-version-order-'));
+  try {
+    const env = { ...process.env, ...gitIdentityEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+    const g = (args: string[], input?: string) => {
+      const r = spawnSync('git', args, { cwd: dir, env, input, encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    g(['init', '-q']);
+    g(['commit', '-q', '--allow-empty', '-m', 'one']);
+    const head = g(['rev-parse', 'HEAD']).trim();
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n);
+    const names = new Set<string>();
+    while (names.size < 2000) {
+      let s = 'v';
+      for (let n = 1 + rand(7); n > 0; n--) s += '00123459a.-'[rand(11)];
+      if (!s.includes('..') && !s.endsWith('.')) names.add(s);
+    }
+    g(['update-ref', '--stdin'], [...names].map((n) => `create refs/tags/${n} ${head}\n`).join(''));
+    const theirs = g(['tag', '-l', '--sort=version:refname']).split('\n').filter(Boolean);
+    assert.equal([...names].sort(versionCompare), theirs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
