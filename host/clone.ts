@@ -20,13 +20,14 @@ import { configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserCo
 import { initRepository, writeConfig } from './repo/init.ts';
 import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
-import { appendReflog, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
+import { appendReflog, formatPackedRefs, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
 import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
 import { compileCore } from './core/instance.ts';
+import { afterPendingIo } from './turns.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
 export type CloneEvent =
@@ -404,6 +405,14 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     }
     writeConfig(gitDir, config);
 
+    // update_remote_refs() writes one packed-refs file for everything fetched.
+    // Its text depends on the plan only: it is made while the server prepares
+    // the pack, and written once the pack is in.
+    const packedRefs = afterPendingIo(() => {
+      const packed: PackedRef[] = [];
+      for (const m of plan.mapped) if (m.local) packed.push({ name: m.local, oid: m.oid, peeled: m.peeled });
+      return { packed, text: packed.length ? formatPackedRefs(packed) : '' };
+    });
     const packs: string[] = [];
     let shallow: string[] = [];
     const empty = plan.mapped.length === 0;
@@ -437,8 +446,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
     objects = await openRepositoryObjects(gitDir, packs);
     // update_remote_refs(): one packed-refs file for everything fetched...
-    const packed: PackedRef[] = plan.mapped.filter((m) => m.local).map((m) => ({ name: m.local!, oid: m.oid, peeled: m.peeled }));
-    if (packed.length) writePackedRefs(gitDir, packed);
+    const { packed, text: packedText } = await packedRefs;
+    if (packed.length) writePackedRefs(gitDir, packedText);
     if (shallow.length) writeShallow(gitDir, shallow);
     // ...then tags the server sent along (include-tag) as loose refs (write_followtags).
     if (n.singleBranch && !o.noTags) {

@@ -21,3 +21,13 @@ export class Turns {
     this.signal?.throwIfAborted();
   }
 }
+
+/**
+ * Runs `work` after the event loop has been through its I/O phase once: for
+ * work not needed until a server answers, started just after a request so that
+ * it fills the wait instead of delaying the request (on a new connection the
+ * request is written when the loop sees the socket connected).
+ */
+export function afterPendingIo<T>(work: () => T | Promise<T>): Promise<T> {
+  return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))).then(work);
+}

@@ -9,6 +9,7 @@ import { PackIndexer } from '../pack/index-pack.ts';
 import { compileCore, loadCore, type Core } from '../core/instance.ts';
 import { ObjectStore, type PackHandle } from '../core/objects.ts';
 import { parseTree, type TreeEntry } from '../core/tree.ts';
+import { afterPendingIo } from '../turns.ts';
 import { checkout } from '../checkout/checkout.ts';
 import { CloneError, RepositoryNotFoundError } from '../errors.ts';
 import type { CloneEvent } from '../clone.ts';
@@ -81,33 +82,43 @@ export async function receivePack(
   opts: { emit(e: CloneEvent): void; promisor?: string; index?: IndexSettings; signal?: AbortSignal },
 ): Promise<{ pack: FetchedPack | null; shallow: string[] }> {
   const { emit } = opts;
-  const indexer = await PackIndexer.create({
-    packDir: join(gitDir, 'objects', 'pack'),
-    module: await compileCore(),
-    threads: opts.index?.threads,
-    cacheLimit: opts.index?.cacheLimit,
-    signal: opts.signal,
-    onProgress: (phase, done, total) => {
-      if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
-      else if (phase === 'resolving') emit({ phase: 'resolving', done, total, final: done === total });
-    },
-  });
+  const module = await compileCore();
+  // The request goes out first; the indexer (an instance of the core, a
+  // temporary pack file) is made while the server prepares the pack, not
+  // before it is asked for. The first chunk waits for it if need be.
+  let indexer: PackIndexer | undefined;
+  const creating = afterPendingIo(() =>
+    PackIndexer.create({
+      packDir: join(gitDir, 'objects', 'pack'),
+      module,
+      threads: opts.index?.threads,
+      cacheLimit: opts.index?.cacheLimit,
+      signal: opts.signal,
+      onProgress: (phase, done, total) => {
+        if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
+        else if (phase === 'resolving') emit({ phase: 'resolving', done, total, final: done === total });
+      },
+    }).then((ix) => (indexer = ix)),
+  );
+  creating.catch(() => {}); // reported where it is awaited
   let sawData = false;
   try {
     const result = await remote.fetch(request, {
       pack: (chunk) => {
         if (opts.signal?.aborted) throw opts.signal.reason;
         sawData = true;
-        indexer.write(chunk);
+        if (indexer) indexer.write(chunk);
+        else return creating.then((ix) => ix.write(chunk));
       },
       remoteMessage: (text) => emit({ phase: 'remote', message: text }),
     });
+    const ix = await creating;
     for (const w of result.warnings ?? []) emit({ phase: 'warning', message: w });
     if (!sawData) {
-      indexer.abort();
+      ix.abort();
       return { pack: null, shallow: result.shallow };
     }
-    const r = await indexer.finish();
+    const r = await ix.finish();
     emit({ phase: 'fetched' });
     if (opts.promisor !== undefined) {
       // index-pack --promisor: the refs this pack was fetched for (empty for a lazy fetch).
@@ -115,7 +126,8 @@ export async function receivePack(
     }
     return { pack: { pack: r.packPath, idx: r.idxPath, objects: r.objects }, shallow: result.shallow };
   } catch (err) {
-    indexer.abort();
+    // An indexer that could not be made is the error to report, as when it was made first.
+    (await creating).abort();
     throw err;
   }
 }

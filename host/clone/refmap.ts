@@ -33,14 +33,29 @@ export function parseRefspec(spec: string): Refspec {
   return colon < 0 ? { force, src: body, dst: '' } : { force, src: body.slice(0, colon), dst: body.slice(colon + 1) };
 }
 
-/** Maps `name` through `spec` (one '*' on each side matches any run of characters), or null. */
-export function mapThrough(spec: Refspec, name: string): string | null {
-  const star = spec.src.indexOf('*');
-  if (star < 0) return name === spec.src ? spec.dst : null;
-  const pre = spec.src.slice(0, star);
-  const post = spec.src.slice(star + 1);
-  if (!name.startsWith(pre) || !name.endsWith(post) || name.length < pre.length + post.length) return null;
-  return spec.dst.replace('*', name.slice(pre.length, name.length - post.length));
+/**
+ * `spec` made ready to map many names: a function giving the name `name` maps
+ * to (one '*' on each side matches any run of characters, put back literally),
+ * or null when `spec` does not match it.
+ */
+function compileRefspec(spec: Refspec): (name: string) => string | null {
+  const { src, dst } = spec;
+  const star = src.indexOf('*');
+  if (star < 0) return (name) => (name === src ? dst : null);
+  const pre = src.slice(0, star);
+  const post = src.slice(star + 1);
+  const min = pre.length + post.length;
+  const dstStar = dst.indexOf('*');
+  const dstPre = dstStar < 0 ? dst : dst.slice(0, dstStar);
+  const dstPost = dstStar < 0 ? '' : dst.slice(dstStar + 1);
+  // refs/tags/*:refs/tags/* and other specs mapping names to themselves hand back the name itself.
+  const same = src === dst;
+  return (name) => {
+    if (name.length < min || !name.startsWith(pre) || !name.endsWith(post)) return null;
+    if (same) return name;
+    if (dstStar < 0) return dst;
+    return dstPre + name.slice(pre.length, name.length - post.length) + dstPost;
+  };
 }
 
 export interface PlanOptions {
@@ -77,7 +92,7 @@ export interface RefPlan {
   branchTop: string;
 }
 
-const TAG_REFSPEC: Refspec = { force: false, src: 'refs/tags/*', dst: 'refs/tags/*' };
+const mapTags = compileRefspec({ force: false, src: 'refs/tags/*', dst: 'refs/tags/*' });
 
 function findRemoteBranch<T extends { name: string }>(refs: T[], branch: string): T | undefined {
   return refs.find((r) => r.name === `refs/heads/${branch}`) ?? refs.find((r) => r.name === `refs/tags/${branch}`);
@@ -98,19 +113,20 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   const srcPrefix = o.mirror ? 'refs/' : 'refs/heads/';
   const branchTop = o.bare ? srcPrefix : `refs/remotes/${o.remoteName}/`;
   const ownSpec = parseRefspec(`+${srcPrefix}*:${branchTop}*`);
-  const specs = [...(o.extraRefspecs ?? []).map(parseRefspec), ownSpec];
+  const specs = [...(o.extraRefspecs ?? []).map(parseRefspec), ownSpec].map(compileRefspec);
   let head = refs.find((r) => r.name === 'HEAD');
   if (head && !head.symrefTarget && headTarget) head = { ...head, symrefTarget: headTarget };
 
   const mapped: MappedRef[] = [];
   const seenLocal = new Set<string>();
-  const add = (r: AdvertisedRef, spec: Refspec) => {
-    const local = mapThrough(spec, r.name);
+  const add = (r: AdvertisedRef, map: (name: string) => string | null) => {
+    const local = map(r.name);
     if (local === null) return;
     if (!local.startsWith('refs/')) return;
-    assertRefName(local);
-    if (seenLocal.has(local)) return;
-    seenLocal.add(local);
+    if (local !== r.name) assertRefName(local); // a ref mapped to its own name was checked with all the others below
+    const known = seenLocal.size;
+    seenLocal.add(local); // one hash lookup: the size says whether the name was new
+    if (seenLocal.size === known) return;
     mapped.push({ remote: r.name, local, oid: r.oid, peeled: r.peeled });
   };
   for (const r of refs) if (r.name !== 'HEAD') assertRefName(r.name);
@@ -126,13 +142,13 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     } else chosen = findRemoteBranch(refs, o.branch);
     if (chosen) {
       for (const s of specs) add(chosen, s);
-      add(chosen, TAG_REFSPEC); // --branch=<tag> fetches the tag itself
+      add(chosen, mapTags); // --branch=<tag> fetches the tag itself
     }
   } else {
     if (head) mapped.push(headEntry(head));
     for (const s of specs) for (const r of refs) if (r.name !== 'HEAD') add(r, s);
   }
-  if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, TAG_REFSPEC);
+  if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, mapTags);
 
   const plan: RefPlan = { mapped, wants: [], includeTag: o.singleBranch && !o.noTags, branchTop };
   if (mapped.length) {
@@ -147,7 +163,12 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     if (o.branch) throw branchNotFound(o);
   }
   if (!head && headTarget?.startsWith('refs/heads/')) plan.unbornHead = headTarget;
-  plan.wants = [...new Set(mapped.map((m) => m.oid))];
+  const asked = new Set<string>();
+  for (const m of mapped) {
+    const known = asked.size;
+    asked.add(m.oid);
+    if (asked.size !== known) plan.wants.push(m.oid);
+  }
 
   if (o.mirror || !o.bare) {
     if (o.singleBranch && !o.mirror) {

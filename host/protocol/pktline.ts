@@ -48,6 +48,15 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Node's Buffer has a Latin-1 decoder that takes a range: no view to make per string. */
+type Latin1Slicer = Uint8Array & { latin1Slice(start: number, end: number): string };
+const hasLatin1Slice = (b: Uint8Array): b is Latin1Slicer => typeof (b as Partial<Latin1Slicer>).latin1Slice === 'function';
+
+/** Bytes [start, end) of `buf`, all below 0x80, as text: for ASCII, Latin-1 and UTF-8 decode alike and Latin-1 costs less. */
+export function asciiText(buf: Uint8Array, start: number, end: number): string {
+  return hasLatin1Slice(buf) ? buf.latin1Slice(start, end) : dec.decode(buf.subarray(start, end));
+}
+
 /** A data packet's text without its trailing LF (which the protocol makes optional to send, mandatory to strip). */
 export function text(data: Uint8Array): string {
   const n = data.length > 0 && data[data.length - 1] === 10 ? data.length - 1 : data.length;
@@ -185,6 +194,40 @@ export class PktReader {
       throw hungUp(this.url, `stream ended inside a ${len}-byte pkt-line after ${this.bytesRead + this.avail} bytes`);
     }
     return { kind: 'data', data: this.take(n) };
+  }
+
+  /**
+   * Reads the packets already buffered whole, without waiting, handing each data
+   * payload to `onData` as bytes [start, end) of `buf` (valid during the call
+   * only), after the checks expect() makes. Stops at the first packet that is
+   * not data and returns its kind, or at one not yet buffered whole (or
+   * malformed) and returns undefined: expect() then waits for it, or reports
+   * it. A response of many small packets (a ref advertisement) is read this way
+   * with neither a promise nor an object per packet.
+   */
+  scanBuffered(onData: (buf: Uint8Array, start: number, end: number) => void): 'flush' | 'delim' | 'end' | undefined {
+    if (this.pending) return undefined;
+    for (;;) {
+      const c = this.chunks[0];
+      if (c === undefined) return undefined;
+      const h = this.head;
+      const left = c.length - h;
+      if (left < 4) return undefined;
+      const len = (hexVal(c[h]) << 12) | (hexVal(c[h + 1]) << 8) | (hexVal(c[h + 2]) << 4) | hexVal(c[h + 3]);
+      if (len < 0 || len === 3 || left < len) return undefined;
+      const n = len < 4 ? 4 : len;
+      this.head += n;
+      this.avail -= n;
+      this.bytesRead += n;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      if (len < 4) return len === 0 ? 'flush' : len === 1 ? 'delim' : 'end';
+      const start = h + 4;
+      if (c[start] === 69) throwIfErr(c.subarray(start, h + len), this.url);
+      onData(c, start, h + len);
+    }
   }
 
   /**

@@ -19,11 +19,8 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
   const refs: RemoteRef[] = [];
   let capsText = '';
   let sawCaps = false;
-  for (;;) {
-    const p = await r.expect();
-    if (p.kind === 'flush') break;
-    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ref advertisement', r.url);
-    let line = text(p.data);
+  const onLine = (buf: Uint8Array, start: number, end: number) => {
+    let line = text(buf.subarray(start, end));
     const nul = line.indexOf('\0');
     if (nul >= 0) {
       if (!sawCaps) {
@@ -32,7 +29,7 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
       }
       line = line.slice(0, nul);
     }
-    if (line.startsWith('shallow ')) continue; // the server's own shallow boundary; nothing for a client to do
+    if (line.startsWith('shallow ')) return; // the server's own shallow boundary; nothing for a client to do
     const sp = line.indexOf(' ');
     if (sp < 0) throw new TransportError('protocol', `protocol error: bad ref advertisement line '${line}'`, r.url);
     const oid = line.slice(0, sp);
@@ -41,14 +38,21 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
       throw new TransportError('protocol', `protocol error: bad object id in ref advertisement line '${line}'`, r.url);
     }
     // An empty repository advertises its capabilities on a placeholder ref.
-    if (name === 'capabilities^{}') continue;
+    if (name === 'capabilities^{}') return;
     if (name.endsWith('^{}')) {
       const base = name.slice(0, -3);
       const prev = refs[refs.length - 1];
       if (prev && prev.name === base) prev.peeled = oid;
-      continue;
+      return;
     }
     refs.push({ name, oid });
+  };
+  for (;;) {
+    const kind = r.scanBuffered(onLine);
+    const p = kind ? { kind } : await r.expect();
+    if (p.kind === 'flush') break;
+    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ref advertisement', r.url);
+    onLine(p.data, 0, p.data.length);
   }
   const { caps, symrefs } = parseV0Capabilities(capsText);
   for (const ref of refs) {

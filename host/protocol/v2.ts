@@ -4,7 +4,7 @@
 
 import { AGENT, Capabilities, addV2Capability, hasFeature, objectFormat } from './capabilities.ts';
 import { TransportError } from './errors.ts';
-import { DELIM, FLUSH, PktReader, concat, pkt, text } from './pktline.ts';
+import { DELIM, FLUSH, PktReader, asciiText, concat, pkt, text } from './pktline.ts';
 import { uniqueShallow } from './shallow.ts';
 import { demuxSideband } from './sideband.ts';
 import type { FetchRequest, FetchResult, FetchSink, RemoteRef } from './types.ts';
@@ -49,25 +49,58 @@ export function lsRefsRequest(caps: Capabilities, url: string, prefixes?: string
 export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; headTarget?: string }> {
   const refs: RemoteRef[] = [];
   let headTarget: string | undefined;
-  for (;;) {
-    const p = await r.expect();
-    if (p.kind === 'flush') break;
-    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ls-refs output', r.url);
-    const line = text(p.data);
-    const [oid, name, ...attrs] = line.split(' ');
-    if (!oid || !name) throw new TransportError('protocol', `protocol error: bad ls-refs line '${line}'`, r.url);
+  // A line is split at its first two spaces. An all-ASCII line (nearly every
+  // one) is cut up as bytes; any other is decoded whole first, as UTF-8.
+  const onLine = (buf: Uint8Array, start: number, payloadEnd: number) => {
+    const end = payloadEnd > start && buf[payloadEnd - 1] === 10 ? payloadEnd - 1 : payloadEnd;
+    let sp1 = -1;
+    let sp2 = -1;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      high |= c;
+      if (c === 32) {
+        if (sp1 < 0) sp1 = i;
+        else if (sp2 < 0) sp2 = i;
+      }
+    }
+    let oid: string;
+    let name: string | undefined;
+    let attrs: string | undefined;
+    if (high < 0x80) {
+      oid = asciiText(buf, start, sp1 < 0 ? end : sp1);
+      if (sp1 >= 0) name = asciiText(buf, sp1 + 1, sp2 < 0 ? end : sp2);
+      if (sp2 >= 0) attrs = asciiText(buf, sp2 + 1, end);
+    } else {
+      const line = text(buf.subarray(start, payloadEnd));
+      const a = line.indexOf(' ');
+      const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+      oid = a < 0 ? line : line.slice(0, a);
+      if (a >= 0) name = b < 0 ? line.slice(a + 1) : line.slice(a + 1, b);
+      if (b >= 0) attrs = line.slice(b + 1);
+    }
+    if (!oid || !name) throw new TransportError('protocol', `protocol error: bad ls-refs line '${text(buf.subarray(start, payloadEnd))}'`, r.url);
     let symrefTarget: string | undefined;
     let peeled: string | undefined;
-    for (const a of attrs) {
-      if (a.startsWith('symref-target:')) symrefTarget = a.slice(14);
-      else if (a.startsWith('peeled:')) peeled = a.slice(7);
+    if (attrs !== undefined) {
+      for (const a of attrs.split(' ')) {
+        if (a.startsWith('symref-target:')) symrefTarget = a.slice(14);
+        else if (a.startsWith('peeled:')) peeled = a.slice(7);
+      }
     }
     if (name === 'HEAD' && symrefTarget) headTarget = symrefTarget;
-    if (oid === 'unborn') continue;
+    if (oid === 'unborn') return;
     const ref: RemoteRef = { name, oid };
     if (symrefTarget) ref.symrefTarget = symrefTarget;
     if (peeled) ref.peeled = peeled;
     refs.push(ref);
+  };
+  for (;;) {
+    const kind = r.scanBuffered(onLine);
+    const p = kind ? { kind } : await r.expect();
+    if (p.kind === 'flush') break;
+    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ls-refs output', r.url);
+    onLine(p.data, 0, p.data.length);
   }
   return { refs, headTarget };
 }

@@ -18,26 +18,50 @@ export interface PackedRef {
 // packed-backend.c writes this header; `sorted` promises byte order, which readers rely on.
 const PACKED_HEADER = '# pack-refs with: peeled fully-peeled sorted \n';
 
-/** Byte-wise comparison of ref names, as packed-refs is sorted (strcmp order). */
+/**
+ * Byte-wise comparison of the names' UTF-8, as packed-refs is sorted (strcmp
+ * order). Up to the first differing UTF-16 unit the strings are the same; when
+ * neither unit there is a surrogate, both are whole code points and UTF-8 bytes
+ * order as code points do, so the units decide without encoding anything.
+ */
 export function compareRefNames(a: string, b: string): number {
-  const ba = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return Buffer.compare(ba, bb);
-}
-
-export function formatPackedRefs(refs: PackedRef[]): string {
-  const sorted = [...refs].sort((x, y) => compareRefNames(x.name, y.name));
-  let out = PACKED_HEADER;
-  for (const r of sorted) {
-    out += `${r.oid} ${r.name}\n`;
-    if (r.peeled && r.peeled !== r.oid) out += `^${r.peeled}\n`;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x & 0xf800) === 0xd800 || (y & 0xf800) === 0xd800) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return x - y;
   }
-  return out;
+  return a.length - b.length;
 }
 
-export function writePackedRefs(gitDir: string, refs: PackedRef[]): void {
-  for (const r of refs) assertRefName(r.name);
-  writeFileSync(join(gitDir, 'packed-refs'), formatPackedRefs(refs));
+/** `packed-refs` as git writes it: the header, then the refs in name order, each annotated tag followed by what it peels to. */
+export function formatPackedRefs(refs: PackedRef[]): string {
+  // A plan lists refs in the server's order, which is already sorted or nearly (branches, then tags): sort only when needed.
+  let sorted = refs;
+  for (let i = 1; i < refs.length; i++) {
+    if (compareRefNames(refs[i - 1].name, refs[i].name) > 0) {
+      sorted = [...refs].sort((x, y) => compareRefNames(x.name, y.name));
+      break;
+    }
+  }
+  const lines: string[] = [PACKED_HEADER];
+  for (const r of sorted) {
+    lines.push(`${r.oid} ${r.name}\n`);
+    if (r.peeled && r.peeled !== r.oid) lines.push(`^${r.peeled}\n`);
+  }
+  return lines.join('');
+}
+
+/**
+ * Writes `packed-refs` (formatPackedRefs' text). The names must have been
+ * checked already: a clone writes the local names its ref plan made
+ * (host/clone/refmap.ts refuses any invalid one before fetching), and checking
+ * them again would be a second pass over every ref for nothing.
+ */
+export function writePackedRefs(gitDir: string, text: string): void {
+  writeFileSync(join(gitDir, 'packed-refs'), text);
 }
 
 export function writeLooseRef(gitDir: string, name: string, oid: string): void {
