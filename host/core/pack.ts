@@ -353,9 +353,18 @@ export class PackCore {
 
   /** The .idx v2 bytes (copied out). */
   buildIdx(): Uint8Array {
+    return this.buildIdxView().slice();
+  }
+
+  /**
+   * The .idx v2 bytes as a view of the core's memory, not a copy (as large as
+   * the entry table's ids): valid only until a later call into this core grows
+   * its memory, so for a caller that makes none.
+   */
+  buildIdxView(): Uint8Array {
     const e = this.core.exports;
     const len = this.core.check(e.packIdxBuild());
-    return this.core.bytes(e.packIdxPtr(), len).slice();
+    return this.core.bytes(e.packIdxPtr(), len);
   }
 
   dispose(): void {

@@ -44,7 +44,7 @@ export interface IndexResult {
   /** The pack's trailer checksum, hex: the pack's name. */
   packChecksum: string;
   objects: number;
-  /** The .idx v2 bytes. */
+  /** The .idx v2 bytes (a view of the indexing core's memory, which it keeps alive: copy them to keep them long). */
   idx: Uint8Array;
   /** The entry table (offsets, sizes, types, bases, depths, ids), for verify-pack -v. */
   table?: EntryTable;
@@ -173,7 +173,9 @@ async function resolveAndBuild(
     const verdict = opts.strict ? strictVerdict(pc, findings, lostErrors, opts.strict) : null;
     pc.resolveCheck();
     progress?.(deltas, deltas);
-    const idx = pc.buildIdx();
+    // Nothing calls into this core after the index but --strict's connectivity
+    // pass (which grows its memory): otherwise the bytes are not copied out.
+    const idx = verdict ? pc.buildIdx() : pc.buildIdxView();
     if (verdict) await verdict.afterIdx(packPath, idx, module);
     return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers, appended };
   } finally {
