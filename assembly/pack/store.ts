@@ -53,10 +53,11 @@ export function storeInit(lim: u64, room: u32 = U32.MAX_VALUE): bool {
   return true;
 }
 
-/** Makes room in `stored` for rows 0..rows-1 (doubling, at most `count`). */
+/** Makes room in `stored` for rows 0..rows-1 (doubling, at most `count`; all of it once an eighth has arrived). */
 function storeRows(rows: u32): bool {
   if (rows <= storedCap) return true;
   let m = min(max(count, 1), max(rows, storedCap <= U32.MAX_VALUE >> 1 ? storedCap << 1 : U32.MAX_VALUE));
+  if (<u64>rows << 3 >= <u64>count) m = max(count, 1); // as the table does (growTable in table.ts)
   let p = tryAlloc(<u64>m << 2);
   if (p == 0) return false;
   memory.copy(p, stored, <usize>storedCap << 2);
