@@ -13,6 +13,7 @@
 import { E_OUT_OF_MEMORY, fail } from "../error";
 import { sha1CtxSize, sha1Final, sha1Init, sha1Update } from "../sha1";
 import { packChecksum } from "./scan";
+import { spareAlloc, storeRelease } from "./store";
 import { compareId, count, crcOf, idOf, offsetOf, sortById, tryAlloc } from "./table";
 
 let idxBuf: usize = 0;
@@ -25,13 +26,16 @@ export function idxPtr(): usize { return idxBuf; }
 export function idxBuild(): i32 {
   let n = count;
   let m = <usize>n;
-  let order = sortedOrder(n);
-  if (order == 0 && n != 0) return fail(E_OUT_OF_MEMORY, "no memory to sort " + n.toString() + " object ids");
+  // The index is the last step: the delta store's memory is free for it
+  // (the largest piece, the index itself, first).
+  storeRelease();
   let large: u32 = 0;
   for (let i: u32 = 0; i < n; i++) if (offsetOf(i) > 0x7fffffff) large++;
   let len = 8 + 1024 + <u64>m * 28 + <u64>large * 8 + 40;
-  let buf = tryAlloc(len);
+  let buf = spareAlloc(len);
   if (buf == 0) return fail(E_OUT_OF_MEMORY, "no memory for a " + len.toString() + "-byte index");
+  let order = sortedOrder(n);
+  if (order == 0 && n != 0) return fail(E_OUT_OF_MEMORY, "no memory to sort " + n.toString() + " object ids");
   store<u32>(buf, 0x634f74ff); // "\377tOc"
   store<u32>(buf, bswap<u32>(2), 4);
   let fan = buf + 8;
@@ -81,9 +85,9 @@ export function idxBuild(): i32 {
  */
 function sortedOrder(n: u32): usize {
   let m = <usize>n;
-  let order = tryAlloc(<u64>max(m, 1) << 2);
-  let starts = tryAlloc(65537 << 2);
-  let tmp = tryAlloc(<u64>max(m, 1) << 2);
+  let order = spareAlloc(<u64>max(m, 1) << 2);
+  let starts = spareAlloc(65537 << 2);
+  let tmp = spareAlloc(<u64>max(m, 1) << 2);
   if (order == 0 || starts == 0 || tmp == 0) return 0;
   memory.fill(starts, 0, 65537 << 2);
   for (let i: u32 = 0; i < n; i++) {

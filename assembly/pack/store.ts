@@ -35,6 +35,15 @@ let limit: u64 = DEFAULT_STORE_LIMIT;
 let used: u64 = 0;
 let chunk: usize = 0;
 let chunkEnd: usize = 0;
+// The longest run of chunks lying back to back in memory (in a file's pass 1,
+// all of them): once the store is released, the .idx is built there rather
+// than in fresh memory (spareAlloc).
+let runStart: usize = 0;
+let runEnd: usize = 0;
+let bestStart: usize = 0;
+let bestEnd: usize = 0;
+let spareAt: usize = 0;
+let spareEnd: usize = 0;
 
 /**
  * Sets up an empty store for the current table; `lim` bytes at most (0 = none
@@ -50,13 +59,16 @@ export function storeInit(lim: u64, room: u32 = U32.MAX_VALUE): bool {
   limit = lim;
   used = 0;
   chunk = chunkEnd = 0;
+  runStart = runEnd = bestStart = bestEnd = 0;
+  spareAt = spareEnd = 0;
   return true;
 }
 
-/** Makes room in `stored` for rows 0..rows-1 (doubling, at most `count`). */
+/** Makes room in `stored` for rows 0..rows-1 (doubling, at most `count`; all of it once an eighth has arrived). */
 function storeRows(rows: u32): bool {
   if (rows <= storedCap) return true;
   let m = min(max(count, 1), max(rows, storedCap <= U32.MAX_VALUE >> 1 ? storedCap << 1 : U32.MAX_VALUE));
+  if (<u64>rows << 3 >= <u64>count) m = max(count, 1); // as the table does (growTable in table.ts)
   let p = tryAlloc(<u64>m << 2);
   if (p == 0) return false;
   memory.copy(p, stored, <usize>storedCap << 2);
@@ -79,6 +91,16 @@ export function storeReserve(i: u32, size: u64): usize {
       return 0;
     }
     chunkEnd = chunk + CHUNK;
+    // Back to back but for the allocator's block header and alignment.
+    if (runEnd != 0 && chunk >= runEnd && chunk - runEnd <= 64) runEnd = chunkEnd;
+    else {
+      runStart = chunk;
+      runEnd = chunkEnd;
+    }
+    if (runEnd - runStart > bestEnd - bestStart) {
+      bestStart = runStart;
+      bestEnd = runEnd;
+    }
   }
   let p = chunk;
   chunk += n;
@@ -161,4 +183,29 @@ export function storeUnload(p: usize, len: usize): void {
     if (e < storedCap) store<u32>(stored + (<usize>e << 2), 0);
     p += 8 + ((n + 3) & ~3);
   }
+}
+
+/**
+ * Ends the store's life (pass 2 and the completion of a thin pack are over):
+ * every delta is read from the pack again from now on, and the memory of its
+ * longest run of chunks serves spareAlloc().
+ */
+export function storeRelease(): void {
+  stored = 0;
+  storedCap = 0;
+  limit = 0;
+  chunk = chunkEnd = 0;
+  spareAt = bestStart;
+  spareEnd = bestEnd;
+  bestStart = bestEnd = runStart = runEnd = 0;
+}
+
+/** `size` bytes (16-byte aligned) from the released store's memory when they fit there, else from tryAlloc. */
+export function spareAlloc(size: u64): usize {
+  let p = (spareAt + 15) & ~(<usize>15);
+  if (spareAt != 0 && <u64>p + size <= <u64>spareEnd) {
+    spareAt = p + <usize>size;
+    return p;
+  }
+  return tryAlloc(size);
 }

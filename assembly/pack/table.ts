@@ -82,12 +82,17 @@ export function allocTable(n: u32, room: u32 = U32.MAX_VALUE): bool {
 
 /**
  * Makes room for rows 0..rows-1 (rows <= count): doubles the block, at most to
- * `count` rows, so that a complete table has exactly the layout of count rows
+ * `count` rows (all of them once an eighth have arrived), so that a complete table has exactly the layout of count rows
  * (the one workers receive). Returns false (error set) when it cannot.
  */
 export function growTable(rows: u32): bool {
   if (rows <= capacity) return true;
   let m = min(count, max(rows, capacity <= U32.MAX_VALUE >> 1 ? capacity << 1 : U32.MAX_VALUE));
+  // Every block left behind stays resident (the stub runtime never reuses
+  // it): doubling all the way to the count costs about a second table. Once an
+  // eighth of the claimed rows has arrived, the claim is taken at its word, so
+  // the table never holds more than 8 times the rows received.
+  if (<u64>rows << 3 >= <u64>count) m = count;
   return moveTable(m, capacity);
 }
 

@@ -119,10 +119,24 @@ export class PackCore {
 
   /** Installs a table copied from another instance (a worker's start). */
   loadTable(bytes: Uint8Array, n: number): void {
-    const e = this.core.exports;
-    const p = e.packTableAlloc(n);
+    this.core.bytes(this.tableAlloc(n), bytes.length).set(bytes);
+  }
+
+  /** Length in bytes of the raw entry table. */
+  get tableLength(): number {
+    return this.core.exports.packTableBytes();
+  }
+
+  /** A view of `len` bytes of the raw entry table from `offset` (valid until the core's memory grows). */
+  tableView(offset: number, len: number): Uint8Array {
+    return this.core.bytes(this.core.exports.packTablePtr() + offset, len);
+  }
+
+  /** Lays out an empty table of `n` rows for a copy arriving in pieces; returns where its bytes go. */
+  tableAlloc(n: number): number {
+    const p = this.core.exports.packTableAlloc(n);
     if (p < 0 || p === 0) throw this.core.lastError(p);
-    this.core.bytes(p, bytes.length).set(bytes);
+    return p;
   }
 
   /** A copy of the table, as typed arrays. */
@@ -353,9 +367,18 @@ export class PackCore {
 
   /** The .idx v2 bytes (copied out). */
   buildIdx(): Uint8Array {
+    return this.buildIdxView().slice();
+  }
+
+  /**
+   * The .idx v2 bytes as a view of the core's memory, not a copy (as large as
+   * the entry table's ids): valid only until a later call into this core grows
+   * its memory, so for a caller that makes none.
+   */
+  buildIdxView(): Uint8Array {
     const e = this.core.exports;
     const len = this.core.check(e.packIdxBuild());
-    return this.core.bytes(e.packIdxPtr(), len).slice();
+    return this.core.bytes(e.packIdxPtr(), len);
   }
 
   dispose(): void {

@@ -11,6 +11,7 @@ import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
 import { Turns } from '../turns.ts';
+import { collectYoung } from './young-gc.ts';
 import { fixThinPack, type FixThinOptions } from './fix-thin.ts';
 import { strictVerdict, type StrictOptions } from './strict.ts';
 
@@ -44,7 +45,7 @@ export interface IndexResult {
   /** The pack's trailer checksum, hex: the pack's name. */
   packChecksum: string;
   objects: number;
-  /** The .idx v2 bytes. */
+  /** The .idx v2 bytes (a view of the indexing core's memory, which it keeps alive: copy them to keep them long). */
   idx: Uint8Array;
   /** The entry table (offsets, sizes, types, bases, depths, ids), for verify-pack -v. */
   table?: EntryTable;
@@ -114,6 +115,9 @@ const DELTAS_PER_EXTRA_THREAD = 20_000;
 /** A pack file at least this large starts its workers during pass 1 (when the caller names no thread count). */
 const PRESTART_MIN_BYTES = 4 << 20;
 
+/** Bytes of a streamed pack between collections of the chunks already indexed (young-gc.ts). */
+const COLLECT_EVERY = 1 << 20;
+
 /** Deltas resolved between turns of the event loop on a single thread (a few milliseconds of work). */
 const RESOLVE_STEP = 2048;
 
@@ -181,7 +185,9 @@ async function resolveAndBuild(
     const verdict = opts.strict ? strictVerdict(pc, findings, lostErrors, opts.strict) : null;
     pc.resolveCheck();
     progress?.(deltas, deltas);
-    const idx = pc.buildIdx();
+    // Nothing calls into this core after the index but --strict's connectivity
+    // pass (which grows its memory): otherwise the bytes are not copied out.
+    const idx = verdict ? pc.buildIdx() : pc.buildIdxView();
     if (verdict) await verdict.afterIdx(packPath, idx, module);
     return { packChecksum: hex(pc.checksum()), objects: pc.count, idx, table: wantTable ? pc.table() : undefined, deltas, resolvedInWorkers, appended };
   } finally {
@@ -324,6 +330,7 @@ export class PackIndexer {
   private received = 0;
   private finished = false;
   private fdOpen = true;
+  private nextCollect = COLLECT_EVERY;
 
   private constructor(
     private readonly pc: PackCore,
@@ -365,6 +372,11 @@ export class PackIndexer {
       while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
       this.received += chunk.length;
       this.pc.scanPush(chunk);
+      // The chunks indexed so far are garbage V8 is in no hurry to collect.
+      if (this.received >= this.nextCollect) {
+        collectYoung();
+        this.nextCollect = this.received + COLLECT_EVERY;
+      }
     } catch (err) {
       this.abort();
       throw err;

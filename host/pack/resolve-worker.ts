@@ -1,5 +1,5 @@
 // A pass-2 worker (see workers.ts): its own core instance and memory, a copy of
-// the entry table, its own descriptor on the pack. Answers each batch of roots
+// the entry table (received in pieces), its own descriptor on the pack. Answers each batch of roots
 // with the records of the deltas it resolved (and, under --strict, what the
 // checks of the objects found).
 import { parentPort, workerData } from 'node:worker_threads';
@@ -14,8 +14,9 @@ const port = parentPort!;
 interface Init {
   type: 'init';
   packPath: string;
-  table: Uint8Array;
+  /** The table's rows and length in bytes: it follows in 'table' pieces. */
   count: number;
+  tableLength: number;
   cacheLimit: number;
   memoryLimit: number;
   /** index-pack --strict: check each commit, tree and tag resolved, and send the findings back. */
@@ -33,13 +34,27 @@ function reply(err: unknown): void {
 {
   const pc = new PackCore(await loadCore({ module }));
   let fd = -1;
-  port.on('message', (m: Init | { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
+  let init: Init | null = null;
+  let table = 0;
+  let missing = 0;
+  port.on('message', (m: Init | { type: 'table'; offset: number; bytes: Uint8Array } | { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
     try {
       if (m.type === 'init') {
-        pc.loadTable(m.table, m.count);
-        fd = openSync(m.packPath, 'r');
-        pc.resolveBegin(fileSource(fd), { cacheLimit: m.cacheLimit, memoryLimit: m.memoryLimit, record: true });
-        pc.strict(m.strict);
+        init = m;
+        table = pc.tableAlloc(m.count);
+        missing = m.tableLength;
+        return;
+      }
+      if (m.type === 'table') {
+        // A piece of the table, copied in; its buffer goes back for the next piece.
+        pc.core.bytes(table + m.offset, m.bytes.length).set(m.bytes);
+        missing -= m.bytes.length;
+        port.postMessage({ type: 'table', bytes: m.bytes }, [m.bytes.buffer as ArrayBuffer]);
+        if (missing > 0) return;
+        const i = init!;
+        fd = openSync(i.packPath, 'r');
+        pc.resolveBegin(fileSource(fd), { cacheLimit: i.cacheLimit, memoryLimit: i.memoryLimit, record: true });
+        pc.strict(i.strict);
         port.postMessage({ type: 'ready' });
         return;
       }

@@ -1,5 +1,5 @@
 // Pass 2 spread over threads. Each worker instantiates the same compiled core
-// with its own memory, receives a copy of the entry table, opens the pack
+// with its own memory, receives a copy of the entry table (in pieces), opens the pack
 // itself, and resolves the delta trees of the roots it is given, returning one
 // record (entry, base, depth, type, id) per delta. The trees are disjoint, so
 // nothing is shared or locked, and the index does not depend on the split.
@@ -41,8 +41,16 @@ interface Batch {
   roots: Uint32Array;
 }
 
+/**
+ * The entry table goes to a worker in pieces of this size through one buffer
+ * passed back and forth: a whole copy (58 bytes an object) would be resident
+ * beside both instances' tables until collected.
+ */
+const TABLE_PIECE = 2 << 20;
+
 type WorkerReply =
   | { type: 'ready' }
+  | { type: 'table'; bytes: Uint8Array }
   | { type: 'done'; resolved: number; records: Uint8Array; findings: Uint8Array; lostErrors: boolean }
   | { type: 'error'; message: string; code: number; offset?: number };
 
@@ -168,7 +176,25 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
     return true;
   };
 
+  const tableLength = pc.tableLength;
+  const tableSent = new Map<Worker, number>();
+  /** Sends the next piece of the table in `buf` (a buffer the worker gave back, or a first one). */
+  const sendTable = (w: Worker, buf: Uint8Array) => {
+    const off = tableSent.get(w) ?? 0;
+    if (off >= tableLength) return;
+    const n = Math.min(buf.length, tableLength - off);
+    const piece = buf.subarray(0, n);
+    piece.set(pc.tableView(off, n));
+    tableSent.set(w, off + n);
+    w.postMessage({ type: 'table', offset: off, bytes: piece }, [buf.buffer as ArrayBuffer]);
+  };
+
   const onMessage = (w: Worker) => (m: WorkerReply) => {
+    if (m.type === 'table') {
+      sendTable(w, new Uint8Array(m.bytes.buffer));
+      poke();
+      return;
+    }
     if (m.type === 'ready') {
       // Three in hand: a worker keeps busy while the main thread, inside a
       // batch of its own, cannot answer.
@@ -204,8 +230,6 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
 
   const used: { w: Worker; message: (m: WorkerReply) => void }[] = [];
   if (queue.length > 0) {
-    const table = pc.tableBytes();
-    const last = pool.workers[pool.workers.length - 1];
     for (const w of pool.workers) {
       const early = pool.failures.get(w);
       if (early) {
@@ -217,12 +241,17 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
       w.on('error', onError);
       w.on('exit', onExit);
       used.push({ w, message });
-      // The last worker takes the table itself (transferred); the others, copies.
-      const init = { type: 'init', packPath: opts.packPath, table, count: pc.count, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0, strict: !!opts.strict };
-      w.postMessage(init, w === last ? [table.buffer as ArrayBuffer] : []);
+      const init = { type: 'init', packPath: opts.packPath, count: pc.count, tableLength, cacheLimit: opts.cacheLimit ?? 0, memoryLimit: opts.memoryLimit ?? 0, strict: !!opts.strict };
+      w.postMessage(init);
+      sendTable(w, new Uint8Array(Math.min(TABLE_PIECE, tableLength)));
     }
   }
   try {
+    // The pieces of the table go out first: between the main thread's own
+    // batches, each would wait for a batch to end.
+    while (!failure && used.some(({ w }) => (tableSent.get(w) ?? 0) < tableLength)) {
+      await new Promise<void>((r) => (wake = r));
+    }
     // The main thread takes batches from the same queue, yielding between them
     // so worker replies are merged and answered promptly.
     while (mainThread && !failure && next < queue.length) {

@@ -23,7 +23,7 @@ git(dir, ['init', '-q', '--bare', '-b', 'main', repo]);
     parts.push(`commit refs/heads/main\ncommitter T <t@example.com> ${1_600_000_000 + c} +0000\ndata 2\nc\nM 100644 inline f.txt\ndata ${Buffer.byteLength(data)}\n${data}\n`);
   }
   git(repo, ['fast-import', '--quiet'], { input: parts.join('') });
-  git(repo, ['repack', '-a', '-d', '-f', '-q', '--depth=4095', '--window=10']);
+  git(repo, ['-c', 'pack.threads=1', 'repack', '-a', '-d', '-f', '-q', '--depth=4095', '--window=10']);
 }
 const packDir = join(repo, 'objects', 'pack');
 const pack = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!);
