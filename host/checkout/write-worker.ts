@@ -1,0 +1,79 @@
+// The writer thread of a large checkout (see writer.ts): creates the files and
+// symbolic links it is sent, in the order sent, and answers each batch with
+// their stat data. It does only the system calls; every decision (which path,
+// whether its parents are safe, what bytes) was made by the main thread.
+//
+// It imports only node built-ins and the protocol, so it starts in a few milliseconds.
+import { parentPort, workerData } from 'node:worker_threads';
+import { closeSync, constants, fstatSync, lstatSync, symlinkSync, writeSync, openSync } from 'node:fs';
+import { EXEC, LINK, OP_WORDS, STAT_WORDS, putStat, type Batch, type WriterReply } from './writer-protocol.ts';
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const port = parentPort!;
+const { root } = workerData as { root: string };
+const prefix = Buffer.from(`${root}/`);
+/** Room for the full path of one entry; grown when a longer one comes. */
+let scratch = Buffer.allocUnsafe(4096);
+/** Set by the first failure: later batches are dropped, as the main thread stops there. */
+let failed = false;
+
+/** The full path of an entry, in a buffer reused for the next (the calls below copy it). */
+function full(bytes: Uint8Array, off: number, len: number): Buffer {
+  const need = prefix.length + len;
+  if (need > scratch.length) scratch = Buffer.allocUnsafe(need * 2);
+  prefix.copy(scratch, 0);
+  scratch.set(bytes.subarray(off, off + len), prefix.length);
+  return scratch.subarray(0, need);
+}
+
+port.on('message', (b: Batch) => {
+  if (failed) return;
+  const { ops, bytes, count } = b;
+  const stats = new Uint32Array(count * STAT_WORDS);
+  for (let i = 0; i < count; i++) {
+    const o = i * OP_WORDS;
+    const kind = ops[o];
+    const path = full(bytes, ops[o + 1], ops[o + 2]);
+    const dataOff = ops[o + 3];
+    const dataLen = ops[o + 4];
+    let step = 'open';
+    try {
+      if (kind === LINK) {
+        step = 'symlink';
+        symlinkSync(Buffer.from(bytes.subarray(dataOff, dataOff + dataLen)), path);
+        step = 'lstat';
+        putStat(stats, i * STAT_WORDS, lstatSync(path, { bigint: true }));
+        continue;
+      }
+      const fd = openSync(path, CREATE, kind === EXEC ? 0o777 : 0o666);
+      step = 'write';
+      try {
+        let done = 0;
+        while (done < dataLen) done += writeSync(fd, bytes, dataOff + done, dataLen - done);
+        // Stat before close, as git's checkout does: nothing later changes it.
+        putStat(stats, i * STAT_WORDS, fstatSync(fd, { bigint: true }));
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      failed = true;
+      const e = err as NodeJS.ErrnoException;
+      const reply: WriterReply = {
+        type: 'error',
+        batch: b.id,
+        at: i,
+        step,
+        message: e.message,
+        code: e.code,
+        errno: e.errno,
+        syscall: e.syscall,
+        path: e.path,
+      };
+      port.postMessage(reply);
+      return;
+    }
+  }
+  const reply: WriterReply = { type: 'done', batch: b.id, stats, ops, bytes };
+  // The batch's buffers go back for reuse.
+  port.postMessage(reply, [stats.buffer as ArrayBuffer, ops.buffer as ArrayBuffer, bytes.buffer as ArrayBuffer]);
+});

@@ -1,0 +1,49 @@
+// What the main thread and the writer thread of a checkout (writer.ts,
+// write-worker.ts) send each other.
+
+/** Operation kinds: a regular file (0666 before the umask), an executable one (0777), a symbolic link. */
+export const FILE = 1;
+export const EXEC = 2;
+export const LINK = 3;
+/** Words per operation in Batch.ops: kind, path offset, path length, data offset, data length (offsets into Batch.bytes). */
+export const OP_WORDS = 5;
+/** Words of stat data per operation in a reply: ctime s/ns, mtime s/ns, dev, ino, uid, gid, size (each truncated to 32 bits, as the index keeps them). */
+export const STAT_WORDS = 9;
+
+export interface Batch {
+  id: number;
+  count: number;
+  ops: Uint32Array;
+  bytes: Uint8Array;
+}
+
+export type WriterReply =
+  | { type: 'done'; batch: number; stats: Uint32Array; ops: Uint32Array; bytes: Uint8Array }
+  | {
+      type: 'error';
+      batch: number;
+      /** The failing operation's place in its batch. */
+      at: number;
+      /** The call that failed: open, write, symlink or lstat. */
+      step: string;
+      message: string;
+      code?: string;
+      errno?: number;
+      syscall?: string;
+      path?: string;
+    };
+
+const u32 = (v: bigint) => Number(BigInt.asUintN(32, v));
+
+/** Puts the stat data git keeps of `st` at out[at ... at+9], in STAT_WORDS order. */
+export function putStat(out: Uint32Array, at: number, st: import('node:fs').BigIntStats): void {
+  out[at] = u32(st.ctimeNs / 1000000000n);
+  out[at + 1] = u32(st.ctimeNs % 1000000000n);
+  out[at + 2] = u32(st.mtimeNs / 1000000000n);
+  out[at + 3] = u32(st.mtimeNs % 1000000000n);
+  out[at + 4] = u32(st.dev);
+  out[at + 5] = u32(st.ino);
+  out[at + 6] = u32(st.uid);
+  out[at + 7] = u32(st.gid);
+  out[at + 8] = u32(st.size);
+}
