@@ -10,7 +10,9 @@
 //   4. create directories (parents first) and gitlinks;
 //   5. read blobs in pack order (so a delta's base is usually still in the
 //      core's cache), convert them (host/checkout/convert.ts) and write each
-//      file or symbolic link, keeping the stat data of what was written;
+//      file or symbolic link, keeping the stat data of what was written (from
+//      WRITER_MIN_FILES files on, a second thread makes the system calls while
+//      this one reads on: host/checkout/writer.ts);
 //   6. write .git/index (blob ids as stored).
 //
 // A sparse checkout (`clone --sparse`: cone mode with no directory, so only the
@@ -186,14 +188,15 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
 
     const tree = new WorkTree(opts.workTree);
-    const stats = new Uint32Array(n * STAT_WORDS);
     let done = 0;
     const progress = () => opts.onProgress?.(++done, written);
     const order: number[] = [];
     for (let i = 0; i < n; i++) if (inTree[i] && w.modes[i] !== S_IFGITLINK) order.push(i);
     order.sort((a, b) => where[a] - where[b]);
+    const useWriter = opts.writerThread ?? order.length >= WRITER_MIN_FILES;
+    const stats = useWriter ? WriterThread.statTable(n) : new Uint32Array(n * STAT_WORDS);
     // Started before the directories are made, so it boots meanwhile.
-    const writer = (opts.writerThread ?? order.length >= WRITER_MIN_FILES)
+    const writer = useWriter
       ? new WriterThread(opts.workTree, stats, (i) => w.paths[i], (k) => opts.onProgress?.((done += k), written))
       : null;
     try {
@@ -210,10 +213,14 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       let last = -1;
       let ptr = 0;
       let len = 0;
-      const turns = new Turns(opts.signal, FILES_PER_TURN);
+      const turns = new Turns(opts.signal);
+      let k = 0;
       for (const i of order) {
-        await turns.take();
-        if (writer) await writer.room();
+        // A turn every FILES_PER_TURN files; between them only the abort check
+        // (an await per file would cost a promise and a microtask each).
+        if (k++ % FILES_PER_TURN === FILES_PER_TURN - 1) await turns.take();
+        else opts.signal?.throwIfAborted();
+        writer?.check();
         // Equal blobs sort together (one place in the packs): read once, write
         // each copy. The blob stays at [ptr, ptr+len) of the core's memory
         // until the next object read.
@@ -231,6 +238,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
           // The checks are made here, in order; the thread only makes the calls.
           if (link) tree.claimSymlink(path, data);
           else tree.checkParents(path, parentMade && w.parents[i] >= 0);
+          // Waiting touches no core memory, so `data` stays valid.
+          if (writer.full(path.length + data.length)) await writer.room(path.length + data.length);
           writer.add(link ? LINK : w.modes[i] === 0o100755 ? EXEC : FILE, i, path, data);
           continue;
         }

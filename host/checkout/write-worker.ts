@@ -6,11 +6,11 @@
 // It imports only node built-ins and the protocol, so it starts in a few milliseconds.
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeSync, constants, fstatSync, lstatSync, symlinkSync, writeSync, openSync } from 'node:fs';
-import { EXEC, LINK, OP_WORDS, STAT_WORDS, putStat, type Batch, type WriterReply } from './writer-protocol.ts';
+import { EXEC, LINK, OP_WORDS, STAT_WORDS, putStat, type Batch, type WriterInit, type WriterReply } from './writer-protocol.ts';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const port = parentPort!;
-const { root } = workerData as { root: string };
+const { root, stats, slots } = workerData as WriterInit;
 const prefix = Buffer.from(`${root}/`);
 /** Room for the full path of one entry; grown when a longer one comes. */
 let scratch = Buffer.allocUnsafe(4096);
@@ -28,21 +28,22 @@ function full(bytes: Uint8Array, off: number, len: number): Buffer {
 
 port.on('message', (b: Batch) => {
   if (failed) return;
-  const { ops, bytes, count } = b;
-  const stats = new Uint32Array(count * STAT_WORDS);
-  for (let i = 0; i < count; i++) {
+  const { ops } = slots[b.slot];
+  const bytes = b.bytes ?? slots[b.slot].bytes;
+  for (let i = 0; i < b.count; i++) {
     const o = i * OP_WORDS;
     const kind = ops[o];
-    const path = full(bytes, ops[o + 1], ops[o + 2]);
-    const dataOff = ops[o + 3];
-    const dataLen = ops[o + 4];
+    const at = ops[o + 1] * STAT_WORDS;
+    const path = full(bytes, ops[o + 2], ops[o + 3]);
+    const dataOff = ops[o + 4];
+    const dataLen = ops[o + 5];
     let step = 'open';
     try {
       if (kind === LINK) {
         step = 'symlink';
         symlinkSync(Buffer.from(bytes.subarray(dataOff, dataOff + dataLen)), path);
         step = 'lstat';
-        putStat(stats, i * STAT_WORDS, lstatSync(path, { bigint: true }));
+        putStat(stats, at, lstatSync(path, { bigint: true }));
         continue;
       }
       const fd = openSync(path, CREATE, kind === EXEC ? 0o777 : 0o666);
@@ -51,7 +52,7 @@ port.on('message', (b: Batch) => {
         let done = 0;
         while (done < dataLen) done += writeSync(fd, bytes, dataOff + done, dataLen - done);
         // Stat before close, as git's checkout does: nothing later changes it.
-        putStat(stats, i * STAT_WORDS, fstatSync(fd, { bigint: true }));
+        putStat(stats, at, fstatSync(fd, { bigint: true }));
       } finally {
         closeSync(fd);
       }
@@ -73,7 +74,6 @@ port.on('message', (b: Batch) => {
       return;
     }
   }
-  const reply: WriterReply = { type: 'done', batch: b.id, stats, ops, bytes };
-  // The batch's buffers go back for reuse.
-  port.postMessage(reply, [stats.buffer as ArrayBuffer, ops.buffer as ArrayBuffer, bytes.buffer as ArrayBuffer]);
+  const reply: WriterReply = { type: 'done', batch: b.id };
+  port.postMessage(reply);
 });

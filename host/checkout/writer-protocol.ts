@@ -1,24 +1,39 @@
 // What the main thread and the writer thread of a checkout (writer.ts,
-// write-worker.ts) send each other.
+// write-worker.ts) share and send each other.
+//
+// Everything bulky is in shared memory, so messages are a few numbers: the
+// stat data of every entry (STAT_WORDS each, written by the thread at the
+// entry's place) and a few slots, each holding one batch's operations and
+// bytes. A slot is reused once its batch is answered.
 
 /** Operation kinds: a regular file (0666 before the umask), an executable one (0777), a symbolic link. */
 export const FILE = 1;
 export const EXEC = 2;
 export const LINK = 3;
-/** Words per operation in Batch.ops: kind, path offset, path length, data offset, data length (offsets into Batch.bytes). */
-export const OP_WORDS = 5;
-/** Words of stat data per operation in a reply: ctime s/ns, mtime s/ns, dev, ino, uid, gid, size (each truncated to 32 bits, as the index keeps them). */
+/** Words per operation in a slot: kind, entry number, path offset, path length, data offset, data length (offsets into the slot's bytes). */
+export const OP_WORDS = 6;
+/** Words of stat data per entry: ctime s/ns, mtime s/ns, dev, ino, uid, gid, size (each truncated to 32 bits, as the index keeps them). */
 export const STAT_WORDS = 9;
 
+export interface WriterInit {
+  /** The work tree, as WorkTree has it. */
+  root: string;
+  /** STAT_WORDS words per entry, shared. */
+  stats: Uint32Array;
+  /** Each slot's operations and bytes, shared. */
+  slots: { ops: Uint32Array; bytes: Uint8Array }[];
+}
+
+/** Main thread to writer: write the `count` operations in slot `slot` (whose bytes are `bytes` instead, for a file larger than a slot). */
 export interface Batch {
   id: number;
+  slot: number;
   count: number;
-  ops: Uint32Array;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
 }
 
 export type WriterReply =
-  | { type: 'done'; batch: number; stats: Uint32Array; ops: Uint32Array; bytes: Uint8Array }
+  | { type: 'done'; batch: number }
   | {
       type: 'error';
       batch: number;

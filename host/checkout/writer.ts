@@ -9,13 +9,14 @@
 // The main thread decides everything: the order (directories were created
 // before, then files in the order the checkout reads them), the path-safety
 // checks (WorkTree.checkParents), the bytes. It packs each file's path and
-// content into a batch (one ArrayBuffer, transferred, then handed back for
-// reuse); the thread creates the files of a batch in order, with the same
-// flags as WorkTree (O_EXCL | O_NOFOLLOW, modes 0666/0777), and answers with
-// their stat data in a flat Uint32Array. At its first failure it stops and
-// drops what follows; the error reaches the caller with the message the
+// content into a batch in shared memory (writer-protocol.ts); the thread
+// creates the files of a batch in order, with the same flags as WorkTree
+// (O_EXCL | O_NOFOLLOW, modes 0666/0777), writes their stat data into a shared
+// table, and answers with the batch's number. At its first failure it stops
+// and drops what follows; the error reaches the caller with the message the
 // single-threaded path gives. A few batches are in flight at most, so memory
-// stays bounded whatever the checkout's size.
+// stays bounded whatever the checkout's size. (Moving the buffers back and
+// forth by transfer instead cost the thread about a millisecond per message.)
 import type { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,7 @@ import { OP_WORDS, STAT_WORDS, type Batch, type WriterReply } from './writer-pro
 const BATCH_OPS = 256;
 /** Bytes (paths and contents) per batch; a larger file goes in a batch of its own. */
 const BATCH_BYTES = 256 << 10;
-/** Batches sent and not yet answered, at most. */
+/** Slots, so batches sent and not yet answered (plus the one being filled), at most. */
 const IN_FLIGHT = 6;
 
 /**
@@ -49,18 +50,18 @@ function startWorker(workerData: unknown): Worker {
   throw new Error('wasmgit: checkout/write-worker.js not found next to the bundle');
 }
 
-interface Pending {
-  batch: Batch;
-  /** The checkout's entry number of each operation. */
-  entries: Int32Array;
-}
-
 export class WriterThread {
   private readonly worker: Worker;
-  private readonly inFlight = new Map<number, Int32Array>();
-  private readonly spare: { ops: Uint32Array; bytes: Uint8Array }[] = [];
-  private cur: Pending | null = null;
+  /** Entries of each batch sent and not yet answered, by batch number; and its slot. */
+  private readonly inFlight = new Map<number, { entries: Int32Array; slot: number }>();
+  private readonly slots: { ops: Uint32Array; bytes: Uint8Array }[] = [];
+  private readonly free: number[] = [];
+  /** The batch being filled: its slot (-1: none), operation count, bytes used, and bytes (a slot's, or larger for one big file). */
+  private slot = -1;
+  private count = 0;
   private used = 0;
+  private bytes: Uint8Array | null = null;
+  private entries = new Int32Array(BATCH_OPS);
   private nextId = 0;
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
@@ -68,19 +69,32 @@ export class WriterThread {
 
   /**
    * `root`: the work tree (as WorkTree has it). Stat data of entry i lands at
-   * stats[i * 9 ...]; `pathOf(i)` names entry i in errors; `onWritten(k)` is
-   * called as each batch of k files is done.
+   * stats[i * 9 ...], which must be over a SharedArrayBuffer; `pathOf(i)`
+   * names entry i in errors; `onWritten(k)` is called as each batch of k
+   * files is done.
    */
   constructor(
     root: string,
-    private readonly stats: Uint32Array,
+    stats: Uint32Array,
     private readonly pathOf: (entry: number) => Uint8Array,
     private readonly onWritten: (count: number) => void,
   ) {
-    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/' });
+    for (let i = 0; i < IN_FLIGHT; i++) {
+      this.slots.push({
+        ops: new Uint32Array(new SharedArrayBuffer(BATCH_OPS * OP_WORDS * 4)),
+        bytes: new Uint8Array(new SharedArrayBuffer(BATCH_BYTES)),
+      });
+      this.free.push(IN_FLIGHT - 1 - i);
+    }
+    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/', stats, slots: this.slots });
     this.worker.on('message', (m: WriterReply) => this.reply(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.stopped || this.fail(new Error(`the checkout's writer thread exited (${code})`)));
+  }
+
+  /** A table for `n` entries' stat data that the thread can write. */
+  static statTable(n: number): Uint32Array {
+    return new Uint32Array(new SharedArrayBuffer(Math.max(n, 1) * STAT_WORDS * 4));
   }
 
   private fail(err: Error): void {
@@ -89,16 +103,15 @@ export class WriterThread {
   }
 
   private reply(m: WriterReply): void {
-    const entries = this.inFlight.get(m.batch);
+    const batch = this.inFlight.get(m.batch);
     this.inFlight.delete(m.batch);
-    if (!entries) return;
+    if (!batch) return;
     if (m.type === 'error') {
-      this.fail(this.errorFor(m, entries[m.at]));
+      this.fail(this.errorFor(m, batch.entries[m.at]));
       return;
     }
-    for (let i = 0; i < entries.length; i++) this.stats.set(m.stats.subarray(i * STAT_WORDS, (i + 1) * STAT_WORDS), entries[i] * STAT_WORDS);
-    if (m.bytes.length === BATCH_BYTES && m.ops.length === BATCH_OPS * OP_WORDS) this.spare.push({ ops: m.ops, bytes: m.bytes });
-    this.onWritten(entries.length);
+    this.free.push(batch.slot);
+    this.onWritten(batch.entries.length);
     this.wake?.();
   }
 
@@ -120,48 +133,63 @@ export class WriterThread {
     if (this.failure) throw this.failure;
   }
 
-  /** Waits until fewer than IN_FLIGHT batches are out (or the thread failed). */
-  async room(): Promise<void> {
+  /** Whether adding `size` bytes (path and content) needs a slot and none is free: then await room(size) first. */
+  full(size: number): boolean {
+    const needSlot = this.slot < 0 || this.count === BATCH_OPS || this.used + size > this.bytes!.length;
+    return needSlot && this.free.length === 0;
+  }
+
+  /** Waits until adding `size` bytes would find room (or the thread failed). */
+  async room(size: number): Promise<void> {
     this.check();
-    while (this.inFlight.size >= IN_FLIGHT) {
+    while (this.full(size)) {
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;
       this.check();
     }
   }
 
-  /** Queues entry `entry`: a file (kind FILE or EXEC) or symbolic link (LINK) at `rel` holding `data`. */
+  /**
+   * Queues entry `entry`: a file (kind FILE or EXEC) or symbolic link (LINK)
+   * at `rel` holding `data`. May send the batch being filled; a slot must be
+   * free for the next (when full(size), await room(size) first).
+   */
   add(kind: number, entry: number, rel: Uint8Array, data: Uint8Array): void {
     const size = rel.length + data.length;
-    if (this.cur && (this.cur.batch.count === BATCH_OPS || this.used + size > this.cur.batch.bytes.length)) this.flush();
-    if (!this.cur) {
-      const reuse = size <= BATCH_BYTES ? this.spare.pop() : undefined;
-      const ops = reuse?.ops ?? new Uint32Array(BATCH_OPS * OP_WORDS);
-      const bytes = reuse?.bytes ?? new Uint8Array(Math.max(BATCH_BYTES, size));
-      this.cur = { batch: { id: this.nextId++, count: 0, ops, bytes }, entries: new Int32Array(BATCH_OPS) };
+    if (this.slot >= 0 && (this.count === BATCH_OPS || this.used + size > this.bytes!.length)) {
+      this.flush();
+      if (this.free.length === 0) throw new Error('writer: no free slot (await room() first)');
+    }
+    if (this.slot < 0) {
+      this.slot = this.free.pop()!;
+      this.bytes = size <= BATCH_BYTES ? this.slots[this.slot].bytes : new Uint8Array(new SharedArrayBuffer(size));
+      this.count = 0;
       this.used = 0;
     }
-    const b = this.cur.batch;
-    const o = b.count * OP_WORDS;
-    b.ops[o] = kind;
-    b.ops[o + 1] = this.used;
-    b.ops[o + 2] = rel.length;
-    b.bytes.set(rel, this.used);
+    const ops = this.slots[this.slot].ops;
+    const bytes = this.bytes!;
+    const o = this.count * OP_WORDS;
+    ops[o] = kind;
+    ops[o + 1] = entry;
+    ops[o + 2] = this.used;
+    ops[o + 3] = rel.length;
+    bytes.set(rel, this.used);
     this.used += rel.length;
-    b.ops[o + 3] = this.used;
-    b.ops[o + 4] = data.length;
-    b.bytes.set(data, this.used);
+    ops[o + 4] = this.used;
+    ops[o + 5] = data.length;
+    bytes.set(data, this.used);
     this.used += data.length;
-    this.cur.entries[b.count++] = entry;
+    this.entries[this.count++] = entry;
   }
 
   private flush(): void {
-    const p = this.cur;
-    if (!p) return;
-    this.cur = null;
-    if (this.failure) return;
-    this.inFlight.set(p.batch.id, p.entries.subarray(0, p.batch.count));
-    this.worker.postMessage(p.batch, [p.batch.ops.buffer as ArrayBuffer, p.batch.bytes.buffer as ArrayBuffer]);
+    if (this.slot < 0) return;
+    const batch: Batch = { id: this.nextId++, slot: this.slot, count: this.count };
+    if (this.bytes !== this.slots[this.slot].bytes) batch.bytes = this.bytes!;
+    this.inFlight.set(batch.id, { entries: this.entries.slice(0, this.count), slot: this.slot });
+    this.slot = -1;
+    this.bytes = null;
+    if (!this.failure) this.worker.postMessage(batch);
   }
 
   /** Sends what is queued and waits for all of it to be written; throws the first failure. */
