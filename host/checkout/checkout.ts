@@ -102,12 +102,15 @@ interface Walk {
   /** Each entry's directory: its number in `dirs`, or -1 at the top. */
   parents: number[];
   gitmodules: number[];
+  /** Called when the walk has found `at` entries. */
+  onFiles?: { at: number; start(): void };
 }
 
 export async function checkout(opts: CheckoutOptions): Promise<{ files: number }> {
   const core = opts.core ?? (await loadCore());
   let packs = opts.packs;
   let store = ObjectStore.open(core, packs);
+  let writer: WriterThread | null = null;
   try {
     opts.signal?.throwIfAborted();
     // A partial clone may lack trees too (tree:<depth>, object:type): each
@@ -117,6 +120,11 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     let lastMissing = '';
     for (;;) {
       w = { paths: [], modes: [], ids: [], dirs: [], parents: [], gitmodules: [] };
+      // A thread for a large checkout is started once the walk has seen
+      // enough files, so it boots while the walk goes on.
+      if (opts.writerThread !== false && !opts.sparse && !writer) {
+        w.onFiles = { at: opts.writerThread ? 0 : WRITER_MIN_FILES, start: () => (writer ??= new WriterThread(opts.workTree)) };
+      }
       try {
         root = walkTree(core, store, Buffer.from(opts.treeOid, 'hex'), Buffer.alloc(0), Buffer.alloc(0), -1, w, 0);
         break;
@@ -194,12 +202,17 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     for (let i = 0; i < n; i++) if (inTree[i] && w.modes[i] !== S_IFGITLINK) order.push(i);
     order.sort((a, b) => where[a] - where[b]);
     const useWriter = opts.writerThread ?? order.length >= WRITER_MIN_FILES;
-    const stats = useWriter ? WriterThread.statTable(n) : new Uint32Array(n * STAT_WORDS);
-    // Started before the directories are made, so it boots meanwhile.
-    const writer = useWriter
-      ? new WriterThread(opts.workTree, stats, (i) => w.paths[i], (k) => opts.onProgress?.((done += k), written))
-      : null;
-    try {
+    // (The walk may have started it: TypeScript does not see assignments in callbacks.)
+    const started = writer as WriterThread | null;
+    if (useWriter) writer = started ?? new WriterThread(opts.workTree);
+    else if (started) {
+      // Started by the walk, but too few of the entries are files to write.
+      writer = null;
+      await started.stop();
+    }
+    const stats = writer ? WriterThread.statTable(n) : new Uint32Array(n * STAT_WORDS);
+    writer?.begin({ stats, pathOf: (i) => w.paths[i], onWritten: (k) => opts.onProgress?.((done += k), written) });
+    {
       // A sparse checkout of the top level writes nothing that needs a directory.
       if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
       // Every directory is now made (and checked) by this checkout, except in a sparse one (whose files have none).
@@ -248,8 +261,6 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
         progress();
       }
       await writer?.finish();
-    } finally {
-      await writer?.stop();
     }
 
     const entries: IndexEntry[] = new Array(n);
@@ -259,6 +270,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     writeIndex(core, opts.gitDir, entries, trees, stats);
     return { files: written };
   } finally {
+    // Once this resolves, the thread makes no more system calls (a failed clone removes what was written).
+    await writer?.stop();
     store.close();
   }
 }
@@ -351,6 +364,7 @@ function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, na
       w.ids.push(entryId);
       w.parents.push(dir);
       node.entryCount++;
+      if (w.paths.length > (w.onFiles?.at ?? Infinity)) w.onFiles!.start();
     }
   }
   return node;

@@ -6,11 +6,12 @@
 // It imports only node built-ins and the protocol, so it starts in a few milliseconds.
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeSync, constants, fstatSync, lstatSync, symlinkSync, writeSync, openSync } from 'node:fs';
-import { EXEC, LINK, OP_WORDS, STAT_WORDS, putStat, type Batch, type WriterInit, type WriterReply } from './writer-protocol.ts';
+import { EXEC, LINK, OP_WORDS, STAT_WORDS, putStat, type Batch, type Start, type WriterInit, type WriterReply } from './writer-protocol.ts';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const port = parentPort!;
-const { root, stats, slots } = workerData as WriterInit;
+const { root, slots } = workerData as WriterInit;
+let stats: Uint32Array = new Uint32Array(0);
 const prefix = Buffer.from(`${root}/`);
 /** Room for the full path of one entry; grown when a longer one comes. */
 let scratch = Buffer.allocUnsafe(4096);
@@ -26,7 +27,12 @@ function full(bytes: Uint8Array, off: number, len: number): Buffer {
   return scratch.subarray(0, need);
 }
 
-port.on('message', (b: Batch) => {
+port.on('message', (m: Batch | Start) => {
+  if ('stats' in m) {
+    stats = m.stats;
+    return;
+  }
+  const b = m;
   if (failed) return;
   const { ops } = slots[b.slot];
   const bytes = b.bytes ?? slots[b.slot].bytes;

@@ -18,10 +18,14 @@ export const STAT_WORDS = 9;
 export interface WriterInit {
   /** The work tree, as WorkTree has it. */
   root: string;
-  /** STAT_WORDS words per entry, shared. */
-  stats: Uint32Array;
   /** Each slot's operations and bytes, shared. */
   slots: { ops: Uint32Array; bytes: Uint8Array }[];
+}
+
+/** Main thread to writer, before the first batch (the number of entries is known only after the tree walk). */
+export interface Start {
+  /** STAT_WORDS words per entry, shared. */
+  stats: Uint32Array;
 }
 
 /** Main thread to writer: write the `count` operations in slot `slot` (whose bytes are `bytes` instead, for a file larger than a slot). */

@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builtin } from '../builtins.ts';
 import { UnsafePathError, displayPath } from '../core/tree.ts';
-import { OP_WORDS, STAT_WORDS, type Batch, type WriterReply } from './writer-protocol.ts';
+import { OP_WORDS, STAT_WORDS, type Batch, type Start, type WriterReply } from './writer-protocol.ts';
 
 /** Operations per batch: enough that a message's cost is spread thin, few enough that the thread starts early. */
 const BATCH_OPS = 256;
@@ -67,18 +67,15 @@ export class WriterThread {
   private wake: (() => void) | null = null;
   private stopped = false;
 
+  private pathOf: (entry: number) => Uint8Array = () => new Uint8Array(0);
+  private onWritten: (count: number) => void = () => {};
+
   /**
-   * `root`: the work tree (as WorkTree has it). Stat data of entry i lands at
-   * stats[i * 9 ...], which must be over a SharedArrayBuffer; `pathOf(i)`
-   * names entry i in errors; `onWritten(k)` is called as each batch of k
-   * files is done.
+   * Starts the thread for work tree `root` (as WorkTree has it). It boots
+   * while the caller still walks the trees; begin() then says where the stat
+   * data goes, before the first add().
    */
-  constructor(
-    root: string,
-    stats: Uint32Array,
-    private readonly pathOf: (entry: number) => Uint8Array,
-    private readonly onWritten: (count: number) => void,
-  ) {
+  constructor(root: string) {
     for (let i = 0; i < IN_FLIGHT; i++) {
       this.slots.push({
         ops: new Uint32Array(new SharedArrayBuffer(BATCH_OPS * OP_WORDS * 4)),
@@ -86,7 +83,7 @@ export class WriterThread {
       });
       this.free.push(IN_FLIGHT - 1 - i);
     }
-    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/', stats, slots: this.slots });
+    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/', slots: this.slots });
     this.worker.on('message', (m: WriterReply) => this.reply(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.stopped || this.fail(new Error(`the checkout's writer thread exited (${code})`)));
@@ -95,6 +92,17 @@ export class WriterThread {
   /** A table for `n` entries' stat data that the thread can write. */
   static statTable(n: number): Uint32Array {
     return new Uint32Array(new SharedArrayBuffer(Math.max(n, 1) * STAT_WORDS * 4));
+  }
+
+  /**
+   * Stat data of entry i will land at stats[i * 9 ...] (a statTable());
+   * `pathOf(i)` names entry i in errors; `onWritten(k)` is called as each
+   * batch of k files is done.
+   */
+  begin(o: { stats: Uint32Array; pathOf: (entry: number) => Uint8Array; onWritten: (count: number) => void }): void {
+    this.pathOf = o.pathOf;
+    this.onWritten = o.onWritten;
+    this.worker.postMessage({ stats: o.stats } satisfies Start);
   }
 
   private fail(err: Error): void {
