@@ -85,6 +85,24 @@ test(`${FILES} files: the thread is used without being asked, and the result is 
   sameAsGit(dst, bigRef);
 });
 
+test('a thread the walk started is stopped when most entries are gitlinks, and the checkout is still git clone\'s', async () => {
+  const repo = join(tmp.dir, 'gitlinks');
+  g(tmp.dir, ['init', '-q', '--bare', '-b', 'main', repo]);
+  const parts = ['commit refs/heads/main\ncommitter T <t@example.com> 1600000000 +0000\ndata 5\nlink\n'];
+  for (let i = 0; i < 2100; i++) parts.push(`M 160000 ${'1'.repeat(39)}${i % 10} m${i % 20}/sub${i}`);
+  for (let i = 0; i < 3; i++) parts.push(`M 100644 inline f${i}.txt\ndata 2\n${i}\n`);
+  git(repo, ['fast-import', '--quiet'], { input: parts.join('\n') + '\n\n' });
+  git(repo, ['repack', '-adq']);
+  const ref = join(tmp.dir, 'gitlinks-ref');
+  g(tmp.dir, ['clone', '-q', repo, ref]);
+  const { dst, opts } = target(repo);
+  let calls = 0;
+  const res = await checkout({ ...opts, onProgress: () => calls++ });
+  assert.is(res.files, 2103);
+  assert.is(calls, 2103, 'one report per entry: the single-threaded path wrote the files');
+  sameAsGit(dst, ref);
+});
+
 test('a file in the way: the same refusal with or without the thread, and nothing written after it', async () => {
   const messages: string[] = [];
   for (const writerThread of [true, false]) {
