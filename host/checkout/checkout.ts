@@ -102,7 +102,7 @@ interface Walk {
   /** Each entry's directory: its number in `dirs`, or -1 at the top. */
   parents: number[];
   gitmodules: number[];
-  /** Called when the walk has found `at` entries. */
+  /** Called once the walk has found more than `at` entries. */
   onFiles?: { at: number; start(): void };
 }
 
@@ -212,56 +212,54 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
     const stats = writer ? WriterThread.statTable(n) : new Uint32Array(n * STAT_WORDS);
     writer?.begin({ stats, pathOf: (i) => w.paths[i], onWritten: (k) => opts.onProgress?.((done += k), written) });
-    {
-      // A sparse checkout of the top level writes nothing that needs a directory.
-      if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
-      // Every directory is now made (and checked) by this checkout, except in a sparse one (whose files have none).
-      const parentMade = !opts.sparse;
-      // Gitlinks first: they need no object.
-      for (let i = 0; i < n; i++) {
-        if (!inTree[i] || w.modes[i] !== S_IFGITLINK) continue;
-        putStat(stats, i * STAT_WORDS, tree.gitlink(w.paths[i]));
-        progress();
-      }
-      let last = -1;
-      let ptr = 0;
-      let len = 0;
-      const turns = new Turns(opts.signal);
-      let k = 0;
-      for (const i of order) {
-        // A turn every FILES_PER_TURN files; between them only the abort check
-        // (an await per file would cost a promise and a microtask each).
-        if (k++ % FILES_PER_TURN === FILES_PER_TURN - 1) await turns.take();
-        else opts.signal?.throwIfAborted();
-        writer?.check();
-        // Equal blobs sort together (one place in the packs): read once, write
-        // each copy. The blob stays at [ptr, ptr+len) of the core's memory
-        // until the next object read.
-        if (last < 0 || where[last] !== where[i]) {
-          const blob = readBlob(store, w, i).data;
-          ptr = blob.byteOffset;
-          len = blob.length;
-        }
-        last = i;
-        const plan = plans[i];
-        const data = plan ? await converter.apply(plan, w.paths[i], displayPath(w.paths[i]), ptr, len, w.ids[i]) : core.bytes(ptr, len);
-        const path = w.paths[i];
-        const link = w.modes[i] === S_IFLNK;
-        if (writer) {
-          // The checks are made here, in order; the thread only makes the calls.
-          if (link) tree.claimSymlink(path, data);
-          else tree.checkParents(path, parentMade && w.parents[i] >= 0);
-          // Waiting touches no core memory, so `data` stays valid.
-          if (writer.full(path.length + data.length)) await writer.room(path.length + data.length);
-          writer.add(link ? LINK : w.modes[i] === 0o100755 ? EXEC : FILE, i, path, data);
-          continue;
-        }
-        const st = link ? tree.symlink(path, data) : tree.writeFile(path, data, w.modes[i] === 0o100755);
-        putStat(stats, i * STAT_WORDS, st);
-        progress();
-      }
-      await writer?.finish();
+    // A sparse checkout of the top level writes nothing that needs a directory.
+    if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
+    // Every directory is now made (and checked) by this checkout, except in a sparse one (whose files have none).
+    const parentMade = !opts.sparse;
+    // Gitlinks first: they need no object.
+    for (let i = 0; i < n; i++) {
+      if (!inTree[i] || w.modes[i] !== S_IFGITLINK) continue;
+      putStat(stats, i * STAT_WORDS, tree.gitlink(w.paths[i]));
+      progress();
     }
+    let last = -1;
+    let ptr = 0;
+    let len = 0;
+    const turns = new Turns(opts.signal);
+    let k = 0;
+    for (const i of order) {
+      // A turn every FILES_PER_TURN files; between them only the abort check
+      // (an await per file would cost a promise and a microtask each).
+      if (k++ % FILES_PER_TURN === FILES_PER_TURN - 1) await turns.take();
+      else opts.signal?.throwIfAborted();
+      writer?.check();
+      // Equal blobs sort together (one place in the packs): read once, write
+      // each copy. The blob stays at [ptr, ptr+len) of the core's memory
+      // until the next object read.
+      if (last < 0 || where[last] !== where[i]) {
+        const blob = readBlob(store, w, i).data;
+        ptr = blob.byteOffset;
+        len = blob.length;
+      }
+      last = i;
+      const plan = plans[i];
+      const data = plan ? await converter.apply(plan, w.paths[i], displayPath(w.paths[i]), ptr, len, w.ids[i]) : core.bytes(ptr, len);
+      const path = w.paths[i];
+      const link = w.modes[i] === S_IFLNK;
+      if (writer) {
+        // The checks are made here, in order; the thread only makes the calls.
+        if (link) tree.claimSymlink(path, data);
+        else tree.checkParents(path, parentMade && w.parents[i] >= 0);
+        // Waiting touches no core memory, so `data` stays valid.
+        if (writer.full(path.length + data.length)) await writer.room(path.length + data.length);
+        writer.add(link ? LINK : w.modes[i] === 0o100755 ? EXEC : FILE, i, path, data);
+        continue;
+      }
+      const st = link ? tree.symlink(path, data) : tree.writeFile(path, data, w.modes[i] === 0o100755);
+      putStat(stats, i * STAT_WORDS, st);
+      progress();
+    }
+    await writer?.finish();
 
     const entries: IndexEntry[] = new Array(n);
     for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], skipWorktree: !inTree[i] };
