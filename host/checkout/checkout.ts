@@ -211,7 +211,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       await started.stop();
     }
     const stats = writer ? WriterThread.statTable(n) : new Uint32Array(n * STAT_WORDS);
-    writer?.begin({ stats, pathOf: (i) => w.paths[i], onWritten: (k) => opts.onProgress?.((done += k), written) });
+    writer?.begin({ stats, pathOf: (i) => w.paths[i], onWritten: (k) => opts.onProgress?.((done += k), written), signal: opts.signal });
     // A sparse checkout of the top level writes nothing that needs a directory.
     if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
     // Every directory is now made (and checked) by this checkout, except in a sparse one (whose files have none).

@@ -6,11 +6,11 @@
 // It imports only node built-ins and the protocol, so it starts in a few milliseconds.
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeSync, constants, fstatSync, lstatSync, symlinkSync, writeSync, openSync } from 'node:fs';
-import { EXEC, LINK, OP_WORDS, STAT_WORDS, putStat, type Batch, type Start, type WriterInit, type WriterReply } from './writer-protocol.ts';
+import { DONE, EXEC, LINK, OP_WORDS, WANT, STAT_WORDS, putStat, type Batch, type Start, type WriterInit, type WriterReply } from './writer-protocol.ts';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const port = parentPort!;
-const { root, slots } = workerData as WriterInit;
+const { root, slots, ctrl } = workerData as WriterInit;
 let stats: Uint32Array = new Uint32Array(0);
 const prefix = Buffer.from(`${root}/`);
 /** Room for the full path of one entry; grown when a longer one comes. */
@@ -80,6 +80,9 @@ port.on('message', (m: Batch | Start) => {
       return;
     }
   }
-  const reply: WriterReply = { type: 'done', batch: b.id };
-  port.postMessage(reply);
+  Atomics.store(ctrl, DONE, b.id + 1);
+  if (b.id + 1 >= Atomics.load(ctrl, WANT)) {
+    const reply: WriterReply = { type: 'done', batch: b.id };
+    port.postMessage(reply);
+  }
 });

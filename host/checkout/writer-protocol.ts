@@ -3,8 +3,9 @@
 //
 // Everything bulky is in shared memory, so messages are a few numbers: the
 // stat data of every entry (STAT_WORDS each, written by the thread at the
-// entry's place) and a few slots, each holding one batch's operations and
-// bytes. A slot is reused once its batch is answered.
+// entry's place), a few slots, each holding one batch's operations and
+// bytes, and a counter of the batches done. A slot is reused once its batch
+// is done.
 
 /** Operation kinds: a regular file (0666 before the umask), an executable one (0777), a symbolic link. */
 export const FILE = 1;
@@ -20,7 +21,13 @@ export interface WriterInit {
   root: string;
   /** Each slot's operations and bytes, shared. */
   slots: { ops: Uint32Array; bytes: Uint8Array }[];
+  /** Shared counters: [DONE] batches written so far, [WANT] the count at which to send a 'done' message. */
+  ctrl: Int32Array;
 }
+
+/** Indexes in WriterInit.ctrl. The thread answers a batch only when the main thread waits for it (a message costs the thread more than a millisecond). */
+export const DONE = 0;
+export const WANT = 1;
 
 /** Main thread to writer, before the first batch (the number of entries is known only after the tree walk). */
 export interface Start {

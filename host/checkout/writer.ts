@@ -22,14 +22,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builtin } from '../builtins.ts';
 import { UnsafePathError, displayPath } from '../core/tree.ts';
-import { OP_WORDS, STAT_WORDS, type Batch, type Start, type WriterReply } from './writer-protocol.ts';
+import { DONE, OP_WORDS, STAT_WORDS, WANT, type Batch, type Start, type WriterReply } from './writer-protocol.ts';
 
 /** Operations per batch: enough that a message's cost is spread thin, few enough that the thread starts early. */
 const BATCH_OPS = 256;
 /** Bytes (paths and contents) per batch; a larger file goes in a batch of its own. */
 const BATCH_BYTES = 256 << 10;
-/** Slots, so batches sent and not yet answered (plus the one being filled), at most. */
-const IN_FLIGHT = 6;
+/** Slots, so batches sent and not yet written (plus the one being filled), at most: 4 MiB. */
+const IN_FLIGHT = 16;
 
 /**
  * Starts write-worker: from dist/checkout/ once bundled, or from the sources,
@@ -63,12 +63,17 @@ export class WriterThread {
   private bytes: Uint8Array | null = null;
   private entries = new Int32Array(BATCH_OPS);
   private nextId = 0;
+  /** Batches known to be written (all below this number). */
+  private doneTo = 0;
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(8));
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
   private stopped = false;
 
   private pathOf: (entry: number) => Uint8Array = () => new Uint8Array(0);
   private onWritten: (count: number) => void = () => {};
+  private signal: AbortSignal | undefined;
+  private readonly onAbort = () => this.wake?.();
 
   /**
    * Starts the thread for work tree `root` (as WorkTree has it). It boots
@@ -83,7 +88,8 @@ export class WriterThread {
       });
       this.free.push(IN_FLIGHT - 1 - i);
     }
-    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/', slots: this.slots });
+    this.ctrl[WANT] = 0x7fffffff;
+    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/', slots: this.slots, ctrl: this.ctrl });
     this.worker.on('message', (m: WriterReply) => this.reply(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.stopped || this.fail(new Error(`the checkout's writer thread exited (${code})`)));
@@ -99,9 +105,12 @@ export class WriterThread {
    * `pathOf(i)` names entry i in errors; `onWritten(k)` is called as each
    * batch of k files is done.
    */
-  begin(o: { stats: Uint32Array; pathOf: (entry: number) => Uint8Array; onWritten: (count: number) => void }): void {
+  begin(o: { stats: Uint32Array; pathOf: (entry: number) => Uint8Array; onWritten: (count: number) => void; signal?: AbortSignal }): void {
     this.pathOf = o.pathOf;
     this.onWritten = o.onWritten;
+    // Waits end on an abort too (the signal's reason is then thrown).
+    this.signal = o.signal;
+    o.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.worker.postMessage({ stats: o.stats } satisfies Start);
   }
 
@@ -111,16 +120,43 @@ export class WriterThread {
   }
 
   private reply(m: WriterReply): void {
-    const batch = this.inFlight.get(m.batch);
-    this.inFlight.delete(m.batch);
-    if (!batch) return;
     if (m.type === 'error') {
-      this.fail(this.errorFor(m, batch.entries[m.at]));
+      const batch = this.inFlight.get(m.batch);
+      if (batch) this.fail(this.errorFor(m, batch.entries[m.at]));
       return;
     }
-    this.free.push(batch.slot);
-    this.onWritten(batch.entries.length);
+    this.collect();
     this.wake?.();
+  }
+
+  /** Frees the slots of the batches the thread has written since the last look. */
+  private collect(): void {
+    const done = Atomics.load(this.ctrl, DONE);
+    while (this.doneTo < done) {
+      const batch = this.inFlight.get(this.doneTo)!;
+      this.inFlight.delete(this.doneTo++);
+      this.free.push(batch.slot);
+      this.onWritten(batch.entries.length);
+    }
+  }
+
+  /**
+   * Waits until `ready()` holds, asking the thread to say when batch `want`
+   * is done. The request is made, then the counter read again: the thread
+   * stores its counter, then reads the request, so one of the two sees the
+   * other's write and no wake-up is lost.
+   */
+  private async waitFor(want: number, ready: () => boolean): Promise<void> {
+    for (;;) {
+      this.signal?.throwIfAborted();
+      this.check();
+      if (ready()) return;
+      Atomics.store(this.ctrl, WANT, want);
+      this.collect();
+      if (ready()) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
   }
 
   /** The error WorkTree would have thrown for the same failure. */
@@ -136,9 +172,10 @@ export class WriterThread {
     return err;
   }
 
-  /** Throws the thread's first failure, if any. */
+  /** Throws the thread's first failure, if any; counts what it has written. */
   check(): void {
     if (this.failure) throw this.failure;
+    this.collect();
   }
 
   /** Whether adding `size` bytes (path and content) needs a slot and none is free: then await room(size) first. */
@@ -147,14 +184,10 @@ export class WriterThread {
     return needSlot && this.free.length === 0;
   }
 
-  /** Waits until adding `size` bytes would find room (or the thread failed). */
+  /** Waits until adding `size` bytes would find room (or the thread failed); then half the slots are free. */
   async room(size: number): Promise<void> {
-    this.check();
-    while (this.full(size)) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-      this.check();
-    }
+    const want = Math.min(this.nextId, this.doneTo + (IN_FLIGHT >> 1));
+    await this.waitFor(want, () => !this.full(size));
   }
 
   /**
@@ -203,11 +236,10 @@ export class WriterThread {
   /** Sends what is queued and waits for all of it to be written; throws the first failure. */
   async finish(): Promise<void> {
     this.flush();
-    this.check();
+    // A few batches at a time, so progress keeps moving to the end.
     while (this.inFlight.size) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-      this.check();
+      const want = Math.min(this.nextId, this.doneTo + (IN_FLIGHT >> 2));
+      await this.waitFor(want, () => this.doneTo >= want);
     }
   }
 
@@ -215,6 +247,7 @@ export class WriterThread {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
     await this.worker.terminate();
   }
 }
