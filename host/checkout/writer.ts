@@ -12,11 +12,12 @@
 // content into a batch in shared memory (writer-protocol.ts); the thread
 // creates the files of a batch in order, with the same flags as WorkTree
 // (O_EXCL | O_NOFOLLOW, modes 0666/0777), writes their stat data into a shared
-// table, and answers with the batch's number. At its first failure it stops
+// table and counts the batches it has written in a shared counter. It sends a
+// message only when the main thread asks, because it has to wait for a slot
+// (a message costs the busier thread 1-2 ms). At its first failure it stops
 // and drops what follows; the error reaches the caller with the message the
-// single-threaded path gives. A few batches are in flight at most, so memory
-// stays bounded whatever the checkout's size. (Moving the buffers back and
-// forth by transfer instead cost the thread about a millisecond per message.)
+// single-threaded path gives. At most 16 batches are out, so memory stays
+// bounded whatever the checkout's size.
 import type { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ import { builtin } from '../builtins.ts';
 import { UnsafePathError, displayPath } from '../core/tree.ts';
 import { DONE, OP_WORDS, STAT_WORDS, WANT, type Batch, type Start, type WriterReply } from './writer-protocol.ts';
 
-/** Operations per batch: enough that a message's cost is spread thin, few enough that the thread starts early. */
+/** Operations per batch: few enough that the thread starts early. */
 const BATCH_OPS = 256;
 /** Bytes (paths and contents) per batch; a larger file goes in a batch of its own. */
 const BATCH_BYTES = 256 << 10;
