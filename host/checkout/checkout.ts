@@ -10,7 +10,9 @@
 //   4. create directories (parents first) and gitlinks;
 //   5. read blobs in pack order (so a delta's base is usually still in the
 //      core's cache), convert them (host/checkout/convert.ts) and write each
-//      file or symbolic link, keeping the stat data of what was written;
+//      file or symbolic link, keeping the stat data of what was written (from
+//      WRITER_MIN_FILES files on, a second thread makes the system calls while
+//      this one reads on: host/checkout/writer.ts);
 //   6. write .git/index (blob ids as stored).
 //
 // A sparse checkout (`clone --sparse`: cone mode with no directory, so only the
@@ -20,14 +22,16 @@
 // as git's unpack_trees() leaves them.
 import { CoreError, loadCore, type Core } from '../core/instance.ts';
 import { MissingObjectError, ObjectStore, type PackHandle } from '../core/objects.ts';
-import { displayPath, parseTreeAt, UnsafePathError } from '../core/tree.ts';
-import { statData, ZERO_STAT, type CacheTreeNode, type IndexEntry, type StatData } from '../core/index-file.ts';
+import { displayPath, FLAG_GITMODULES, FLAG_ODD_MODE, parseTreeTable, TREE_ENTRY, UnsafePathError } from '../core/tree.ts';
+import { type CacheTreeNode, type IndexEntry } from '../core/index-file.ts';
 import { gitmodulesProblem } from './gitmodules.ts';
 import { WorkTree } from './worktree.ts';
 import { writeIndex } from './index.ts';
 import { Turns } from '../turns.ts';
 import { Attributes } from './attributes.ts';
 import { Converter, type Conversion } from './convert.ts';
+import { WriterThread } from './writer.ts';
+import { EXEC, FILE, LINK, STAT_WORDS, putStat } from './writer-protocol.ts';
 
 export interface CheckoutOptions {
   gitDir: string;
@@ -62,6 +66,11 @@ export interface CheckoutOptions {
    * entries below the top get the skip-worktree bit instead of a file.
    */
   sparse?: boolean;
+  /**
+   * Whether a second thread creates the files (writer.ts). Default: when
+   * there are at least WRITER_MIN_FILES, where the overlap repays starting it.
+   */
+  writerThread?: boolean;
 }
 
 const S_IFDIR = 0o040000;
@@ -71,6 +80,8 @@ const S_IFGITLINK = 0o160000;
 const FILES_PER_TURN = 32;
 const SLASH = Buffer.from('/');
 const GITATTRIBUTES = Buffer.from('.gitattributes');
+/** Files from which a writer thread pays off: starting one costs ~20-30 ms, writing a file ~15 µs of system calls. */
+const WRITER_MIN_FILES = 2000;
 /** Deeper trees are refused rather than risking the stack (git 2.42+ has core.maxTreeDepth = 4096 too). */
 const MAX_DEPTH = 4096;
 
@@ -88,13 +99,18 @@ interface Walk {
   modes: number[];
   ids: Buffer[];
   dirs: Buffer[];
+  /** Each entry's directory: its number in `dirs`, or -1 at the top. */
+  parents: number[];
   gitmodules: number[];
+  /** Called once the walk has found more than `at` entries. */
+  onFiles?: { at: number; start(): void };
 }
 
 export async function checkout(opts: CheckoutOptions): Promise<{ files: number }> {
   const core = opts.core ?? (await loadCore());
   let packs = opts.packs;
   let store = ObjectStore.open(core, packs);
+  let writer: WriterThread | null = null;
   try {
     opts.signal?.throwIfAborted();
     // A partial clone may lack trees too (tree:<depth>, object:type): each
@@ -103,9 +119,14 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     let root: Node;
     let lastMissing = '';
     for (;;) {
-      w = { paths: [], modes: [], ids: [], dirs: [], gitmodules: [] };
+      w = { paths: [], modes: [], ids: [], dirs: [], parents: [], gitmodules: [] };
+      // A thread for a large checkout is started once the walk has seen
+      // enough files, so it boots while the walk goes on.
+      if (opts.writerThread !== false && !opts.sparse && !writer) {
+        w.onFiles = { at: opts.writerThread ? 0 : WRITER_MIN_FILES, start: () => (writer ??= new WriterThread(opts.workTree)) };
+      }
       try {
-        root = walkTree(core, store, Buffer.from(opts.treeOid, 'hex'), Buffer.alloc(0), Buffer.alloc(0), w, 0);
+        root = walkTree(core, store, Buffer.from(opts.treeOid, 'hex'), Buffer.alloc(0), Buffer.alloc(0), -1, w, 0);
         break;
       } catch (err) {
         if (!(err instanceof MissingTreeError) || !opts.fetchMissing || err.tree === lastMissing) throw err;
@@ -175,30 +196,47 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
 
     const tree = new WorkTree(opts.workTree);
-    // A sparse checkout of the top level writes nothing that needs a directory.
-    if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
-
-    const stats: StatData[] = new Array(n).fill(ZERO_STAT);
     let done = 0;
     const progress = () => opts.onProgress?.(++done, written);
-    // Gitlinks first: they need no object.
-    for (let i = 0; i < n; i++) {
-      if (!inTree[i] || w.modes[i] !== S_IFGITLINK) continue;
-      stats[i] = statData(tree.gitlink(w.paths[i]));
-      progress();
-    }
     const order: number[] = [];
     for (let i = 0; i < n; i++) if (inTree[i] && w.modes[i] !== S_IFGITLINK) order.push(i);
     order.sort((a, b) => where[a] - where[b]);
+    const useWriter = opts.writerThread ?? order.length >= WRITER_MIN_FILES;
+    // (The walk may have started it: TypeScript does not see assignments in callbacks.)
+    const started = writer as WriterThread | null;
+    if (useWriter) writer = started ?? new WriterThread(opts.workTree);
+    else if (started) {
+      // Started by the walk, but too few of the entries are files to write.
+      writer = null;
+      await started.stop();
+    }
+    const stats = writer ? WriterThread.statTable(n) : new Uint32Array(n * STAT_WORDS);
+    writer?.begin({ stats, pathOf: (i) => w.paths[i], onWritten: (k) => opts.onProgress?.((done += k), written), signal: opts.signal });
+    // A sparse checkout of the top level writes nothing that needs a directory.
+    if (!opts.sparse) for (const d of w.dirs) tree.mkdir(d);
+    // Every directory is now made (and checked) by this checkout, except in a sparse one (whose files have none).
+    const parentMade = !opts.sparse;
+    // Gitlinks first: they need no object.
+    for (let i = 0; i < n; i++) {
+      if (!inTree[i] || w.modes[i] !== S_IFGITLINK) continue;
+      putStat(stats, i * STAT_WORDS, tree.gitlink(w.paths[i]));
+      progress();
+    }
     let last = -1;
     let ptr = 0;
     let len = 0;
-    const turns = new Turns(opts.signal, FILES_PER_TURN);
+    const turns = new Turns(opts.signal);
+    let k = 0;
     for (const i of order) {
-      await turns.take();
-      // Equal blobs sort together: read once, write each copy. The blob stays
-      // at [ptr, ptr+len) of the core's memory until the next object read.
-      if (last < 0 || !w.ids[last].equals(w.ids[i])) {
+      // A turn every FILES_PER_TURN files; between them only the abort check
+      // (an await per file would cost a promise and a microtask each).
+      if (k++ % FILES_PER_TURN === FILES_PER_TURN - 1) await turns.take();
+      else opts.signal?.throwIfAborted();
+      writer?.check();
+      // Equal blobs sort together (one place in the packs): read once, write
+      // each copy. The blob stays at [ptr, ptr+len) of the core's memory
+      // until the next object read.
+      if (last < 0 || where[last] !== where[i]) {
         const blob = readBlob(store, w, i).data;
         ptr = blob.byteOffset;
         len = blob.length;
@@ -206,18 +244,32 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       last = i;
       const plan = plans[i];
       const data = plan ? await converter.apply(plan, w.paths[i], displayPath(w.paths[i]), ptr, len, w.ids[i]) : core.bytes(ptr, len);
-      const st = w.modes[i] === S_IFLNK ? tree.symlink(w.paths[i], data) : tree.writeFile(w.paths[i], data, w.modes[i] === 0o100755);
-      stats[i] = statData(st);
+      const path = w.paths[i];
+      const link = w.modes[i] === S_IFLNK;
+      if (writer) {
+        // The checks are made here, in order; the thread only makes the calls.
+        if (link) tree.claimSymlink(path, data);
+        else tree.checkParents(path, parentMade && w.parents[i] >= 0);
+        // Waiting touches no core memory, so `data` stays valid.
+        if (writer.full(path.length + data.length)) await writer.room(path.length + data.length);
+        writer.add(link ? LINK : w.modes[i] === 0o100755 ? EXEC : FILE, i, path, data);
+        continue;
+      }
+      const st = link ? tree.symlink(path, data) : tree.writeFile(path, data, w.modes[i] === 0o100755);
+      putStat(stats, i * STAT_WORDS, st);
       progress();
     }
+    await writer?.finish();
 
     const entries: IndexEntry[] = new Array(n);
-    for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], stat: stats[i], skipWorktree: !inTree[i] };
+    for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], skipWorktree: !inTree[i] };
     const trees: CacheTreeNode[] = [];
     flatten(root, trees);
-    writeIndex(core, opts.gitDir, entries, trees);
+    writeIndex(core, opts.gitDir, entries, trees, stats);
     return { files: written };
   } finally {
+    // Once this resolves, the thread makes no more system calls (a failed clone removes what was written).
+    await writer?.stop();
     store.close();
   }
 }
@@ -248,32 +300,52 @@ class MissingTreeError extends MissingObjectError {
   }
 }
 
-function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, name: Buffer, w: Walk, depth: number): Node {
-  const hex = id.toString('hex');
-  const at = prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root';
+function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, name: Buffer, dir: number, w: Walk, depth: number): Node {
   if (depth > MAX_DEPTH) throw new UnsafePathError(displayPath(prefix), `trees nest deeper than ${MAX_DEPTH} levels`);
   let obj;
   try {
     obj = store.view(id);
   } catch (err) {
+    const at = prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root';
+    const hex = id.toString('hex');
     if (err instanceof MissingObjectError) throw new MissingTreeError(hex, `${hex} (the tree at ${at})`);
     if (err instanceof CoreError) throw new CoreError(`tree at ${at}: ${err.message}`, err.code, err.offset);
     throw err;
   }
-  if (obj.type !== 'tree') throw new CoreError(`object ${hex} at ${at} is a ${obj.type}, not a tree`, -1);
-  const entries = parseTreeAt(core, obj.data.byteOffset, obj.data.length, prefix, `tree ${hex} at ${at}`);
+  if (obj.type !== 'tree') {
+    const at = prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root';
+    throw new CoreError(`object ${id.toString('hex')} at ${at} is a ${obj.type}, not a tree`, -1);
+  }
+  const ptr = obj.data.byteOffset;
+  const len = obj.data.length;
+  const n = parseTreeTable(core, ptr, len, prefix, `tree ${id.toString('hex')} at ${prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root'}`);
+  // The core reuses its buffers for the subtrees read below: copy this tree
+  // and its table once, and make names and ids views of the copy.
+  const data = Buffer.from(core.bytes(ptr, len));
+  const table = new DataView(core.bytes(core.exports.treeEntriesPtr(), n * TREE_ENTRY).slice().buffer);
   const node: Node = { name, id, entryCount: 0, valid: true, children: [] };
-  for (const e of entries) {
-    if (e.oddMode) node.valid = false;
-    const path = Buffer.concat([prefix, e.name]);
-    if (e.gitmodules) w.gitmodules.push(w.paths.length);
-    if (e.mode === S_IFDIR) {
-      if (e.gitmodules) {
+  for (let k = 0; k < n; k++) {
+    const mode = table.getUint32(k * TREE_ENTRY, true);
+    const nameOff = table.getUint32(k * TREE_ENTRY + 4, true);
+    const nameLen = table.getUint32(k * TREE_ENTRY + 8, true);
+    const flags = table.getUint32(k * TREE_ENTRY + 12, true);
+    if (flags & FLAG_ODD_MODE) node.valid = false;
+    const path = Buffer.allocUnsafe(prefix.length + nameLen);
+    prefix.copy(path, 0);
+    data.copy(path, prefix.length, nameOff, nameOff + nameLen);
+    const entryId = data.subarray(nameOff + nameLen + 1, nameOff + nameLen + 21);
+    const gitmodules = (flags & FLAG_GITMODULES) !== 0;
+    if (gitmodules) w.gitmodules.push(w.paths.length);
+    if (mode === S_IFDIR) {
+      if (gitmodules) {
         throw new UnsafePathError(displayPath(path), "'.gitmodules' is not a regular file (gitmodulesBlob)");
       }
       const mark = w.dirs.length;
       w.dirs.push(path);
-      const child = walkTree(core, store, e.id, Buffer.concat([path, SLASH]), e.name, w, depth + 1);
+      const sub = Buffer.allocUnsafe(path.length + 1);
+      path.copy(sub, 0);
+      sub[path.length] = 0x2f;
+      const child = walkTree(core, store, entryId, sub, data.subarray(nameOff, nameOff + nameLen), mark, w, depth + 1);
       if (child.entryCount === 0) {
         // An empty tree has no index entry, so no directory either (as git),
         // and the parent's id cannot be rebuilt from the index.
@@ -286,9 +358,11 @@ function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, na
       }
     } else {
       w.paths.push(path);
-      w.modes.push(e.mode);
-      w.ids.push(e.id);
+      w.modes.push(mode);
+      w.ids.push(entryId);
+      w.parents.push(dir);
       node.entryCount++;
+      if (w.paths.length > (w.onFiles?.at ?? Infinity)) w.onFiles!.start();
     }
   }
   return node;

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import type { Core } from '../core/instance.ts';
 import { buildIndexFile, type CacheTreeNode, type IndexEntry } from '../core/index-file.ts';
 
-export function writeIndex(core: Core, gitDir: string, entries: IndexEntry[], trees: CacheTreeNode[]): void {
-  const bytes = buildIndexFile(core, entries, trees);
+export function writeIndex(core: Core, gitDir: string, entries: IndexEntry[], trees: CacheTreeNode[], stats?: Uint32Array): void {
+  const bytes = buildIndexFile(core, entries, trees, stats);
   const lock = join(gitDir, 'index.lock');
   let fd: number;
   try {

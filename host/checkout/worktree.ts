@@ -33,8 +33,13 @@ export class WorkTree {
     return Buffer.concat([this.root, SLASH, rel]);
   }
 
-  /** Refuses a path whose parent is not a directory made (or checked) by this checkout. */
-  private checkParents(rel: Buffer): void {
+  /**
+   * Refuses a path whose parent is not a directory made (or checked) by this
+   * checkout. `parentMade`: the caller knows its parent came through mkdir(),
+   * which checked every directory above it, so only links written since matter.
+   */
+  checkParents(rel: Buffer, parentMade = false): void {
+    if (parentMade && this.links.size === 0) return;
     let i = rel.indexOf(0x2f);
     while (i >= 0) {
       const key = rel.toString('latin1', 0, i);
@@ -86,6 +91,16 @@ export class WorkTree {
       if (code === 'ELOOP') throw new UnsafePathError(displayPath(rel), 'a symbolic link is in the way of this file');
       throw err;
     }
+  }
+
+  /**
+   * The checks symlink() makes before creating the link, for a link another
+   * thread creates (writer.ts): later paths may not run through it.
+   */
+  claimSymlink(rel: Buffer, target: Uint8Array): void {
+    this.checkParents(rel);
+    if (target.includes(0)) throw new UnsafePathError(displayPath(rel), 'symbolic link target contains a NUL byte');
+    this.links.add(rel.toString('latin1'));
   }
 
   /** Creates a symbolic link to `target` (the blob's bytes) and returns its lstat data. */

@@ -26,7 +26,8 @@ export interface IndexEntry {
   mode: number;
   /** 20-byte object id. */
   id: Uint8Array;
-  stat: StatData;
+  /** Its stat data; none for an entry whose data is in buildIndexFile's `stats` (or zero). */
+  stat?: StatData;
   /**
    * Left out of the work tree by a sparse checkout (CE_SKIP_WORKTREE): git
    * stores the extended flag, which makes the file index version 3.
@@ -64,8 +65,12 @@ export function statData(st: BigIntStats): StatData {
 
 export const ZERO_STAT: StatData = { ctimeSec: 0, ctimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, dev: 0, ino: 0, uid: 0, gid: 0, size: 0 };
 
-/** Returns the bytes of an index file holding `entries` (sorted by the core) and the cache tree `trees`. */
-export function buildIndexFile(core: Core, entries: IndexEntry[], trees: CacheTreeNode[] = []): Uint8Array {
+/**
+ * Returns the bytes of an index file holding `entries` (sorted by the core) and
+ * the cache tree `trees`. Entry i's stat data is its `stat`, or else 9 words at
+ * stats[i * 9] (ctime s/ns, mtime s/ns, dev, ino, uid, gid, size), or zero.
+ */
+export function buildIndexFile(core: Core, entries: IndexEntry[], trees: CacheTreeNode[] = [], stats?: Uint32Array): Uint8Array {
   let pathBytes = 0;
   for (const en of entries) pathBytes += en.path.length;
   for (const t of trees) pathBytes += t.name.length;
@@ -78,17 +83,23 @@ export function buildIndexFile(core: Core, entries: IndexEntry[], trees: CacheTr
   for (let i = 0; i < entries.length; i++) {
     const en = entries[i];
     const r = records + i * RECORD;
-    const s = en.stat;
-    dv.setUint32(r, s.ctimeSec, true);
-    dv.setUint32(r + 4, s.ctimeNsec, true);
-    dv.setUint32(r + 8, s.mtimeSec, true);
-    dv.setUint32(r + 12, s.mtimeNsec, true);
-    dv.setUint32(r + 16, s.dev, true);
-    dv.setUint32(r + 20, s.ino, true);
+    const s = en.stat ?? (stats ? null : ZERO_STAT);
+    if (s) {
+      dv.setUint32(r, s.ctimeSec, true);
+      dv.setUint32(r + 4, s.ctimeNsec, true);
+      dv.setUint32(r + 8, s.mtimeSec, true);
+      dv.setUint32(r + 12, s.mtimeNsec, true);
+      dv.setUint32(r + 16, s.dev, true);
+      dv.setUint32(r + 20, s.ino, true);
+      dv.setUint32(r + 28, s.uid, true);
+      dv.setUint32(r + 32, s.gid, true);
+      dv.setUint32(r + 36, s.size, true);
+    } else {
+      const k = i * 9;
+      for (let j = 0; j < 6; j++) dv.setUint32(r + j * 4, stats![k + j], true);
+      for (let j = 6; j < 9; j++) dv.setUint32(r + 4 + j * 4, stats![k + j], true);
+    }
     dv.setUint32(r + 24, en.mode, true);
-    dv.setUint32(r + 28, s.uid, true);
-    dv.setUint32(r + 32, s.gid, true);
-    dv.setUint32(r + 36, s.size, true);
     mem.set(en.id, r + 40);
     dv.setUint32(r + 60, p, true);
     dv.setUint32(r + 64, en.path.length, true);

@@ -52,6 +52,8 @@ export class ObjectStore {
   private readonly fds: number[] = [];
   private readonly sourceIds: number[] = [];
   private readonly idBuf: number;
+  /** A view of idBuf, made again when memory.grow replaces the buffer. */
+  private idView: Uint8Array | null = null;
   /** Id length in bytes: 20 (SHA-1) or 32 (SHA-256). */
   readonly hashLen: number;
   private readonly hexRe: RegExp;
@@ -117,7 +119,9 @@ export class ObjectStore {
 
   /** Puts an id (hex digits, or bytes: 20 of them, or 32 for SHA-256) where the core reads it. */
   private putId(oid: string | Uint8Array): void {
-    const b = this.core.bytes(this.idBuf, this.hashLen);
+    const mem = this.core.exports.memory.buffer;
+    if (this.idView?.buffer !== mem) this.idView = new Uint8Array(mem, this.idBuf, this.hashLen);
+    const b = this.idView;
     if (typeof oid !== 'string') {
       if (oid.length !== this.hashLen) throw new TypeError(`object id of ${oid.length} bytes, not ${this.hashLen}`);
       b.set(oid);

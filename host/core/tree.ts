@@ -48,19 +48,8 @@ export function displayPath(bytes: Uint8Array): string {
  */
 export function parseTreeAt(core: Core, ptr: number, len: number, prefix: Buffer, what: string): TreeEntry[] {
   const e = core.exports;
-  const n = e.treeParse(ptr, len);
-  if (n < 0) {
-    const err = core.lastError(n);
-    if (n === E_PATH && err.offset !== undefined) {
-      const data = core.bytes(ptr, len);
-      let end = err.offset;
-      while (end < len && data[end] !== 0) end++;
-      const path = Buffer.concat([prefix, data.subarray(err.offset, end)]);
-      throw new UnsafePathError(displayPath(path), err.message);
-    }
-    throw new CoreError(`${what}: ${err.message}${err.offset !== undefined ? ` (at byte ${err.offset})` : ''}`, err.code, err.offset);
-  }
-  const table = new DataView(e.memory.buffer, e.treeEntriesPtr(), n * 16);
+  const n = parseTreeTable(core, ptr, len, prefix, what);
+  const table = new DataView(e.memory.buffer, e.treeEntriesPtr(), n * TREE_ENTRY);
   const data = Buffer.from(e.memory.buffer, ptr, len);
   const out: TreeEntry[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -77,6 +66,33 @@ export function parseTreeAt(core: Core, ptr: number, len: number, prefix: Buffer
     };
   }
   return out;
+}
+
+/** Bytes per entry of the core's table: mode, name offset, name length, flags (FLAG_*), each a little-endian u32. */
+export const TREE_ENTRY = 16;
+export { FLAG_GITMODULES, FLAG_ODD_MODE };
+
+/**
+ * Parses the tree at [ptr, ptr+len) of the core's memory, as parseTreeAt()
+ * does, leaving its entries in the core's table (TREE_ENTRY bytes each, at
+ * treeEntriesPtr(), valid until the next call into the core) for a caller
+ * that reads them without making an object per entry. Returns their number.
+ */
+export function parseTreeTable(core: Core, ptr: number, len: number, prefix: Buffer, what: string): number {
+  const e = core.exports;
+  const n = e.treeParse(ptr, len);
+  if (n < 0) {
+    const err = core.lastError(n);
+    if (n === E_PATH && err.offset !== undefined) {
+      const data = core.bytes(ptr, len);
+      let end = err.offset;
+      while (end < len && data[end] !== 0) end++;
+      const path = Buffer.concat([prefix, data.subarray(err.offset, end)]);
+      throw new UnsafePathError(displayPath(path), err.message);
+    }
+    throw new CoreError(`${what}: ${err.message}${err.offset !== undefined ? ` (at byte ${err.offset})` : ''}`, err.code, err.offset);
+  }
+  return n;
 }
 
 /** Parses a tree object's content given as bytes (copied into the core). */

@@ -4,12 +4,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkout } from '../../host/checkout/checkout.ts';
 import type { PackHandle } from '../../host/core/objects.ts';
 import { git, gitEnv, tempDir } from '../helpers/git.ts';
-import { g, makeSampleRepo, packObjects, packsOf, readIndexFile, writeBlob, writeRawTree } from './make-repo.ts';
+import { g, makeSampleRepo, packObjects, packsOf, readIndexFile, sameAsGit, writeBlob, writeRawTree } from './make-repo.ts';
 
 const tmp = tempDir('checkout');
 const src = makeSampleRepo(tmp.dir);
@@ -24,28 +24,8 @@ function emptyClone(repo = src): string {
   return dst;
 }
 
-/** Every path under `dir` (but .git) with its file type and permission bits, and link targets. */
-function listing(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(join(dir, rel)).sort()) {
-    if (!rel && name === '.git') continue;
-    const p = rel ? `${rel}/${name}` : name;
-    const st = lstatSync(join(dir, p));
-    const kind = st.isSymbolicLink() ? `link -> ${readlinkSync(join(dir, p))}` : st.isDirectory() ? 'dir' : 'file';
-    out.push(`${(st.mode & 0o777).toString(8)} ${kind} ${p}`);
-    if (st.isDirectory()) out.push(...listing(dir, p));
-  }
-  return out;
-}
-
 function assertSameAsGit(dst: string, oracle = ref) {
-  assert.is(git(dst, ['status', '--porcelain']), '', 'git status --porcelain is empty');
-  assert.is(git(dst, ['diff-files']), '', 'git diff-files is empty (stat data matches)');
-  assert.is(git(dst, ['ls-files', '-s']), git(oracle, ['ls-files', '-s']), 'git ls-files -s as after git clone');
-  const diff = spawnSync('diff', ['-r', '--no-dereference', '-x', '.git', oracle, dst], { encoding: 'utf8' });
-  assert.is(diff.status, 0, `diff -r: ${diff.stdout}${diff.stderr}`);
-  assert.equal(listing(dst), listing(oracle), 'same paths, types, modes and link targets');
-  git(dst, ['fsck', '--full', '--strict', '--no-dangling']);
+  sameAsGit(dst, oracle);
 }
 
 test('a checkout is what git clone checks out: files, modes, links, gitlink, index', async () => {

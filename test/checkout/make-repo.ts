@@ -1,5 +1,7 @@
 // Repositories for the checkout suites, made by real git in temporary directories.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PackHandle } from '../../host/core/objects.ts';
 import { git } from '../helpers/git.ts';
@@ -123,4 +125,29 @@ export function readIndexFile(path: string): { version: number; entries: IndexFi
     p += (62 + (nul - p - 62) + 8) & ~7;
   }
   return { version, entries, extensions: b.subarray(p, b.length - 20), trailer: b.subarray(b.length - 20) };
+}
+
+/** Every path under `dir` (but .git) with its file type and permission bits, and link targets. */
+export function listing(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    if (!rel && name === '.git') continue;
+    const p = rel ? `${rel}/${name}` : name;
+    const st = lstatSync(join(dir, p));
+    const kind = st.isSymbolicLink() ? `link -> ${readlinkSync(join(dir, p))}` : st.isDirectory() ? 'dir' : 'file';
+    out.push(`${(st.mode & 0o777).toString(8)} ${kind} ${p}`);
+    if (st.isDirectory()) out.push(...listing(dir, p));
+  }
+  return out;
+}
+
+/** Asserts that the checkout at `dst` is what `git clone` made at `oracle`: work tree, index entries, git's own view. */
+export function sameAsGit(dst: string, oracle: string): void {
+  assert.is(git(dst, ['status', '--porcelain']), '', 'git status --porcelain is empty');
+  assert.is(git(dst, ['diff-files']), '', 'git diff-files is empty (stat data matches)');
+  assert.is(git(dst, ['ls-files', '-s']), git(oracle, ['ls-files', '-s']), 'git ls-files -s as after git clone');
+  const diff = spawnSync('diff', ['-r', '--no-dereference', '-x', '.git', oracle, dst], { encoding: 'utf8' });
+  assert.is(diff.status, 0, `diff -r: ${diff.stdout}${diff.stderr}`);
+  assert.equal(listing(dst), listing(oracle), 'same paths, types, modes and link targets');
+  git(dst, ['fsck', '--full', '--strict', '--no-dangling']);
 }
