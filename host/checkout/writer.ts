@@ -19,9 +19,7 @@
 // single-threaded path gives. At most 16 batches are out, so memory stays
 // bounded whatever the checkout's size.
 import type { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { builtin } from '../builtins.ts';
+import { startWorker } from '../worker-start.ts';
 import { UnsafePathError, displayPath } from '../core/tree.ts';
 import { DONE, OP_WORDS, STAT_WORDS, WANT, type Batch, type Start, type WriterReply } from './writer-protocol.ts';
 
@@ -32,24 +30,6 @@ const BATCH_BYTES = 256 << 10;
 /** Slots, so batches sent and not yet written (plus the one being filled), at most: 4 MiB. */
 const IN_FLIGHT = 16;
 
-/**
- * Starts write-worker: from dist/checkout/ once bundled, or from the sources,
- * where the TypeScript loader (tsx) has to be registered in the thread too.
- */
-function startWorker(workerData: unknown): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./write-worker.ts', here).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new (builtin.workerThreads().Worker)(boot, { eval: true, workerData });
-  }
-  for (const rel of ['./checkout/write-worker.js', '../checkout/write-worker.js', './write-worker.js']) {
-    const url = new URL(rel, here);
-    if (existsSync(fileURLToPath(url))) return new (builtin.workerThreads().Worker)(url, { workerData });
-  }
-  throw new Error('wasmgit: checkout/write-worker.js not found next to the bundle');
-}
 
 export class WriterThread {
   private readonly worker: Worker;
@@ -90,7 +70,7 @@ export class WriterThread {
       this.free.push(IN_FLIGHT - 1 - i);
     }
     this.ctrl[WANT] = 0x7fffffff;
-    this.worker = startWorker({ root: root.replace(/\/+$/, '') || '/', slots: this.slots, ctrl: this.ctrl });
+    this.worker = startWorker('checkout', 'write-worker', { root: root.replace(/\/+$/, '') || '/', slots: this.slots, ctrl: this.ctrl });
     this.worker.on('message', (m: WriterReply) => this.reply(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.stopped || this.fail(new Error(`the checkout's writer thread exited (${code})`)));

@@ -8,9 +8,7 @@
 // in small batches (in pack order, sized by weight) from one queue, each worker
 // holding three so it never waits for the main thread between batches.
 import type { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { builtin } from '../builtins.ts';
+import { startWorker } from '../worker-start.ts';
 import { CoreError } from '../core/instance.ts';
 import type { PackCore } from '../core/pack.ts';
 
@@ -54,25 +52,6 @@ type WorkerReply =
   | { type: 'done'; resolved: number; records: Uint8Array; findings: Uint8Array; lostErrors: boolean }
   | { type: 'error'; message: string; code: number; offset?: number };
 
-/**
- * Starts a worker running resolve-worker: from dist/pack/ once bundled, or from
- * the sources, where the TypeScript loader (tsx) the main thread runs under
- * has to be registered in the worker too (a worker does not inherit loader hooks).
- */
-function startWorker(workerData: unknown): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./resolve-worker.ts', here).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new (builtin.workerThreads().Worker)(boot, { eval: true, workerData });
-  }
-  for (const rel of ['./pack/resolve-worker.js', '../pack/resolve-worker.js', './resolve-worker.js']) {
-    const url = new URL(rel, here);
-    if (existsSync(fileURLToPath(url))) return new (builtin.workerThreads().Worker)(url, { workerData });
-  }
-  throw new Error('wasmgit: pack/resolve-worker.js not found next to the bundle');
-}
 
 /** Splits roots (in pack order) into batches of about `target` weight. */
 function makeBatches(entries: Uint32Array, weights: Uint32Array, target: number): Batch[] {
@@ -114,7 +93,7 @@ export class ResolvePool {
 
   static start(count: number, module: WebAssembly.Module): ResolvePool {
     const workers: Worker[] = [];
-    for (let i = 0; i < count; i++) workers.push(startWorker({ module }));
+    for (let i = 0; i < count; i++) workers.push(startWorker('pack', 'resolve-worker', { module }));
     return new ResolvePool(workers);
   }
 
