@@ -231,6 +231,20 @@ export class PktReader {
   }
 
   /**
+   * Every data packet up to the next flush, buffered ones read by
+   * scanBuffered(); a delimiter there is a protocol error about `what`.
+   */
+  async eachUntilFlush(onData: (buf: Uint8Array, start: number, end: number) => void, what: string): Promise<void> {
+    for (;;) {
+      const kind = this.scanBuffered(onData);
+      const p = kind ? { kind } : await this.expect();
+      if (p.kind === 'flush') return;
+      if (p.kind !== 'data') throw new TransportError('protocol', `protocol error: unexpected delimiter in ${what}`, this.url);
+      onData(p.data, 0, p.data.length);
+    }
+  }
+
+  /**
    * Next packet, failing on a clean end too (the protocol always says where a
    * response ends) and on an `ERR` packet, which a server may send at any point.
    */

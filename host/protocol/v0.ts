@@ -47,13 +47,7 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
     }
     refs.push({ name, oid });
   };
-  for (;;) {
-    const kind = r.scanBuffered(onLine);
-    const p = kind ? { kind } : await r.expect();
-    if (p.kind === 'flush') break;
-    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ref advertisement', r.url);
-    onLine(p.data, 0, p.data.length);
-  }
+  await r.eachUntilFlush(onLine, 'ref advertisement');
   const { caps, symrefs } = parseV0Capabilities(capsText);
   for (const ref of refs) {
     const target = symrefs.get(ref.name);

@@ -95,13 +95,7 @@ export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; hea
     if (peeled) ref.peeled = peeled;
     refs.push(ref);
   };
-  for (;;) {
-    const kind = r.scanBuffered(onLine);
-    const p = kind ? { kind } : await r.expect();
-    if (p.kind === 'flush') break;
-    if (p.kind !== 'data') throw new TransportError('protocol', 'protocol error: unexpected delimiter in ls-refs output', r.url);
-    onLine(p.data, 0, p.data.length);
-  }
+  await r.eachUntilFlush(onLine, 'ls-refs output');
   return { refs, headTarget };
 }
 
