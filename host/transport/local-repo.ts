@@ -56,6 +56,9 @@ function walkLooseRefs(dir: string, prefix: string, out: Map<string, string>): v
   }
 }
 
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const PACKED_LINE = /^([0-9a-f]{40}|[0-9a-f]{64}) (\S.*)$/;
+
 export function readRefs(commonDir: string, gitDir: string): { refs: RawRefs; head: string | null } {
   const values = new Map<string, string>();
   const peeled = new Map<string, string>();
@@ -72,15 +75,18 @@ export function readRefs(commonDir: string, gitDir: string): { refs: RawRefs; he
           if (line.startsWith('# pack-refs with:')) traits = line;
           return;
         }
+        // As git's packed-refs reader: an object id, a space and the name; a
+        // peeled line (^<id>) only after a ref; anything else is refused.
+        const unexpected = () => new RepoError(`${packed}:${i + 1}: unexpected line: ${line}`);
         if (line.startsWith('^')) {
-          if (!last) throw new RepoError(`${packed}:${i + 1}: peeled line without a ref`);
-          peeled.set(last, line.slice(1).trim());
+          if (!last || !OID.test(line.slice(1))) throw unexpected();
+          peeled.set(last, line.slice(1));
           return;
         }
-        const sp = line.indexOf(' ');
-        if (sp < 0) throw new RepoError(`${packed}:${i + 1}: bad line '${line}'`);
-        last = line.slice(sp + 1).trim();
-        values.set(last, line.slice(0, sp));
+        const m = PACKED_LINE.exec(line);
+        if (!m) throw unexpected();
+        last = m[2];
+        values.set(last, m[1]);
         if (/\bfully-peeled\b/.test(traits) || (/\bpeeled\b/.test(traits) && last.startsWith('refs/tags/'))) knownUnpeelable.add(last);
       });
     for (const name of peeled.keys()) knownUnpeelable.delete(name);

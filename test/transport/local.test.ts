@@ -5,7 +5,7 @@
 // One case runs in a child process whose PATH has no git at all.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { formatLsRemote } from '../../host/cli/ls-remote.ts';
 import { collectingSink, git, gitLsRemote, tempDir, testEnv, verifyFetched, within } from '../helpers/remote-repos.ts';
 
 const tmp = tempDir('local');
+const spawnSyncGit = (args: string[]) => spawnSync('git', args, { encoding: 'utf8' });
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 function commit(work: string, msg: string, files: Record<string, string | Uint8Array>): string {
@@ -168,6 +169,24 @@ test('a missing path and a directory that is no repository: not-found errors', a
   err = await openRemote(plain).then((r) => r.advertise()).catch((e) => e);
   assert.is(err.kind, 'not-found');
   assert.match(err.message, /does not appear to be a git repository/);
+});
+
+test('a malformed packed-refs line is refused with its line number, as git refuses it (never an empty repository)', async () => {
+  const bare = join(tmp.dir, 'bad-packed.git');
+  git(tmp.dir, ['init', '-q', '--bare', bare]);
+  const oid = '7b535547895c5629fabdebd2863a546400ba3e03';
+  for (const [what, body] of [
+    ['no object id', ' refs/heads/x\n'],
+    ['a short object id', `${oid.slice(0, 12)} refs/heads/x\n`],
+    ['a peeled line first', `^${oid}\n`],
+  ]) {
+    writeFileSync(join(bare, 'packed-refs'), `# pack-refs with: peeled fully-peeled sorted \n${body}`);
+    const err = await openRemote(bare, { env: testEnv }).then((r) => r.advertise()).catch((e) => e);
+    assert.instance(err, TransportError, what);
+    assert.match(err.message, 'packed-refs:2: unexpected line', what);
+    const theirs = spawnSyncGit(['ls-remote', bare]);
+    assert.is(theirs.status, 128, `git refuses ${what} too`);
+  }
 });
 
 test('a SHA-256 repository: tags and deltified commits in a REF_DELTA pack are read to peel; refs match git ls-remote', async () => {
