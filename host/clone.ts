@@ -38,7 +38,8 @@ export type CloneEvent =
   | { phase: 'fetched' }
   | { phase: 'checkout'; done: number; total: number; final?: boolean }
   | { phase: 'warning'; message: string }
-  | { phase: 'note'; message: string; always?: boolean };
+  /** Text git prints; `always`: even with -q; `stdout`: git prints it on stdout (submodule checkouts). */
+  | { phase: 'note'; message: string; always?: boolean; stdout?: boolean };
 
 export interface CloneOptions {
   /** Repository to clone: a URL (http(s)://, git://, ssh://, file://, user@host:path) or a local path. */
@@ -96,6 +97,8 @@ export interface CloneOptions {
    * that is itself shallow, as git does. Without it such a clone is shallow too.
    */
   rejectShallow?: boolean;
+  /** `--also-filter-submodules`: clone the submodules with `filter` too (needs `filter` and `recurseSubmodules`). */
+  alsoFilterSubmodules?: boolean;
   /** `-4`/`-6`: connect over IPv4 or IPv6 only. */
   ipFamily?: 4 | 6;
   /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
@@ -322,6 +325,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (!n.remoteName || refNameProblem(`refs/remotes/${n.remoteName}/test`)) {
       throw new CloneError(`'${n.remoteName}' is not a valid remote name`, { url: source.url });
     }
+    if (o.alsoFilterSubmodules && !n.filter) throw new CloneError("the option '--also-filter-submodules' requires '--filter'", { url: source.url });
+    if (o.alsoFilterSubmodules && !n.submodulePathspecs.length) throw new CloneError("the option '--also-filter-submodules' requires '--recurse-submodules'", { url: source.url });
     const cfgLookup = (key: string) => lastValue(allConfig, key);
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);
@@ -541,7 +546,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
             config,
             userConfig,
             options: o,
-            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs },
+            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs, filter: o.alsoFilterSubmodules ? n.filter : undefined },
             objects,
             commit: headOid,
             emit,

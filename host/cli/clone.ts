@@ -26,6 +26,7 @@ const SPECS: OptionSpec[] = [
   { name: 'recurse-submodules', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'clone submodules (those matching <pathspec>; repeatable), recursively' },
   { name: 'recursive', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'alias of --recurse-submodules' },
   { name: 'shallow-submodules', negatable: true, help: 'clone submodules with depth 1' },
+  { name: 'also-filter-submodules', help: 'apply the --filter to the submodules too (with --recurse-submodules)' },
   { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
   { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
   { name: 'reject-shallow', negatable: true, help: "refuse a source repository that is shallow (default: clone.rejectShallow)" },
@@ -131,7 +132,7 @@ async function run(argv: string[]): Promise<number> {
   const showProgress = !quiet && (opts.progress === true || (opts.progress !== false && terminal));
   const printer = new GitProgressPrinter(
     { write: (s) => void process.stderr.write(s), columns: Number(process.env.COLUMNS) || process.stderr.columns || 80 },
-    { progress: showProgress, quiet, terminal, color: terminal && !process.env.NO_COLOR },
+    { progress: showProgress, quiet, terminal, color: terminal && !process.env.NO_COLOR, stdout: (s) => void process.stdout.write(s) },
   );
 
   const controller = new AbortController();
@@ -162,6 +163,7 @@ async function run(argv: string[]): Promise<number> {
     separateGitDir: opts['separate-git-dir'] as string | undefined,
     uploadPack: opts['upload-pack'] as string | undefined,
     local: opts.local === true ? true : undefined,
+    alsoFilterSubmodules: opts['also-filter-submodules'] === true ? true : undefined,
     ipFamily: family(opts, argv),
     rejectShallow: opts['reject-shallow'] as boolean | undefined,
     serverOptions: opts['server-option'] as string[] | undefined,

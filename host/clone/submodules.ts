@@ -112,6 +112,8 @@ export interface SubmoduleSettings {
   singleBranch: boolean;
   /** -j; undefined: submodule.fetchJobs, else 1. */
   jobs?: number;
+  /** --also-filter-submodules: the superproject's --filter, for each submodule clone (and its checkout's lazy fetch). */
+  filter?: string;
 }
 
 export interface SubmoduleContext {
@@ -304,6 +306,7 @@ async function cloneAll(ctx: SubmoduleContext, plan: Planned[], jobs: number, en
         noCheckout: true,
         depth: settings.depth ?? (p.shallow ? 1 : undefined),
         singleBranch: settings.singleBranch,
+        filter: settings.filter,
         serverProgress: options.serverProgress,
         onProgress: emit,
         signal: options.signal,
@@ -350,14 +353,20 @@ async function checkoutSubmodule(ctx: SubmoduleContext, p: Planned, objects: Rep
   const from = result.branch ? result.branch.slice('refs/heads/'.length) : (result.head ?? p.commit);
   writeFileSync(join(p.gitDir, 'HEAD'), `${p.commit}\n`);
   appendReflog(p.gitDir, 'HEAD', result.head ?? ZERO_OID, p.commit, ident, `checkout: moving from ${from} to ${p.commit}`);
+  // A partial clone's checkout fetches the blobs it lacks from the submodule's remote, as git's lazy fetch does.
+  const filter = ctx.settings.filter;
+  const lazy = filter ? await connect(p.url, { env, config: new Map([...ctx.userConfig, ...config.list()]), signal: ctx.options.signal, onStderr: (text) => ctx.emit({ phase: 'note', message: text, always: true }) }) : null;
   try {
-    await checkoutHead(null, objects, { gitDir: p.gitDir, workTree: p.workTree, commit: p.commit, emit: ctx.emit, serverProgress: !!ctx.options.serverProgress, signal: ctx.options.signal, config: lookup, env });
+    await checkoutHead(lazy, objects, { gitDir: p.gitDir, workTree: p.workTree, commit: p.commit, filter, emit: ctx.emit, serverProgress: !!ctx.options.serverProgress, signal: ctx.options.signal, config: lookup, env });
   } catch (err) {
     if (err instanceof AbortError || ctx.options.signal?.aborted) throw err;
     ctx.emit({ phase: 'note', message: `error: ${(err as Error).message}\n`, always: true });
     throw new SubmoduleError(`Unable to checkout '${p.commit}' in submodule path '${p.display}'`, 128, { url: p.url, path: p.workTree, cause: err });
+  } finally {
+    await lazy?.close();
   }
-  ctx.emit({ phase: 'note', message: `Submodule path '${p.display}': checked out '${p.commit}'\n` });
+  // git's submodule--helper prints this one line on stdout.
+  ctx.emit({ phase: 'note', message: `Submodule path '${p.display}': checked out '${p.commit}'\n`, stdout: true });
 }
 
 /**

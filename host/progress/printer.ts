@@ -13,6 +13,8 @@ export interface PrinterOptions {
   /** stderr is a terminal: decides the clear-to-end-of-line suffix of remote lines. */
   terminal: boolean;
   color?: boolean;
+  /** Where notes git prints on stdout go (default: with the rest). */
+  stdout?(text: string): void;
 }
 
 export class GitProgressPrinter {
@@ -51,7 +53,9 @@ export class GitProgressPrinter {
         this.out.write(`warning: ${e.message}\n`);
         return;
       case 'note':
-        if (!quiet || e.always) this.out.write(e.message);
+        if (quiet && !e.always) return;
+        if (e.stdout && this.opts.stdout) this.opts.stdout(e.message);
+        else this.out.write(e.message);
         return;
       case 'remote':
         this.remote.push(e.message);

@@ -33,12 +33,14 @@ function wasmgit(args: string[], cwd: string): Promise<{ code: number | null; st
 }
 
 /** git clone, not throwing on failure: its exit status is part of what is compared. */
-function gitClone(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+function gitClone(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('git', ['clone', ...args], { cwd, env: gitEnv });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -218,11 +220,39 @@ test('CLI --recurse-submodules -j 2: `shallow = true` and `update = none` from .
   assert.is(git(ours, ['config', 'submodule.libs/c.update']), 'none\n');
   assert.is(git(join(ours, 'b'), ['rev-list', '--count', 'HEAD']), '1\n', 'b is shallow: its .gitmodules entry says so');
   assert.is(git(join(ours, 'mods/a/deep/nested'), ['rev-list', '--count', 'HEAD']), '2\n', 'nested is not');
-  for (const line of [
-    "Submodule 'b' (" + server.url('b.git') + ") registered for path 'b'",
-    "Skipping submodule 'libs/c'",
-    `Submodule path 'mods/a/deep/nested': checked out '${rec.nested}'`,
-  ]) assert.ok(w.stderr.includes(line), `${line}\n---\n${w.stderr}`);
+  for (const line of ["Submodule 'b' (" + server.url('b.git') + ") registered for path 'b'", "Skipping submodule 'libs/c'"]) {
+    assert.ok(w.stderr.includes(line), `${line}\n---\n${w.stderr}`);
+  }
+  // git prints each submodule's checkout on stdout, the rest on stderr.
+  assert.ok(w.stdout.includes(`Submodule path 'mods/a/deep/nested': checked out '${rec.nested}'`), w.stdout);
+  assert.not.ok(w.stderr.includes('checked out'), w.stderr);
+  assert.equal(w.stdout.split('\n').sort(), g.stdout.split('\n').sort(), 'stdout: the same lines (-j 2 may order them differently)');
+});
+
+test('--also-filter-submodules: each submodule is a partial clone with the same filter, its checkout fetching the blobs; refusals as git', async () => {
+  for (const name of ['super.git', 'a.git', 'b.git', 'nested.git']) git(join(root.dir, name), ['config', 'uploadpack.allowFilter', 'true']);
+  const url = server.url('super.git');
+  const args = ['--filter=blob:none', '--also-filter-submodules', '--recurse-submodules'];
+  const theirs = join(work.dir, 'git-also-filter');
+  const ours = join(work.dir, 'ours-also-filter');
+  const g = await gitClone([...args, url, theirs], work.dir);
+  const w = await wasmgit(['clone', ...args, url, ours], work.dir);
+  assert.is(w.code, g.code, w.stderr);
+  assert.is(w.code, 0);
+  const subs = assertSameTree(ours, theirs);
+  assert.ok(subs.length >= 3, subs.join(' '));
+  for (const s of subs) {
+    assert.is(git(join(ours, s), ['config', 'remote.origin.partialclonefilter']), 'blob:none\n', s);
+    assert.is(git(join(ours, s), ['config', 'remote.origin.promisor']), 'true\n', s);
+    assert.is(git(join(ours, s), ['status', '--porcelain']), '', s);
+  }
+  for (const [missing, extra] of [['--filter', ['--also-filter-submodules', '--recurse-submodules']], ['--recurse-submodules', ['--also-filter-submodules', '--filter=blob:none']]] as const) {
+    const gr = await gitClone([...extra, url, join(work.dir, 'git-refused')], work.dir);
+    const wr = await wasmgit(['clone', ...extra, url, join(work.dir, 'ours-refused')], work.dir);
+    assert.is(wr.code, 128, wr.stderr);
+    assert.is(wr.stderr.replace('ours-refused', 'git-refused'), gr.stderr, `without ${missing}`);
+    assert.not.ok(existsSync(join(work.dir, 'ours-refused')));
+  }
 });
 
 test('a recorded commit the server does not have: exit status 128, the superproject kept, as with git', async () => {
