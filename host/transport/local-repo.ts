@@ -94,6 +94,9 @@ export function readRefs(commonDir: string, gitDir: string): { refs: RawRefs; he
   const loose = new Map<string, string>();
   walkLooseRefs(join(commonDir, 'refs'), 'refs', loose);
   for (const [name, value] of loose) {
+    // Neither an object id nor `ref: <name>`: a broken ref, which git's
+    // upload-pack would advertise with a null id and the clone then refuse.
+    if (!OID.test(value) && !value.startsWith('ref:')) throw new RepoError(`${join(commonDir, name)}: broken ref: neither an object id nor 'ref: <name>'`);
     values.set(name, value); // a loose ref overrides its packed copy
     peeled.delete(name);
     knownUnpeelable.delete(name);

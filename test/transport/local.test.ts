@@ -187,6 +187,14 @@ test('a malformed packed-refs line is refused with its line number, as git refus
     const theirs = spawnSyncGit(['ls-remote', bare]);
     assert.is(theirs.status, 128, `git refuses ${what} too`);
   }
+  // A loose ref holding neither an id nor `ref: <name>`: git's clone fails on it ("has a null OID"); so does ours, naming it.
+  writeFileSync(join(bare, 'packed-refs'), '');
+  writeFileSync(join(bare, 'refs', 'heads', 'junk'), 'garbage\n');
+  const err = await openRemote(bare, { env: testEnv }).then((r) => r.advertise()).catch((e) => e);
+  assert.instance(err, TransportError);
+  assert.match(err.message, /refs\/heads\/junk: broken ref/);
+  const theirs = spawnSync('git', ['clone', '-q', bare, join(tmp.dir, 'junk-clone')], { encoding: 'utf8' });
+  assert.is(theirs.status, 128, 'git refuses it too');
 });
 
 test('a SHA-256 repository: tags and deltified commits in a REF_DELTA pack are read to peel; refs match git ls-remote', async () => {
