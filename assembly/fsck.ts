@@ -296,6 +296,14 @@ function checkIdent(p: usize): bool {
   return false;
 }
 
+/**
+ * A header's value at p must be an object id ending its line; otherwise `bad`
+ * is reported. True when that report ends the check (report()'s answer).
+ */
+function badIdLine(p: usize, bad: u16): bool {
+  return (!hexId(p) || at(p + 40) != 0x0a) && report(bad);
+}
+
 /** commit.c parse_commit_buffer(): what index-pack refuses before fsck looks. */
 function parseCommit(): bool {
   let size = end - base;
@@ -315,15 +323,11 @@ function fsckCommit(): void {
   let p = base;
   if (!startsWith(p, "tree ")) { report(FSCK_MISSING_TREE); return; }
   p += 5;
-  if (!hexId(p) || at(p + 40) != 0x0a) {
-    if (report(FSCK_BAD_TREE_SHA1)) return;
-  }
+  if (badIdLine(p, FSCK_BAD_TREE_SHA1)) return;
   p += 41;
   while (startsWith(p, "parent ")) {
     p += 7;
-    if (!hexId(p) || at(p + 40) != 0x0a) {
-      if (report(FSCK_BAD_PARENT_SHA1)) return;
-    }
+    if (badIdLine(p, FSCK_BAD_PARENT_SHA1)) return;
     p += 41;
   }
   let authors = 0;
@@ -408,9 +412,7 @@ function fsckTag(): void {
   let p = base;
   if (!startsWith(p, "object ")) { report(FSCK_MISSING_OBJECT); return; }
   p += 7;
-  if (!hexId(p) || at(p + 40) != 0x0a) {
-    if (report(FSCK_BAD_OBJECT_SHA1)) return;
-  }
+  if (badIdLine(p, FSCK_BAD_OBJECT_SHA1)) return;
   p += 41;
   if (!startsWith(p, "type ")) { report(FSCK_MISSING_TYPE_ENTRY); return; }
   p += 5;

@@ -9,8 +9,6 @@
 // remove_junk(): the whole directory when the clone made it, only its contents
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { findGitDir } from './repo/git-dir.ts';
-import { configBool } from './transport/config.ts';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
@@ -18,6 +16,7 @@ import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
 import { configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
+import { findGitDir } from './repo/git-dir.ts';
 import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
 import { appendReflog, formatPackedRefs, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
@@ -26,6 +25,7 @@ import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connectio
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
+import { configBool } from './transport/config.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 
