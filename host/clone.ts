@@ -21,7 +21,7 @@ import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
 import { appendReflog, formatPackedRefs, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
 import { assertRefName, refNameProblem } from './repo/refname.ts';
-import { checkoutHead, fetchPack, openRepositoryObjects, connect, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
+import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
@@ -369,9 +369,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
     const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
-    // A spawned transport's stderr goes out as it comes, as git lets it through (even with -q).
-    const onStderr = (text: string) => emit({ phase: 'note', message: text, always: true });
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr, ipFamily: o.ipFamily });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
     // --server-option: for the server, so a local path read directly takes none.
     const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });

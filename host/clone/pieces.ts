@@ -24,6 +24,11 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** A spawned transport's stderr as clone events: passed on as it comes, as git lets it through (even with -q). */
+export function stderrNotes(emit: (e: CloneEvent) => void): (text: string) => void {
+  return (text) => emit({ phase: 'note', message: text, always: true });
+}
+
 /** Maps transport failures to the library's typed errors; the message stays git's. */
 export function transportFailure(err: unknown, url: string): Error {
   if (err instanceof TransportError) {

@@ -27,7 +27,7 @@ import { committerIdent } from '../repo/ident.ts';
 import { appendReflog, writeShallow, ZERO_OID } from '../repo/refs.ts';
 import { parsePathspec, type Pathspec } from './pathspec.ts';
 import { anonymizeUrl, resolveSource } from './source.ts';
-import { checkoutHead, connect, openRepositoryObjects, receivePack, type RepositoryObjects } from './pieces.ts';
+import { checkoutHead, connect, openRepositoryObjects, receivePack, stderrNotes, type RepositoryObjects } from './pieces.ts';
 import type { CloneEvent, CloneOptions, CloneResult } from '../clone.ts';
 import type { TreeEntry } from '../core/tree.ts';
 
@@ -355,7 +355,7 @@ async function checkoutSubmodule(ctx: SubmoduleContext, p: Planned, objects: Rep
   appendReflog(p.gitDir, 'HEAD', result.head ?? ZERO_OID, p.commit, ident, `checkout: moving from ${from} to ${p.commit}`);
   // A partial clone's checkout fetches the blobs it lacks from the submodule's remote, as git's lazy fetch does.
   const filter = ctx.settings.filter;
-  const lazy = filter ? await connect(p.url, { env, config: new Map([...ctx.userConfig, ...config.list()]), signal: ctx.options.signal, onStderr: (text) => ctx.emit({ phase: 'note', message: text, always: true }) }) : null;
+  const lazy = filter ? await connect(p.url, { env, config: new Map([...ctx.userConfig, ...config.list()]), signal: ctx.options.signal, onStderr: stderrNotes(ctx.emit) }) : null;
   try {
     await checkoutHead(lazy, objects, { gitDir: p.gitDir, workTree: p.workTree, commit: p.commit, filter, emit: ctx.emit, serverProgress: !!ctx.options.serverProgress, signal: ctx.options.signal, config: lookup, env });
   } catch (err) {
@@ -394,7 +394,7 @@ async function fetchCommit(ctx: SubmoduleContext, p: Planned, objects: Repositor
   const config = new Map<string, string>([...ctx.userConfig, ...p.cloned!.config.list()]);
   let conn;
   try {
-    conn = await connect(p.url, { env, config, signal: ctx.options.signal, onStderr: (text) => ctx.emit({ phase: 'note', message: text, always: true }) });
+    conn = await connect(p.url, { env, config, signal: ctx.options.signal, onStderr: stderrNotes(ctx.emit) });
   } catch (err) {
     return failed(err);
   }

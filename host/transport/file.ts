@@ -9,13 +9,12 @@ import { ChannelRemote } from './remote.ts';
 import { StreamChannel, childConnection, couldNotRead, type Connection } from './stream.ts';
 import { builtin } from '../builtins.ts';
 
-/** `--upload-pack` for a local repository: shell text, run as git runs it (sh -c '<cmd> <path>'). */
-async function spawnUploadPack(url: string, command: string, env: NodeJS.ProcessEnv, onStderr?: (text: string) => void): Promise<Connection> {
-  // As git's run-command does it: the text is also $0.
-  const child = builtin.childProcess().spawn('/bin/sh', ['-c', command, command], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Runs `program` with piped stdio; a program that cannot start is git's "Could not read" naming `what`. */
+async function spawnConnection(url: string, program: string, args: string[], env: NodeJS.ProcessEnv, what: string, onStderr?: (text: string) => void): Promise<Connection> {
+  const child = builtin.childProcess().spawn(program, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (err) => reject(couldNotRead(url, `cannot run /bin/sh: ${err.message}`)));
+    child.once('error', (err) => reject(couldNotRead(url, `cannot run ${what}: ${err.message}`)));
   });
   return childConnection(child, onStderr);
 }
@@ -24,21 +23,20 @@ export function openFile(url: string, path: string, opts: OpenOptions): Remote {
   const env = opts.env ?? process.env;
   const version = wantedProtocol(opts.config);
   const connect = async (): Promise<Connection> => {
-    if (opts.uploadPack !== undefined) return spawnUploadPack(url, `${opts.uploadPack} ${sqQuote(path)}`, transportEnv(env, version), opts.onStderr);
+    const childEnv = transportEnv(env, version);
+    if (opts.uploadPack !== undefined) {
+      // --upload-pack is shell text, run as git's run-command runs it (the text is also $0).
+      const command = `${opts.uploadPack} ${sqQuote(path)}`;
+      return spawnConnection(url, '/bin/sh', ['-c', command, command], childEnv, '/bin/sh', opts.onStderr);
+    }
     const uploadPack = which('git-upload-pack', env);
     const git = uploadPack ? null : which('git', env);
     if (!uploadPack && !git) {
       throw new TransportError('unsupported', `file:// URLs need git installed (git-upload-pack was not found on PATH); give the plain path '${path}' instead`, url);
     }
-    const childEnv = transportEnv(env, version);
-    const child = uploadPack
-      ? builtin.childProcess().spawn(uploadPack, [path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-      : builtin.childProcess().spawn(git!, ['upload-pack', path], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(couldNotRead(url, `cannot run git-upload-pack: ${err.message}`)));
-    });
-    return childConnection(child, opts.onStderr);
+    return uploadPack
+      ? spawnConnection(url, uploadPack, [path], childEnv, 'git-upload-pack', opts.onStderr)
+      : spawnConnection(url, git!, ['upload-pack', path], childEnv, 'git-upload-pack', opts.onStderr);
   };
   return new ChannelRemote(url, new StreamChannel(url, connect), opts.signal);
 }
