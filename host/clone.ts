@@ -25,6 +25,8 @@ import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, t
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
+import { bundlePackError, isBundleFile } from './transport/bundle.ts';
+import { TransportError } from './protocol/errors.ts';
 import { configBool } from './transport/config.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
@@ -264,7 +266,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   const allConfig = [...userConfig, ...n.config];
   const source: Source = resolveSource(o.repository, cwd);
 
-  let dirArg = o.directory ?? guessDirectoryName(o.repository, n.bare);
+  let dirArg = o.directory ?? guessDirectoryName(o.repository, n.bare, source.bundle !== undefined);
   dirArg = dirArg.replace(/(.)\/+$/, '$1');
   const dir = isAbsolute(dirArg) ? dirArg : resolve(cwd, dirArg);
   const destExisted = existsSync(dir);
@@ -368,16 +370,24 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
-    const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
+    // builtin/clone.c reads the header of the file it found; one that is no bundle
+    // is then taken for a repository, and upload-pack refuses it.
+    if (source.bundle !== undefined && !isBundleFile(source.bundle)) {
+      emit({ phase: 'note', message: `error: '${source.bundle}' does not look like a v2 or v3 bundle file\n`, always: true });
+    }
+    // A bundle is read from the file found, as git's transport_get(remote, path).
+    const transportUrl = source.bundle ?? (source.local ? source.url : rewriteUrl(source.url, allConfig));
     conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
-    // --server-option: for the server, so a local path read directly takes none.
-    const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
+    // --server-option: for the server, so a local path read directly, or a bundle, takes none.
+    const serverOptions = source.local || source.bundle !== undefined || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });
     throwIfAborted(o.signal);
     if (serverOptions && adv.protocol < 2) {
       emit({ phase: 'note', message: "hint: see protocol.version in 'git help config' for more details\n", always: true });
       throw new CloneError('server options require protocol version 2 or later', { url: source.url });
     }
+    // builtin/clone.c reads a bundle's header itself and refuses a partial one.
+    if (source.bundle !== undefined && adv.capabilities.has('filter')) throw new CloneError('cannot clone from filtered bundle', { url: source.url, path: source.bundle });
     if (adv.objectFormat !== 'sha1') {
       // The pack indexer, the .idx writer and the checkout are SHA-1 only so far.
       throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
@@ -414,7 +424,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const packedRefs = afterPendingIo(() => {
       const packed: PackedRef[] = [];
       for (const m of plan.mapped) if (m.local) packed.push({ name: m.local, oid: m.oid, peeled: m.peeled });
-      return { packed, text: packed.length ? formatPackedRefs(packed) : '' };
+      return { packed, text: formatPackedRefs(packed) };
     });
     const packs: string[] = [];
     let shallow: string[] = [];
@@ -433,10 +443,15 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           serverOptions,
           signal: o.signal,
         },
-        promisorRefs: filter ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
+        // A bundle's pack is unbundled whole, not as a promisor pack (git writes no .promisor file).
+        promisorRefs: filter && source.bundle === undefined ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
         index,
         emit,
         signal: o.signal,
+      }).catch((err) => {
+        // The indexer speaks of offsets in the pack: say which file, and where its pack starts.
+        if (source.bundle === undefined || err instanceof WasmgitError || err instanceof TransportError || o.signal?.aborted) throw err;
+        throw new CloneError(bundlePackError(source.bundle, err).message, { url: source.url, path: source.bundle, cause: err });
       });
       if (fetched.pack) packs.push(fetched.pack);
       // The new boundary of a deepening fetch, or the shallow source's own (as
@@ -448,9 +463,15 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throwIfAborted(o.signal);
 
     objects = await openRepositoryObjects(gitDir, packs);
-    // update_remote_refs(): one packed-refs file for everything fetched...
-    const { packed, text: packedText } = await packedRefs;
-    if (packed.length) writePackedRefs(gitDir, packedText);
+    // update_remote_refs(): one packed-refs file for everything fetched (written,
+    // if only its header, whenever the remote listed any ref)...
+    const { packed, text: planned } = await packedRefs;
+    // A bundle names no peeled tags: they are read from the objects just fetched,
+    // as git's packed-refs (fully-peeled) records them.
+    let peeledAny = false;
+    if (source.bundle !== undefined) for (const p of packed) if ((p.peeled = peelTag(objects, p.oid)) !== undefined) peeledAny = true;
+    const packedText = peeledAny ? formatPackedRefs(packed) : planned;
+    if (refs.length) writePackedRefs(gitDir, packedText);
     if (shallow.length) writeShallow(gitDir, shallow);
     // ...then tags the server sent along (include-tag) as loose refs (write_followtags).
     if (n.singleBranch && !o.noTags) {
@@ -521,7 +542,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         gitDir,
         workTree,
         commit: headOid,
-        filter,
+        // A bundle holds every object: nothing is left to fetch lazily.
+        filter: source.bundle === undefined ? filter : undefined,
         sparse: !!o.sparse,
         emit,
         serverProgress: !!o.serverProgress,
@@ -598,6 +620,20 @@ function initSparseCheckout(gitDir: string, config: ConfigWriter, bare: boolean,
   worktreeConfig.set('core.sparseCheckoutCone', 'true');
   writeFileSync(join(gitDir, 'config.worktree'), worktreeConfig.toString());
   writeFileSync(join(gitDir, 'info', 'sparse-checkout'), '/*\n!/*/\n');
+}
+
+/** What the tag `oid` peels to through any layers of tags (git's peel_object); undefined for a non-tag or a chain that ends in a missing object. */
+function peelTag(objects: RepositoryObjects, oid: string): string | undefined {
+  let id = oid;
+  for (let depth = 0; depth < 100 && objects.has(id); depth++) {
+    const o = objects.read(id);
+    if (o.type !== 'tag') return id === oid ? undefined : id;
+    const head = Buffer.from(o.data.buffer, o.data.byteOffset, Math.min(o.data.byteLength, 256)).toString('latin1');
+    const m = /^object ([0-9a-f]{40})\n/.exec(head);
+    if (!m) return undefined;
+    id = m[1];
+  }
+  return undefined;
 }
 
 /** What git's index-pack reads from the new repository's config: pack.threads (0 = one per core) and core.deltaBaseCacheLimit. */

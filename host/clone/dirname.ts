@@ -1,14 +1,14 @@
 // The directory `git clone <repository>` creates when none is given
 // (dir.c: git_url_basename): the last path component of the URL, with the
 // scheme, credentials, trailing slashes, `/.git`, a lone `:port` and a `.git`
-// suffix stripped, whitespace and control characters collapsed; `<name>.git`
-// for a bare clone.
+// suffix (`.bundle` for a bundle file) stripped, whitespace and control
+// characters collapsed; `<name>.git` for a bare clone.
 import { CloneError } from '../errors.ts';
 
 const isSep = (c: string) => c === '/';
 const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
 
-export function guessDirectoryName(repo: string, bare: boolean): string {
+export function guessDirectoryName(repo: string, bare: boolean, bundle = false): string {
   let start = 0;
   let end = repo.length;
   const scheme = repo.indexOf('://');
@@ -34,7 +34,8 @@ export function guessDirectoryName(repo: string, bare: boolean): string {
   while (start < p && !isSep(repo[p - 1]) && repo[p - 1] !== ':') p--;
   start = p;
   let name = repo.slice(start, end);
-  if (name.endsWith('.git')) name = name.slice(0, -4);
+  const suffix = bundle ? '.bundle' : '.git';
+  if (name.endsWith(suffix)) name = name.slice(0, -suffix.length);
   if (!name.length || name === '/') throw fail();
   if (bare) name += '.git';
   // Control characters become spaces; runs of whitespace collapse; ends trimmed.

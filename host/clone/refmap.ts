@@ -158,7 +158,16 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
       const named = mapped.filter((m) => m.local).map((m) => ({ name: m.remote, ref: m }));
       plan.ourHead = findRemoteBranch(named, o.branch)?.ref;
       if (!plan.ourHead) throw branchNotFound(o);
-    } else plan.ourHead = plan.remoteHeadPointsAt;
+    } else if (head) plan.ourHead = plan.remoteHeadPointsAt;
+    else {
+      // No HEAD at all (a bundle without one, a v0 server whose HEAD is
+      // unborn): the branch the unborn HEAD names, else the default branch
+      // name, is checked out if the remote has it (builtin/clone.c, git 2.38+).
+      // No refs/remotes/<name>/HEAD is made: nothing says where HEAD points.
+      const name = headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : o.defaultBranch;
+      const named = mapped.filter((m) => m.local).map((m) => ({ name: m.remote, ref: m }));
+      plan.ourHead = findRemoteBranch(named, name)?.ref;
+    }
   } else {
     if (o.branch) throw branchNotFound(o);
   }

@@ -1,9 +1,11 @@
 // openRemote(url): the Remote for a repository location, chosen by its form as
 // git chooses (see url.ts): http(s)://, git://, ssh:// or scp-like [user@]host:path,
-// file://, or a plain local path (read directly, without git).
+// file://, a plain local path (read directly, without git), or a local path
+// naming a bundle file.
 
 import { TransportError } from '../protocol/errors.ts';
 import type { OpenOptions, Remote } from '../protocol/types.ts';
+import { isBundleFile, openBundle } from './bundle.ts';
 import { openFile } from './file.ts';
 import { openGit } from './git.ts';
 import { openHttp } from './http.ts';
@@ -16,6 +18,7 @@ import { resolve } from 'node:path';
 export type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
 export { TransportError, type TransportErrorKind } from '../protocol/errors.ts';
 export { classify, type Location } from './url.ts';
+export { isBundleFile, readBundleHeader, BundleFormatError, type BundleHeader } from './bundle.ts';
 
 export async function openRemote(url: string, opts: OpenOptions = {}): Promise<Remote> {
   const loc = classify(url);
@@ -29,6 +32,9 @@ export async function openRemote(url: string, opts: OpenOptions = {}): Promise<R
     case 'file':
       return openFile(url, loc.path, opts);
     case 'local':
+      // A file that starts with a bundle signature is a bundle, whatever the
+      // options (transport.c checks it before anything else).
+      if (isBundleFile(loc.path)) return openBundle(url, loc.path, opts);
       // A chosen upload-pack is run as git runs it for a local clone's refs: on
       // the git directory the path leads to (absolute), or on the path itself.
       if (opts.uploadPack !== undefined) return openFile(url, findGitDir(resolve(loc.path))?.gitDir ?? resolve(loc.path), opts);

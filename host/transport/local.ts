@@ -14,7 +14,7 @@
 //   - a SHA-1 trailer over all of it.
 // Memory holds the pack indexes and one output chunk, never the pack.
 
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
@@ -27,6 +27,14 @@ import { entryHeader } from '../pack/entry-header.ts';
 import { couldNotRead } from './stream.ts';
 
 const CHUNK = 1 << 20;
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Errors thrown by the caller's sink: writing the pack on this side failed (a
@@ -134,8 +142,12 @@ class LocalRemote implements Remote {
   private repo() {
     // Found as git clone finds it: `<path>/.git`, `<path>`, `<path>.git/.git`, `<path>.git`.
     const found = findGitDir(this.path);
-    // As git upload-pack refuses a path that holds no repository, missing or not.
-    if (!found) throw couldNotRead(this.url, `fatal: '${this.url}' does not appear to be a git repository\n`);
+    if (!found) {
+      // A file that is neither a gitfile nor a bundle: upload-pack's enter_repo() reads it as a gitfile.
+      if (isFile(this.path)) throw couldNotRead(this.url, `fatal: invalid gitfile format: ${this.url}\n`);
+      // As git upload-pack refuses a path that holds no repository, missing or not.
+      throw couldNotRead(this.url, `fatal: '${this.url}' does not appear to be a git repository\n`);
+    }
     const hashLen = hashLenOf(found.commonDir);
     return { ...found, hashLen };
   }
