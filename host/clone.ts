@@ -44,7 +44,7 @@ export type CloneEvent =
   | { phase: 'note'; message: string; always?: boolean; stdout?: boolean };
 
 export interface CloneOptions {
-  /** Repository to clone: a URL (http(s)://, git://, ssh://, file://, user@host:path) or a local path. */
+  /** Repository to clone: a URL (http(s)://, git://, ssh://, file://, user@host:path), a local path, or a bundle file (`git bundle create`). */
   repository: string;
   /** Target directory; guessed from the repository as git guesses it when omitted. */
   directory?: string;

@@ -3,7 +3,7 @@
 
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
-import { classify, openRemote, type Advertisement } from '../transport/index.ts';
+import { classify, isBundleFile, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
 import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
@@ -138,8 +138,9 @@ ${formatOptions(specs)}
     lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
     const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
-      // For the server: a local path read directly (no upload-pack) takes none.
-      const direct = classify(target).kind === 'local' && opts['upload-pack'] === undefined;
+      // For the server: a local path read directly (no upload-pack), or a bundle, takes none.
+      const local = classify(target);
+      const direct = local.kind === 'local' && (opts['upload-pack'] === undefined || isBundleFile(local.path));
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
       const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
       if (serverOptions.length && adv.protocol < 2) {

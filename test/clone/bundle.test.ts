@@ -255,7 +255,7 @@ test('corrupt bundles: the file and the offset named, status 128, nothing left b
 });
 
 test('ls-remote: the refs in git’s order, with its filters', () => {
-  for (const args of [[b('all')], ['--heads', b('all')], ['--tags', b('all')], ['--symref', b('all')], [b('all'), 'master', 'v1'], [b('prereq')], [b('detached')], ['--exit-code', b('tags'), 'refs/heads/*']]) {
+  for (const args of [[b('all')], ['--heads', b('all')], ['--tags', b('all')], ['--symref', b('all')], [b('all'), 'master', 'v1'], [b('prereq')], [b('detached')], ['--exit-code', b('tags'), 'refs/heads/*'], ['-o', 'x', '--upload-pack=no-such-program', b('all')]]) {
     const r = bothCli(['ls-remote', ...args]);
     assert.is(r.w.status, r.g.status, `${args}: ${r.w.stderr}`);
     assert.is(r.w.stdout, r.g.stdout, `ls-remote ${args.join(' ')}`);
