@@ -119,6 +119,12 @@ export interface CloneOptions {
    * with depth 1 either way.
    */
   shallowSubmodules?: boolean;
+  /**
+   * `--[no-]remote-submodules`: each submodule is checked out at its
+   * remote-tracking branch (submodule.<name>.branch, default the remote's HEAD)
+   * instead of the commit the superproject records, as `git submodule update --remote`.
+   */
+  remoteSubmodules?: boolean;
   /** `-j/--jobs`: how many submodules are cloned at the same time (default submodule.fetchJobs, else 1; 0: one per CPU). */
   jobs?: number;
   /** `--no-tags`. */
@@ -544,7 +550,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
             config,
             userConfig,
             options: o,
-            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs, filter: o.alsoFilterSubmodules ? n.filter : undefined },
+            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs, filter: o.alsoFilterSubmodules ? n.filter : undefined, remote: !!o.remoteSubmodules },
             objects,
             commit: headOid,
             emit,
