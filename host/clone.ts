@@ -14,7 +14,7 @@ import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, Su
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
+import { configBool, configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
 import { findGitDir } from './repo/git-dir.ts';
 import { chooseTemplate } from './repo/templates.ts';
@@ -25,7 +25,6 @@ import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, t
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
-import { configBool } from './transport/config.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 
@@ -203,6 +202,11 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const filter = o.filter !== undefined ? filterSpec(o.filter) : undefined;
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
   if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
+  // git_default_core_config() reads these as the command starts: a bad value
+  // stops the clone before anything is made, naming the first in config order.
+  for (const [k, v] of userConfig) {
+    if ((k === 'core.logallrefupdates' && v.toLowerCase() !== 'always') || (k === 'core.autocrlf' && v.toLowerCase() !== 'input')) configBool(v, k);
+  }
   const config = (o.config ?? []).map(parseConfigParameter);
   const fromConfig = (k: string) => lastValue([...userConfig, ...config], k);
   // builtin/clone.c: each pathspec (`.` for the plain option), sorted and
@@ -210,9 +214,11 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const specs = o.submodule ? [] : o.recurseSubmodules === true ? ['.'] : Array.isArray(o.recurseSubmodules) ? o.recurseSubmodules : [];
   const submodulePathspecs = [...new Set(specs)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
-  if (submodulePathspecs.length && /^(true|yes|on|1)$/i.test(fromConfig('submodule.stickyrecursiveclone') ?? '')) config.push(['submodule.recurse', 'true']);
+  const sticky = fromConfig('submodule.stickyrecursiveclone');
+  if (submodulePathspecs.length && sticky !== undefined && configBool(sticky, 'submodule.stickyRecursiveClone')) config.push(['submodule.recurse', 'true']);
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
-  const rejectShallow = o.rejectShallow ?? configBool(fromConfig('clone.rejectshallow')) ?? false;
+  const rejectShallowConfig = fromConfig('clone.rejectshallow');
+  const rejectShallow = o.rejectShallow ?? (rejectShallowConfig !== undefined && configBool(rejectShallowConfig, 'clone.rejectshallow'));
   return {
     bare,
     mirror,
@@ -470,7 +476,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // core.logAllRefUpdates as git reads it after init (a template's config or
     // the user's may have set it); unset, it means true in non-bare repositories.
     const logAll = lastValue([...userConfig, ...config.list()], 'core.logallrefupdates');
-    const logRefs = logAll === undefined ? !n.bare : /^(always|true|yes|on)$/i.test(logAll.trim()) || /^[-+]?0*[1-9]\d*$/.test(logAll.trim());
+    const logRefs = logAll === undefined ? !n.bare : logAll.toLowerCase() === 'always' || configBool(logAll, 'core.logallrefupdates');
     if (plan.remoteHeadPointsAt && !n.bare) {
       const name = `${plan.branchTop}HEAD`;
       writeSymref(gitDir, name, plan.remoteHeadPointsAt.local!);

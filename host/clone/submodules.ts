@@ -21,7 +21,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { AbortError, CloneError, SubmoduleError } from '../errors.ts';
-import { lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
+import { configBool, lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
 import { writeConfig } from '../repo/init.ts';
 import { committerIdent } from '../repo/ident.ts';
 import { appendReflog, writeShallow, ZERO_OID } from '../repo/refs.ts';
@@ -43,13 +43,6 @@ export interface Submodule {
   branch?: string;
 }
 
-/** git_config_bool for the values .gitmodules may hold; anything else is git's "bad boolean" (treated as false). */
-function configBool(v: string | undefined): boolean {
-  if (v === undefined) return false;
-  if (/^(true|yes|on)$/i.test(v)) return true;
-  return /^-?\d+$/.test(v) && Number(v) !== 0;
-}
-
 /** Submodules declared in .gitmodules text, in file order (those without a path are skipped, as git does). */
 export function parseGitmodules(text: string): Submodule[] {
   const byName = new Map<string, Submodule>();
@@ -57,7 +50,7 @@ export function parseGitmodules(text: string): Submodule[] {
     const m = /^submodule\.(.+)\.(path|url|update|shallow|branch)$/s.exec(key);
     if (!m) continue;
     const s = byName.get(m[1]) ?? { name: m[1], path: '' };
-    if (m[2] === 'shallow') s.shallow = configBool(value);
+    if (m[2] === 'shallow') s.shallow = configBool(value, key);
     else s[m[2] as 'path' | 'url' | 'update' | 'branch'] = value;
     byName.set(m[1], s);
   }
@@ -186,7 +179,7 @@ export async function cloneSubmodules(ctx: SubmoduleContext): Promise<void> {
   // submodule.c: is_tree_submodule_active.
   const isActive = (sub: Submodule) => {
     const own = cfg(`submodule.${sub.name}.active`);
-    if (own !== undefined) return configBool(own);
+    if (own !== undefined) return configBool(own, `submodule.${sub.name}.active`);
     if (activeSpec) return activeSpec.matches(sub.path, true);
     return cfg(`submodule.${sub.name}.url`) !== undefined;
   };
