@@ -14,7 +14,7 @@ import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, Su
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
-import { configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
+import { configBool, configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
 import { findGitDir } from './repo/git-dir.ts';
 import { chooseTemplate } from './repo/templates.ts';
@@ -27,7 +27,6 @@ import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
 import { bundlePackError, isBundleFile } from './transport/bundle.ts';
 import { TransportError } from './protocol/errors.ts';
-import { configBool } from './transport/config.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 
@@ -121,6 +120,12 @@ export interface CloneOptions {
    * with depth 1 either way.
    */
   shallowSubmodules?: boolean;
+  /**
+   * `--[no-]remote-submodules`: each submodule is checked out at its
+   * remote-tracking branch (submodule.<name>.branch, default the remote's HEAD)
+   * instead of the commit the superproject records, as `git submodule update --remote`.
+   */
+  remoteSubmodules?: boolean;
   /** `-j/--jobs`: how many submodules are cloned at the same time (default submodule.fetchJobs, else 1; 0: one per CPU). */
   jobs?: number;
   /** `--no-tags`. */
@@ -199,6 +204,11 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const filter = o.filter !== undefined ? filterSpec(o.filter) : undefined;
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
   if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
+  // git_default_core_config() reads these as the command starts: a bad value
+  // stops the clone before anything is made, naming the first in config order.
+  for (const [k, v] of userConfig) {
+    if ((k === 'core.logallrefupdates' && v.toLowerCase() !== 'always') || (k === 'core.autocrlf' && v.toLowerCase() !== 'input')) configBool(v, k);
+  }
   const config = (o.config ?? []).map(parseConfigParameter);
   const fromConfig = (k: string) => lastValue([...userConfig, ...config], k);
   // builtin/clone.c: each pathspec (`.` for the plain option), sorted and
@@ -206,9 +216,11 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const specs = o.submodule ? [] : o.recurseSubmodules === true ? ['.'] : Array.isArray(o.recurseSubmodules) ? o.recurseSubmodules : [];
   const submodulePathspecs = [...new Set(specs)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
-  if (submodulePathspecs.length && /^(true|yes|on|1)$/i.test(fromConfig('submodule.stickyrecursiveclone') ?? '')) config.push(['submodule.recurse', 'true']);
+  const sticky = fromConfig('submodule.stickyrecursiveclone');
+  if (submodulePathspecs.length && sticky !== undefined && configBool(sticky, 'submodule.stickyRecursiveClone')) config.push(['submodule.recurse', 'true']);
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
-  const rejectShallow = o.rejectShallow ?? configBool(fromConfig('clone.rejectshallow')) ?? false;
+  const rejectShallowConfig = fromConfig('clone.rejectshallow');
+  const rejectShallow = o.rejectShallow ?? (rejectShallowConfig !== undefined && configBool(rejectShallowConfig, 'clone.rejectshallow'));
   return {
     bare,
     mirror,
@@ -485,7 +497,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // core.logAllRefUpdates as git reads it after init (a template's config or
     // the user's may have set it); unset, it means true in non-bare repositories.
     const logAll = lastValue([...userConfig, ...config.list()], 'core.logallrefupdates');
-    const logRefs = logAll === undefined ? !n.bare : /^(always|true|yes|on)$/i.test(logAll.trim()) || /^[-+]?0*[1-9]\d*$/.test(logAll.trim());
+    const logRefs = logAll === undefined ? !n.bare : logAll.toLowerCase() === 'always' || configBool(logAll, 'core.logallrefupdates');
     if (plan.remoteHeadPointsAt && !n.bare) {
       const name = `${plan.branchTop}HEAD`;
       writeSymref(gitDir, name, plan.remoteHeadPointsAt.local!);
@@ -566,7 +578,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
             config,
             userConfig,
             options: o,
-            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs, filter: o.alsoFilterSubmodules ? n.filter : undefined },
+            settings: { depth: o.shallowSubmodules ? 1 : undefined, singleBranch: n.singleBranch, jobs: o.jobs, filter: o.alsoFilterSubmodules ? n.filter : undefined, remote: !!o.remoteSubmodules },
             objects,
             commit: headOid,
             emit,

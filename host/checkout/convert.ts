@@ -14,6 +14,7 @@ import { displayPath } from '../core/tree.ts';
 import { Attributes, type AttrValue } from './attributes.ts';
 import { runSmudge } from './smudge.ts';
 import { encodeWorkTree, encodingProblem } from './encoding.ts';
+import { configBool } from '../repo/config.ts';
 
 /** convert.c enum convert_crlf_action. */
 const enum Crlf {
@@ -53,15 +54,6 @@ export class ConversionError extends Error {
 }
 
 const WANTED = ['crlf', 'ident', 'filter', 'eol', 'text', 'working-tree-encoding'];
-
-/** git_config_bool(): `true`/`yes`/`on`/non-zero, `false`/`no`/`off`/`0`/empty. */
-export function configBool(value: string, key: string): boolean {
-  const v = value.toLowerCase();
-  if (v === 'true' || v === 'yes' || v === 'on') return true;
-  if (v === 'false' || v === 'no' || v === 'off' || v === '') return false;
-  if (/^\s*[-+]?\d+\s*$/.test(v)) return Number(v) !== 0;
-  throw new Error(`bad boolean config value '${value}' for '${key}'`);
-}
 
 export interface ConverterOptions {
   core: Core;

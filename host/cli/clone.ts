@@ -26,6 +26,7 @@ const SPECS: OptionSpec[] = [
   { name: 'recurse-submodules', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'clone submodules (those matching <pathspec>; repeatable), recursively' },
   { name: 'recursive', optionalValue: '.', multiple: true, arg: 'pathspec', help: 'alias of --recurse-submodules' },
   { name: 'shallow-submodules', negatable: true, help: 'clone submodules with depth 1' },
+  { name: 'remote-submodules', negatable: true, help: "check out each submodule at its remote-tracking branch, not the recorded commit" },
   { name: 'also-filter-submodules', help: 'apply the --filter to the submodules too (with --recurse-submodules)' },
   { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
   { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
@@ -60,7 +61,9 @@ commit is fetched on its own when the clone did not bring it (on no branch, or
 below a shallow tip). <pathspec> values go to submodule.active and select the
 top-level submodules (plain option: '.', all). --shallow-submodules clones them
 with depth 1; so does 'shallow = true' in .gitmodules, with or without the
-option, as in git 2.39. -j <n> (default submodule.fetchJobs, else 1) clones up
+option, as in git 2.39. --remote-submodules checks each one out at its
+remote-tracking branch instead (submodule.<name>.branch, default the remote's
+HEAD; '.' follows the superproject's branch). -j <n> (default submodule.fetchJobs, else 1) clones up
 to n at the same time; checkouts run one after the other. When a submodule
 fails, the superproject is kept and the exit status is 1 (128 when the recorded
 commit cannot be fetched), as with git.
@@ -170,6 +173,7 @@ async function run(argv: string[]): Promise<number> {
     filter: opts.filter as string | undefined,
     recurseSubmodules: recurse.length ? recurse : undefined,
     shallowSubmodules: opts['shallow-submodules'] as boolean | undefined,
+    remoteSubmodules: opts['remote-submodules'] as boolean | undefined,
     jobs,
     noTags: opts['no-tags'] === true,
     serverProgress: showProgress,

@@ -40,6 +40,8 @@ export interface LsRemoteFilter {
   patterns?: string[];
   /** `--sort` keys as given (the last is the primary one). */
   sort?: string[];
+  /** versionsort.suffix values, in configuration order, for version:refname. */
+  versionSuffixes?: string[];
 }
 
 type Line = { oid: string; name: string; symref?: string };
@@ -49,7 +51,7 @@ type Line = { oid: string; name: string; symref?: string };
 const OBJECT_FIELDS = /^(objectname|objecttype|objectsize|deltabase|tree|parent|numparent|object|type|tag|author|authorname|authoremail|authordate|committer|committername|committeremail|committerdate|tagger|taggername|taggeremail|taggerdate|creator|creatordate|subject|body|contents|signature|trailers|describe)(:.*)?$/;
 
 /** A comparison for git ls-remote's `--sort` keys (ref-filter's: the last key first, then the ref name). */
-export function lsRemoteOrder(keys: string[]): (a: { name: string }, b: { name: string }) => number {
+export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = []): (a: { name: string }, b: { name: string }) => number {
   const cmps = keys
     .slice()
     .reverse()
@@ -58,7 +60,7 @@ export function lsRemoteOrder(keys: string[]): (a: { name: string }, b: { name: 
       const field = reverse ? key.slice(1) : key;
       let cmp: (a: string, b: string) => number;
       if (field === 'refname') cmp = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-      else if (field === 'version:refname' || field === 'v:refname') cmp = versionCompare;
+      else if (field === 'version:refname' || field === 'v:refname') cmp = (a, b) => versionCompare(a, b, versionSuffixes);
       // Fatal (128), as git's ref-filter dies on a key it cannot use.
       else if (OBJECT_FIELDS.test(field)) throw new Error(`ls-remote sorts by refname and version:refname only; '${field}' needs the objects`);
       else throw new Error(`unknown field name: ${field}`);
@@ -86,7 +88,7 @@ export function formatLsRemote(adv: Advertisement, f: LsRemoteFilter = {}): stri
     lines.push({ oid: ref.oid, name: ref.name, symref: ref.symrefTarget ?? undefined });
     if (ref.peeled && !f.refs) lines.push({ oid: ref.peeled, name: `${ref.name}^{}` });
   }
-  if (f.sort?.length) lines.sort(lsRemoteOrder(f.sort));
+  if (f.sort?.length) lines.sort(lsRemoteOrder(f.sort, f.versionSuffixes));
   const out: string[] = [];
   for (const l of lines) {
     if (f.symref && l.symref) out.push(`ref: ${l.symref}\t${l.name}`);
@@ -127,13 +129,22 @@ ${formatOptions(specs)}
       process.stdout.write(`${target}\n`);
       return 0;
     }
+    // versionsort.suffix, else the older versionsort.prereleaseSuffix (git warns when both are set and it compares versions).
+    const configured = (key: string) => entries.filter(([k]) => k === key).map(([, v]) => v);
+    const suffixes = configured('versionsort.suffix');
+    const older = configured('versionsort.prereleasesuffix');
+    const sort = (opts.sort as string[] | undefined) ?? [];
+    if (suffixes.length && older.length && sort.some((k) => /^-?v(ersion)?:refname$/.test(k))) {
+      process.stderr.write('warning: ignoring versionsort.prereleasesuffix because versionsort.suffix is set\n');
+    }
     const filter: LsRemoteFilter = {
+      versionSuffixes: suffixes.length ? suffixes : older,
       heads: opts.heads === true,
       tags: opts.tags === true,
       refs: opts.refs === true,
       symref: opts.symref === true,
       patterns,
-      sort: (opts.sort as string[] | undefined) ?? [],
+      sort,
     };
     lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
     const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });

@@ -21,10 +21,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { AbortError, CloneError, SubmoduleError } from '../errors.ts';
-import { lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
+import { configBool, lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
 import { writeConfig } from '../repo/init.ts';
 import { committerIdent } from '../repo/ident.ts';
 import { appendReflog, writeShallow, ZERO_OID } from '../repo/refs.ts';
+import { readRefs, resolveRef } from '../transport/local-repo.ts';
 import { parsePathspec, type Pathspec } from './pathspec.ts';
 import { anonymizeUrl, resolveSource } from './source.ts';
 import { checkoutHead, connect, openRepositoryObjects, receivePack, stderrNotes, type RepositoryObjects } from './pieces.ts';
@@ -38,24 +39,19 @@ export interface Submodule {
   update?: string;
   /** `shallow = true`: git clones it with --depth 1 (submodule.<name>.shallow in gitmodules(5)). */
   shallow?: boolean;
-}
-
-/** git_config_bool for the values .gitmodules may hold; anything else is git's "bad boolean" (treated as false). */
-function configBool(v: string | undefined): boolean {
-  if (v === undefined) return false;
-  if (/^(true|yes|on)$/i.test(v)) return true;
-  return /^-?\d+$/.test(v) && Number(v) !== 0;
+  /** The remote branch `--remote` follows (`.`: the superproject's current branch). */
+  branch?: string;
 }
 
 /** Submodules declared in .gitmodules text, in file order (those without a path are skipped, as git does). */
 export function parseGitmodules(text: string): Submodule[] {
   const byName = new Map<string, Submodule>();
   for (const [key, value] of parseConfig(text, '.gitmodules')) {
-    const m = /^submodule\.(.+)\.(path|url|update|shallow)$/s.exec(key);
+    const m = /^submodule\.(.+)\.(path|url|update|shallow|branch)$/s.exec(key);
     if (!m) continue;
     const s = byName.get(m[1]) ?? { name: m[1], path: '' };
-    if (m[2] === 'shallow') s.shallow = configBool(value);
-    else s[m[2] as 'path' | 'url' | 'update'] = value;
+    if (m[2] === 'shallow') s.shallow = configBool(value, key);
+    else s[m[2] as 'path' | 'url' | 'update' | 'branch'] = value;
     byName.set(m[1], s);
   }
   return [...byName.values()].filter((s) => !!s.path);
@@ -114,6 +110,8 @@ export interface SubmoduleSettings {
   jobs?: number;
   /** --also-filter-submodules: the superproject's --filter, for each submodule clone (and its checkout's lazy fetch). */
   filter?: string;
+  /** --remote-submodules: check out each submodule's remote-tracking branch instead of the recorded commit. */
+  remote?: boolean;
 }
 
 export interface SubmoduleContext {
@@ -181,7 +179,7 @@ export async function cloneSubmodules(ctx: SubmoduleContext): Promise<void> {
   // submodule.c: is_tree_submodule_active.
   const isActive = (sub: Submodule) => {
     const own = cfg(`submodule.${sub.name}.active`);
-    if (own !== undefined) return configBool(own);
+    if (own !== undefined) return configBool(own, `submodule.${sub.name}.active`);
     if (activeSpec) return activeSpec.matches(sub.path, true);
     return cfg(`submodule.${sub.name}.url`) !== undefined;
   };
@@ -347,7 +345,9 @@ async function cloneAll(ctx: SubmoduleContext, plan: Planned[], jobs: number, en
 async function checkoutSubmodule(ctx: SubmoduleContext, p: Planned, objects: RepositoryObjects, env: NodeJS.ProcessEnv): Promise<void> {
   const { result, config } = p.cloned!;
   const lookup = (k: string) => lastValue([...ctx.userConfig, ...config.list()], k);
-  if (!objects.has(p.commit)) await fetchCommit(ctx, p, objects, env);
+  // What is checked out (and recursed into) is then the branch's tip, which the clone brought.
+  if (ctx.settings.remote) p.commit = remoteTip(ctx, p);
+  else if (!objects.has(p.commit)) await fetchCommit(ctx, p, objects, env);
   // `git checkout -q <commit>`: HEAD detached, logged as a move from the branch the clone made.
   const ident = committerIdent(lookup, env);
   const from = result.branch ? result.branch.slice('refs/heads/'.length) : (result.head ?? p.commit);
@@ -367,6 +367,38 @@ async function checkoutSubmodule(ctx: SubmoduleContext, p: Planned, objects: Rep
   }
   // git's submodule--helper prints this one line on stdout.
   ctx.emit({ phase: 'note', message: `Submodule path '${p.display}': checked out '${p.commit}'\n`, stdout: true });
+}
+
+/**
+ * `--remote` (submodule--helper.c: update_submodule): the commit at
+ * refs/remotes/<remote>/<branch> of the submodule just cloned. The branch is
+ * submodule.<name>.branch from the superproject's config, else from
+ * .gitmodules, else HEAD (the remote's default branch); `.` means the branch
+ * the superproject is on (remote_submodule_branch). The remote is the one the
+ * submodule's branch tracks, else origin. git first fetches, which right after
+ * the clone brings nothing new, so that is skipped.
+ */
+function remoteTip(ctx: SubmoduleContext, p: Planned): string {
+  const fatal = (message: string): never => {
+    throw new SubmoduleError(message, 128, { url: p.url, path: p.workTree });
+  };
+  const superCfg = (k: string) => lastValue([...ctx.userConfig, ...ctx.config.list()], k);
+  let branch = superCfg(`submodule.${p.sub.name}.branch`) ?? p.sub.branch ?? 'HEAD';
+  if (branch === '.') {
+    const head = readFileSync(join(ctx.superGitDir, 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) fatal(`Submodule (${p.sub.name}) branch configured to inherit branch from superproject, but the superproject is not on any branch`);
+    const ref = head.slice(5);
+    if (!ref.startsWith('refs/heads/')) fatal(`Expecting a full ref name, got ${ref}`);
+    branch = ref.slice('refs/heads/'.length);
+  }
+  const own = p.cloned!.result.branch;
+  const remote = (own && lastValue(p.cloned!.config.list(), `branch.${own.slice('refs/heads/'.length)}.remote`)) || 'origin';
+  const name = `refs/remotes/${remote}/${branch}`;
+  const { refs } = readRefs(p.gitDir, p.gitDir);
+  const value = refs.values.get(name);
+  const tip = value === undefined ? null : resolveRef(refs.values, value);
+  if (!tip) return fatal(`Unable to find ${name} revision in submodule path '${p.display}'`);
+  return tip.oid;
 }
 
 /**

@@ -341,13 +341,45 @@ export function lastValue(entries: [string, string][], key: string): string | un
 }
 
 /**
- * A numeric value as git parses it (git_parse_signed): an integer with an
- * optional k, m or g (any case) for 1024, 1024² or 1024³. Anything else is
- * git's "bad numeric config value" error, naming the key as given.
+ * An integer as git_parse_signed() reads one: strtoimax with base 0 (decimal,
+ * 0x hex, leading-0 octal) after optional blanks, then nothing or a k, m or g
+ * (any case) for 1024, 1024² or 1024³. Undefined when the value is not one.
+ */
+function parseGitInt(value: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([kmgKMG]?)$/.exec(value);
+  if (!m) return undefined;
+  const d = m[2];
+  const n = /^0[xX]/.test(d) ? parseInt(d.slice(2), 16) : d.length > 1 ? parseInt(d, 8) : Number(d);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[3].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return (m[1] === '-' ? -n : n) * unit;
+}
+
+/**
+ * A numeric value as git parses it (git_config_int): anything but an integer
+ * is git's "bad numeric config value" error, naming the key as given.
  */
 export function configNumber(value: string, key: string): number {
-  const m = /^\s*([-+]?\d+)\s*([kmg]?)\s*$/i.exec(value);
-  if (!m) throw new ConfigError(`bad numeric config value '${value}' for '${key}': invalid unit`, key);
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(m[1]) * unit;
+  const n = parseGitInt(value);
+  if (n === undefined) throw new ConfigError(`bad numeric config value '${value}' for '${key}': invalid unit`, key);
+  return n;
+}
+
+/**
+ * git_parse_maybe_bool(): true/yes/on and false/no/off in any case, the empty
+ * value (false), or an integer (non-zero is true). Anything else: undefined.
+ * A key written without `=` arrives here as 'true', as git reads it.
+ */
+export function parseMaybeBool(value: string): boolean | undefined {
+  const v = value.toLowerCase();
+  if (v === 'true' || v === 'yes' || v === 'on') return true;
+  if (v === 'false' || v === 'no' || v === 'off' || v === '') return false;
+  const n = parseGitInt(value);
+  return n === undefined ? undefined : n !== 0;
+}
+
+/** git_config_bool(): a boolean as parseMaybeBool reads it, else git's fatal "bad boolean config value". */
+export function configBool(value: string, key: string): boolean {
+  const b = parseMaybeBool(value);
+  if (b === undefined) throw new ConfigError(`bad boolean config value '${value}' for '${key}'`, key);
+  return b;
 }

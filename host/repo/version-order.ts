@@ -1,5 +1,5 @@
-// The order `--sort=version:refname` gives: git's versioncmp() without
-// versionsort.suffix, which is the C library's strverscmp(). Strings compare
+// The order `--sort=version:refname` gives: git's versioncmp(), which is the
+// C library's strverscmp() plus versionsort.suffix (below). Strings compare
 // byte by byte, except inside runs of digits: an integer run compares as a
 // number ("v1.10" after "v1.9"), and a run starting with '0' is a fraction
 // compared digit by digit, with more leading zeros sorting first ("1.001"
@@ -34,8 +34,46 @@ const RULE: Rule[][] = [
   ['cmp', 1, 1, -1, 'cmp', 'cmp', -1, 'cmp', 'cmp'],
 ];
 
-/** <0, 0 or >0 as `a` sorts before, with or after `b` in version order. */
-export function versionCompare(a: string, b: string): number {
+/**
+ * versionsort.suffix (git-config(1)): at the first differing byte, a name in
+ * which one of the configured suffixes covers that byte, or ends just before
+ * it, sorts before one in which none does ("v1.0-rc1" before "v1.0"); two
+ * names with different suffixes there sort in the order the suffixes are
+ * configured. Per name the suffix that counts is the one starting earliest,
+ * the longest of those at the same place. Returns 0 when the suffixes do not
+ * decide (none found, or the same one in both).
+ */
+function suffixOrder(x: Buffer, y: Buffer, at: number, suffixes: Buffer[]): number {
+  const best = (s: Buffer): number => {
+    let conf = -1;
+    let start = at;
+    let len = -1;
+    suffixes.forEach((suffix, k) => {
+      // Only a match starting earlier than the one held, or as early and longer, replaces it.
+      const last = len < suffix.length ? start : start - 1;
+      for (let p = Math.max(0, at - suffix.length); p <= last; p++) {
+        if (p + suffix.length <= s.length && s.subarray(p, p + suffix.length).equals(suffix)) {
+          conf = k;
+          start = p;
+          len = suffix.length;
+          break;
+        }
+      }
+    });
+    return conf;
+  };
+  const cx = best(x);
+  const cy = best(y);
+  if (cx === cy) return 0;
+  if (cx >= 0 && cy >= 0) return cx - cy;
+  return cx >= 0 ? -1 : 1;
+}
+
+/**
+ * <0, 0 or >0 as `a` sorts before, with or after `b` in version order;
+ * `suffixes` are versionsort.suffix's values, in configuration order.
+ */
+export function versionCompare(a: string, b: string, suffixes: string[] = []): number {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   let i = 0;
@@ -44,6 +82,10 @@ export function versionCompare(a: string, b: string): number {
     const cx = i < x.length ? x[i] : 0;
     const cy = i < y.length ? y[i] : 0;
     if (cx !== cy) {
+      if (suffixes.length) {
+        const bySuffix = suffixOrder(x, y, i, suffixes.map((s) => Buffer.from(s)));
+        if (bySuffix !== 0) return bySuffix;
+      }
       const rule = RULE[state][cls(cx) * 3 + cls(cy)];
       if (rule === 'cmp') return cx - cy;
       if (rule !== 'len') return rule;

@@ -19,15 +19,6 @@ function normalise(key: string): string {
   return `${key.slice(0, first).toLowerCase()}.${key.slice(first + 1, last)}.${key.slice(last + 1).toLowerCase()}`;
 }
 
-/** git's boolean values: true/yes/on/1 and false/no/off/0 (empty means false). */
-export function configBool(value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim().toLowerCase();
-  if (v === 'true' || v === 'yes' || v === 'on' || v === '1') return true;
-  if (v === 'false' || v === 'no' || v === 'off' || v === '0' || v === '') return false;
-  return undefined;
-}
-
 /** The protocol version to ask for: `protocol.version` config, else 2 (git's default since 2.26). */
 export function wantedProtocol(config: Map<string, string> | undefined): 0 | 1 | 2 {
   const v = configGet(config, 'protocol.version');

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { builtin } from '../builtins.ts';
 import { TransportError } from '../protocol/errors.ts';
-import { configBool, configGet } from './config.ts';
+import { configGet } from './config.ts';
+import { configBool } from '../repo/config.ts';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -108,7 +109,8 @@ export class HttpClient {
     const limit = Number(configGet(config, 'http.lowSpeedLimit') ?? env.GIT_HTTP_LOW_SPEED_LIMIT);
     const seconds = Number(configGet(config, 'http.lowSpeedTime') ?? env.GIT_HTTP_LOW_SPEED_TIME);
     this.lowSpeed = limit > 0 && seconds > 0 ? { limit, seconds } : null;
-    const verify = env.GIT_SSL_NO_VERIFY ? false : configBool(configGet(config, 'http.sslVerify')) ?? true;
+    const sslVerify = configGet(config, 'http.sslVerify');
+    const verify = env.GIT_SSL_NO_VERIFY ? false : sslVerify === undefined || configBool(sslVerify, 'http.sslverify');
     const caFile = env.GIT_SSL_CAINFO || configGet(config, 'http.sslCAInfo');
     this.tlsOptions = { rejectUnauthorized: verify };
     if (caFile) this.tlsOptions.ca = readFileSync(caFile);

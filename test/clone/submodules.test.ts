@@ -126,6 +126,25 @@ function makeRepos(dir: string): void {
     `M 160000 ${rec.b} gone`,
   ]);
   fgone.run(gone);
+
+  // --remote-submodules: b follows `other` (b1, not the recorded b2), n follows
+  // the superproject's branch (`.`: main, n3, not the recorded n2).
+  const follow = bare('follow.git');
+  const ff = new FastImport();
+  ff.commit('refs/heads/main', 'submodules following branches', [
+    `M 100644 :${ff.blob('[submodule "b"]\n\tpath = b\n\turl = ../b.git\n\tbranch = other\n[submodule "n"]\n\tpath = n\n\turl = ../nested.git\n\tbranch = .\n')} .gitmodules`,
+    `M 160000 ${rec.b} b`,
+    `M 160000 ${rec.nested} n`,
+  ]);
+  ff.run(follow);
+
+  const nobranch = bare('no-branch.git');
+  const fn = new FastImport();
+  fn.commit('refs/heads/main', 'a submodule following a branch its remote lacks', [
+    `M 100644 :${fn.blob('[submodule "b"]\n\tpath = b\n\turl = ../b.git\n\tbranch = nope\n')} .gitmodules`,
+    `M 160000 ${rec.b} b`,
+  ]);
+  fn.run(nobranch);
 }
 
 test.before(async () => {
@@ -294,9 +313,47 @@ test('a submodule that cannot be cloned: retried once, no submodule checked out,
   assert.is(git(ours, ['status', '--porcelain']), git(theirs, ['status', '--porcelain']));
 });
 
+test('--remote-submodules: each submodule at its remote-tracking branch (default HEAD), nested ones too, as git', async () => {
+  const { ours } = await both(['--recurse-submodules', '--remote-submodules'], { recurseSubmodules: true, remoteSubmodules: true });
+  const nestedTip = git(join(root.dir, 'nested.git'), ['rev-parse', 'main']).trim();
+  assert.is.not(nestedTip, rec.nested);
+  assert.is(git(join(ours, 'mods/a/deep/nested'), ['rev-parse', 'HEAD']).trim(), nestedTip, 'the tip of the remote HEAD, not the recorded commit');
+  assert.is(git(join(ours, 'mods/a'), ['status', '--porcelain']), ' M deep/nested\n', 'the superproject sees the newer commit');
+});
+
+test('--remote-submodules: `branch = other` and `branch = .` from .gitmodules, and -c submodule.<name>.branch over them', async () => {
+  const { ours } = await both(['--recurse-submodules', '--remote-submodules'], { recurseSubmodules: true, remoteSubmodules: true }, 'follow.git');
+  assert.is(git(join(ours, 'b'), ['rev-parse', 'HEAD']).trim(), rec.c, 'b at other (b1)');
+  assert.is(git(join(ours, 'n'), ['rev-parse', 'HEAD']).trim(), git(join(root.dir, 'nested.git'), ['rev-parse', 'main']).trim(), "n at the superproject's branch");
+  // The superproject's config names the branch first (set here through a parent git's -c).
+  const url = server.url('follow.git');
+  const theirs = join(work.dir, 'git-follow-c');
+  const mine = join(work.dir, 'ours-follow-c');
+  const args = ['--recurse-submodules', '--remote-submodules', url];
+  const env = { ...gitEnv, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'submodule.b.branch', GIT_CONFIG_VALUE_0: 'main' };
+  await gitAsync(work.dir, ['-c', 'submodule.b.branch=main', 'clone', '-q', ...args, theirs]);
+  await clone({ repository: url, directory: mine, recurseSubmodules: true, remoteSubmodules: true, env, cwd: work.dir });
+  assertSameTree(mine, theirs);
+  assert.is(git(join(mine, 'b'), ['rev-parse', 'HEAD']).trim(), rec.b, 'b at main (b2)');
+});
+
+test('--remote-submodules with a branch the remote lacks: git\'s message, exit status 128, the superproject kept', async () => {
+  const url = server.url('no-branch.git');
+  const theirs = join(work.dir, 'git-no-branch');
+  const ours = join(work.dir, 'ours-no-branch');
+  const g = await gitClone(['--recurse-submodules', '--remote-submodules', url, theirs], work.dir);
+  const w = await wasmgit(['clone', '--recurse-submodules', '--remote-submodules', url, ours], work.dir);
+  assert.is(w.code, g.code, w.stderr);
+  assert.is(w.code, 128);
+  const fatal = "fatal: Unable to find refs/remotes/origin/nope revision in submodule path 'b'";
+  assert.ok(g.stderr.includes(fatal) && w.stderr.includes(fatal), w.stderr);
+  assert.is(git(ours, ['submodule', 'status']), git(theirs, ['submodule', 'status']));
+  assert.is(git(ours, ['status', '--porcelain']), git(theirs, ['status', '--porcelain']));
+});
+
 test('CLI --help documents the submodule options', async () => {
   const r = await wasmgit(['clone', '--help'], work.dir);
-  for (const o of ['--recurse-submodules[=<pathspec>]', '--[no-]shallow-submodules', '-j, --jobs <n>']) assert.ok(r.stdout.includes(o), o);
+  for (const o of ['--recurse-submodules[=<pathspec>]', '--[no-]shallow-submodules', '--[no-]remote-submodules', '-j, --jobs <n>']) assert.ok(r.stdout.includes(o), o);
 });
 
 test.run();

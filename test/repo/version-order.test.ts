@@ -1,6 +1,7 @@
 // versionCompare() orders names as git's --sort=version:refname does: checked
 // against `git tag -l --sort=version:refname` on tags whose names mix digit
-// runs, leading zeros, dots and letters.
+// runs, leading zeros, dots and letters, and with versionsort.suffix lists
+// on names carrying those suffixes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,42 @@ test('2000 tag names sort as git tag -l --sort=version:refname sorts them', () =
     g(['update-ref', '--stdin'], [...names].map((n) => `create refs/tags/${n} ${head}\n`).join(''));
     const theirs = g(['tag', '-l', '--sort=version:refname']).split('\n').filter(Boolean);
     assert.equal([...names].sort(versionCompare), theirs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('versionsort.suffix: names with and without the configured suffixes, several lists and orders, as git sorts them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmgit-version-suffix-'));
+  try {
+    const env = { ...process.env, ...gitIdentityEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+    const g = (args: string[], input?: string) => {
+      const r = spawnSync('git', args, { cwd: dir, env, input, encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    g(['init', '-q']);
+    g(['commit', '-q', '--allow-empty', '-m', 'one']);
+    const head = g(['rev-parse', 'HEAD']).trim();
+    // Release-like names (the comparison git makes with suffixes is not a total
+    // order on arbitrary strings, so sorts of odd names depend on the algorithm).
+    const suffixPool = ['', '-rc', '-beta', '-pre', '-alpha', '.rc', '-bfoo', '-b', 'rc'];
+    const names = new Set<string>();
+    for (const major of [0, 1, 2]) {
+      for (const minor of [0, 1, 2, 9, 10, 11]) {
+        for (const patch of ['', '.0', '.1', '.10']) {
+          for (const suffix of suffixPool) {
+            for (const n of suffix ? ['', '1', '2', '10'] : ['']) names.add(`v${major}.${minor}${patch}${suffix}${n}`);
+          }
+        }
+      }
+    }
+    g(['update-ref', '--stdin'], [...names].map((n) => `create refs/tags/${n} ${head}\n`).join(''));
+    for (const suffixes of [['-rc'], ['-rc', '-beta', '-pre'], ['-pre', '-beta', '-rc', '-alpha'], ['-alpha', '-beta', '-pre', '-rc', '.rc'], ['-b', '-bfoo', '-beta']]) {
+      const config = suffixes.flatMap((x) => ['-c', `versionsort.suffix=${x}`]);
+      const theirs = g([...config, 'tag', '-l', '--sort=version:refname']).split('\n').filter(Boolean);
+      assert.equal([...names].sort((a, b) => versionCompare(a, b, suffixes)), theirs, suffixes.join(' '));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -44,11 +44,17 @@ test('--sort: refname and version:refname, reversed, several keys, with --symref
   spawnSync('git', ['init', '-q', '-b', 'main', sorted], { env: testEnv });
   g(['commit', '-q', '--allow-empty', '-m', 'one']);
   for (const t of ['v1.9', 'v1.10', 'v1.01', 'v1.001', 'v2.0-rc1', 'v2.0', 'v10', 'v1.0.1', 'a01', 'a010']) g(['tag', '-a', '-m', t, t]);
-  for (const opts of [['--sort=-v:refname'], ['--tags', '--sort=version:refname'], ['--sort=refname', '--sort=-version:refname'], ['--symref', '--sort=-refname']]) {
-    const ours = await wasmgit(['ls-remote', ...opts, sorted]);
-    const theirs = spawnSync('git', ['ls-remote', ...opts, sorted], { env: testEnv, encoding: 'utf8' });
+  for (const t of ['v2.0-beta2', 'v2.0-beta10', 'v2.0-pre']) g(['tag', t]);
+  // With versionsort.suffix (or the older prereleaseSuffix: git warns when both are set).
+  const suffixes = ['-c', 'versionsort.suffix=-pre', '-c', 'versionsort.suffix=-rc', '-c', 'versionsort.suffix=-beta'];
+  const older = ['-c', 'versionsort.prereleaseSuffix=-beta'];
+  for (const opts of [['--sort=-v:refname'], ['--tags', '--sort=version:refname'], ['--sort=refname', '--sort=-version:refname'], ['--symref', '--sort=-refname'], [...suffixes, '--sort=version:refname'], [...older, '--sort=-v:refname'], [...suffixes, ...older, '--sort=v:refname']]) {
+    const at = opts.findIndex((o) => o.startsWith('--'));
+    const ours = await wasmgit([...opts.slice(0, at), 'ls-remote', ...opts.slice(at), sorted]);
+    const theirs = spawnSync('git', [...opts.slice(0, at), 'ls-remote', ...opts.slice(at), sorted], { env: testEnv, encoding: 'utf8' });
     assert.is(ours.code, 0, ours.stderr);
     assert.is(ours.stdout, theirs.stdout, opts.join(' '));
+    assert.is(ours.stderr, theirs.stderr, opts.join(' '));
   }
   const bad = await wasmgit(['ls-remote', '--sort=no-such-field', sorted]);
   assert.is(bad.code, 128);
