@@ -25,7 +25,7 @@ import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, t
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
-import { bundlePackError, isBundleFile } from './transport/bundle.ts';
+import { bundlePackMessage, isBundleFile } from './transport/bundle.ts';
 import { TransportError } from './protocol/errors.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
@@ -463,7 +463,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       }).catch((err) => {
         // The indexer speaks of offsets in the pack: say which file, and where its pack starts.
         if (source.bundle === undefined || err instanceof WasmgitError || err instanceof TransportError || o.signal?.aborted) throw err;
-        throw new CloneError(bundlePackError(source.bundle, err).message, { url: source.url, path: source.bundle, cause: err });
+        throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
       });
       if (fetched.pack) packs.push(fetched.pack);
       // The new boundary of a deepening fetch, or the shallow source's own (as

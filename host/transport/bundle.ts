@@ -107,7 +107,7 @@ export function parseBundleHeader(bytes: Uint8Array, path: string, atEof = true)
       const problem = pos === buf.length ? 'truncated: the header ends without the blank line before the pack' : 'truncated: the header ends in the middle of a line';
       throw new BundleFormatError(path, problem, pos, line);
     }
-    // Lines are names and hex; git reads them as bytes, so keep each byte as one char.
+    // Ref names are UTF-8 by convention; ids and capabilities are ASCII.
     const text = buf.toString('utf8', pos, end);
     const at = pos;
     pos = end + 1;
@@ -170,19 +170,16 @@ export function readBundleHeader(path: string): BundleHeader {
 
 /**
  * A failure of the pack part (the indexer's words, with offsets in the pack)
- * as an error naming the bundle and where its pack starts.
+ * told as a failure of the bundle: which file, and where in it the pack starts.
  */
-export function bundlePackError(path: string, err: unknown): TransportError {
-  let offset = -1;
+export function bundlePackMessage(path: string, err: unknown): string {
+  let where = '';
   try {
-    offset = readBundleHeader(path).packOffset;
+    where = ` (the pack starts at byte offset ${readBundleHeader(path).packOffset} of the bundle)`;
   } catch {
-    /* the header was read once already; keep the message without it */
+    /* the header was read once already: it changed since; say what is known */
   }
-  const where = offset >= 0 ? ` (the pack starts at byte offset ${offset} of the bundle)` : '';
-  const e = new TransportError('protocol', `${path}: bad pack data${where}: ${err instanceof Error ? err.message : String(err)}`, path);
-  (e as { cause?: unknown }).cause = err;
-  return e;
+  return `${path}: bad pack data${where}: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 class BundleRemote implements Remote {
