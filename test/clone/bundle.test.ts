@@ -120,6 +120,19 @@ test('init.defaultBranch picks the branch of a bundle without HEAD', async () =>
   assert.is(git(ours, ['symbolic-ref', 'HEAD']).trim(), 'refs/heads/side');
 });
 
+test('two branches at HEAD’s commit, neither the default: the one listed last wins, as git (its list is reversed)', async () => {
+  git(src, ['branch', 'p1', 'side']);
+  git(src, ['branch', 'p2', 'side']);
+  git(src, ['checkout', '-q', '--detach', 'side']);
+  git(src, ['bundle', 'create', '-q', b('p1p2'), 'HEAD', 'p1', 'p2']);
+  git(src, ['bundle', 'create', '-q', b('p2p1'), 'HEAD', 'p2', 'p1']);
+  git(src, ['checkout', '-q', 'master']);
+  const first = await both(b('p1p2'), []);
+  const second = await both(b('p2p1'), []);
+  assert.is(git(first.ours, ['symbolic-ref', 'HEAD']).trim(), 'refs/heads/p2');
+  assert.is(git(second.ours, ['symbolic-ref', 'HEAD']).trim(), 'refs/heads/p1');
+});
+
 test('only tags: nothing to check out, as git', async () => {
   await both(b('tags'), [], {}, { checkout: false });
 });
