@@ -43,7 +43,8 @@ export function resolveSource(arg: string, cwd: string): Source {
     const url = absolute();
     return { url, display: url, local: true };
   }
-  const file = [`${resolve(cwd, arg)}.bundle`, resolve(cwd, arg)].find(isRegularFile);
+  // Tried as typed (not normalised): `x.bundle/` names no file, as for git's stat().
+  const file = [`${absolute()}.bundle`, absolute()].find(isRegularFile);
   if (file !== undefined) {
     const url = absolute();
     return { url, display: url, local: false, bundle: file };

@@ -192,7 +192,14 @@ test('CLI: what git prints for --server-option, -u, --local, --reject-shallow an
 });
 
 test('prerequisites: git’s error lines and status, nothing left behind', () => {
-  for (const args of [['clone', b('prereq'), 'out'], ['clone', '-q', '--bare', b('prereq'), 'out']]) {
+  // Two prerequisites: master~1 and the commit a topic branch grew from.
+  git(src, ['branch', 'topic', 'light']);
+  git(src, ['checkout', '-q', 'topic']);
+  commit('topic', { 'topic.txt': 'topic\n' });
+  git(src, ['checkout', '-q', 'master']);
+  git(src, ['bundle', 'create', '-q', b('prereq2'), 'master', 'topic', '^master~1', '^topic~1']);
+  assert.is(readFileSync(b('prereq2'), 'latin1').split('\n').filter((l) => l.startsWith('-')).length, 2);
+  for (const args of [['clone', b('prereq'), 'out'], ['clone', '-q', '--bare', b('prereq'), 'out'], ['clone', b('prereq2'), 'out']]) {
     const r = bothCli(args);
     assert.is(r.g.status, 128);
     assert.is(r.w.status, r.g.status, r.w.stderr);
@@ -216,9 +223,9 @@ test('a filtered (@filter) bundle is refused as git refuses it', () => {
   assert.equal(readdirSync(r.wdir), []);
 });
 
-test('a file that is no bundle, and a file:// URL naming a bundle: git’s words', () => {
+test('a file that is no bundle, a bundle path with a trailing slash, and a file:// URL naming a bundle: git’s words', () => {
   writeFileSync(join(work, 'notes.txt'), 'not a bundle\n');
-  for (const args of [['clone', join(work, 'notes.txt'), 'out'], ['clone', `file://${b('all')}`, 'out'], ['ls-remote', `file://${b('all')}`]]) {
+  for (const args of [['clone', join(work, 'notes.txt'), 'out'], ['clone', `${b('all')}/`, 'out'], ['clone', `file://${b('all')}`, 'out'], ['ls-remote', `file://${b('all')}`]]) {
     const r = bothCli(args);
     assert.is(r.g.status, 128);
     assert.is(r.w.status, r.g.status, r.w.stderr);
