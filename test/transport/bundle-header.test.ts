@@ -81,6 +81,28 @@ test('refusals name the line and the byte offset', () => {
   }
 });
 
+test('mutated headers: a header or a BundleFormatError, never another exception', () => {
+  const good = Buffer.from(`# v3 git bundle\n@object-format=sha1\n-${B} c\n${A} refs/heads/main\n${A} HEAD\n\nPACK`, 'latin1');
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const alphabet = Buffer.from('\n\n -@=#abc0f9 \xff\x00', 'latin1');
+  let refused = 0;
+  for (let i = 0; i < 3000; i++) {
+    const m = Buffer.from(good);
+    for (let k = 1 + Math.floor(next() * 3); k > 0; k--) m[Math.floor(next() * m.length)] = alphabet[Math.floor(next() * alphabet.length)];
+    const cut = next() < 0.3 ? m.subarray(0, Math.floor(next() * m.length)) : m;
+    try {
+      const h = parseBundleHeader(cut, 'm.bundle')!;
+      assert.ok(h.packOffset > 0 && h.packOffset <= cut.length);
+    } catch (err) {
+      if (!(err instanceof BundleFormatError)) throw err;
+      assert.ok(err.offset >= 0 && err.offset <= cut.length, err.message);
+      refused++;
+    }
+  }
+  assert.ok(refused > 1000, `${refused} refused`);
+});
+
 test('a header written by git bundle create, read from the file in pieces; isBundleFile', () => {
   const repo = join(tmp.dir, 'repo');
   git(tmp.dir, ['init', '-q', '-b', 'main', repo]);
