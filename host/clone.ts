@@ -29,6 +29,7 @@ import { bundlePackMessage, isBundleFile } from './transport/bundle.ts';
 import { TransportError } from './protocol/errors.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
+import { addAlternates, alternateHaves, dissociate, referenceObjectDirs } from './clone/alternates.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
 export type CloneEvent =
@@ -93,6 +94,16 @@ export interface CloneOptions {
   uploadPack?: string;
   /** `-l/--local`: a path is read directly anyway; asked for with a URL or a shallow source, it is ignored with git's warning. */
   local?: boolean;
+  /**
+   * `--reference <repo>` (or, with `ifAble`, `--reference-if-able <repo>`):
+   * borrow objects from local repositories through objects/info/alternates;
+   * the server is told their refs' objects are here, and sends only the rest.
+   */
+  reference?: (string | { path: string; ifAble?: boolean })[];
+  /** `-s/--shared`: a local source's objects are borrowed (alternates), not copied. Ignored for URLs, as by git. */
+  shared?: boolean;
+  /** `--dissociate`: before the checkout, copy the borrowed objects in and drop the alternates. */
+  dissociate?: boolean;
   /**
    * `--[no-]reject-shallow` (default: clone.rejectShallow): refuse a source
    * that is itself shallow, as git does. Without it such a clone is shallow too.
@@ -192,6 +203,16 @@ function isEmptyDir(path: string): boolean {
     return readdirSync(path).length === 0;
   } catch {
     return false;
+  }
+}
+
+/** Whether every wanted object is readable already, through the alternates (fetch-pack's everything_local). */
+async function haveAll(gitDir: string, wants: string[]): Promise<boolean> {
+  const objects = await openRepositoryObjects(gitDir, []);
+  try {
+    return wants.every((oid) => objects.has(oid));
+  } finally {
+    await objects.close();
   }
 }
 
@@ -368,6 +389,11 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     writeConfig(gitDir, config);
     // builtin/clone.c runs `git sparse-checkout set` here, before the fetch.
     if (o.sparse) initSparseCheckout(gitDir, config, n.bare, source.url);
+    // setup_reference(): the reference repositories' objects become alternates.
+    const references = (o.reference ?? []).map((x) => (typeof x === 'string' ? { path: x } : x));
+    addAlternates(gitDir, referenceObjectDirs(references, cwd, (message) => emit({ phase: 'note', message, always: true })));
+    // clone_local() with --shared: the source's objects are borrowed, not copied.
+    const shared = !!o.shared && source.local && !localShallow;
     const extraRefspecs = config.getAll(`remote.${r}.fetch`);
     const ident = committerIdent(cfgLookup, env);
     const msg = `clone: from ${source.display}`;
@@ -441,7 +467,12 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const packs: string[] = [];
     let shallow: string[] = [];
     const empty = plan.mapped.length === 0;
-    if (!empty) {
+    if (shared) addAlternates(gitDir, [`${findGitDir(source.url)!.commonDir}/objects`]);
+    // fetch-pack's everything_local(): what the alternates hold already is not fetched at all.
+    const borrowed = shared || (references.length > 0 && !empty && !source.local && (await haveAll(gitDir, plan.wants)));
+    if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
+    if (!empty && !borrowed) {
+      const haves = references.length && !source.local ? alternateHaves(gitDir) : undefined;
       const fetched = await fetchPack(conn, {
         gitDir,
         request: {
@@ -451,6 +482,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           shallowExclude: source.local ? undefined : o.shallowExclude,
           filter,
           includeTag: plan.includeTag,
+          haves: haves?.length ? haves : undefined,
           noProgress: !o.serverProgress,
           serverOptions,
           signal: o.signal,
@@ -544,6 +576,12 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       if (!n.bare) installBranchConfig(config, target.slice('refs/heads/'.length), r, target, cfgLookup);
     }
     writeConfig(gitDir, config);
+    if (o.dissociate) {
+      // dissociate_from_references(), before the checkout: the borrowed objects come in.
+      await objects.close();
+      packs.push(...dissociate(gitDir));
+      objects = await openRepositoryObjects(gitDir, packs);
+    }
     throwIfAborted(o.signal);
 
     let files = 0;

@@ -80,6 +80,11 @@ let idLen: usize = 20;
 const AHEAD: usize = 64 << 10;      // read-ahead on a window miss
 const HEADER_AHEAD: usize = 4 << 10; // the same when only a header is wanted
 const WINDOW_MAX: usize = 8 << 20;  // entries larger than this are streamed
+// A pack no larger than this is read whole at its first miss. A checkout jumps
+// between trees, blobs and delta bases all over the pack: with 64 KiB windows a
+// 1.3 MiB pack of 20,000 files was read about 50 times over (64 MiB in 1,000
+// reads). git maps the whole pack; this reads it once.
+const WHOLE_PACK: u64 = 16 << 20;
 let win: usize = 0;
 let winCap: usize = 0;
 let winPack: i32 = -1;
@@ -495,8 +500,14 @@ function windowAt(p: i32, off: u64, need: usize, ahead: usize): usize {
     return win + <usize>(off - winStart);
   }
   let limit = packSize(p) - <u64>idLen;
+  let start = off;
   let want = <u64>max(need, ahead);
-  if (off + want > limit) want = limit - off;
+  if (limit <= WHOLE_PACK) {
+    start = 0;
+    want = limit;
+  } else if (off + want > limit) {
+    want = limit - off;
+  }
   let len = <usize>want;
   if (len > winCap) {
     let cap = grownCap(winCap, len);
@@ -506,16 +517,16 @@ function windowAt(p: i32, off: u64, need: usize, ahead: usize): usize {
     winCap = cap;
     winPack = -1;
   }
-  let got = readAt(packSource(p), off, win, <u32>len);
+  let got = readAt(packSource(p), start, win, <u32>len);
   winPack = p;
-  winStart = off;
+  winStart = start;
   winLen = <usize>got;
-  if (<usize>got < need) {
+  if (<u64>got < off - start + <u64>need) {
     winPack = -1;
-    fail(E_READ, where(p, off) + "pack ends early (read " + got.toString() + " of " + need.toString() + " bytes)", off);
+    fail(E_READ, where(p, off) + "pack ends early (read " + (<u64>got - min<u64>(<u64>got, off - start)).toString() + " of " + need.toString() + " bytes)", off);
     return 0;
   }
-  return win;
+  return win + <usize>(off - start);
 }
 
 // Parsed entry header.

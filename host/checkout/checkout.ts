@@ -39,6 +39,8 @@ export interface CheckoutOptions {
   /** The tree to check out (40 hex digits). */
   treeOid: string;
   packs: PackHandle[];
+  /** Object directories whose loose objects are read too (an alternate's, say). */
+  looseDirs?: string[];
   /** Entries written so far and in all, for "Updating files: N% (n/total)". */
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
@@ -109,7 +111,8 @@ interface Walk {
 export async function checkout(opts: CheckoutOptions): Promise<{ files: number }> {
   const core = opts.core ?? (await loadCore());
   let packs = opts.packs;
-  let store = ObjectStore.open(core, packs);
+  const openStore = () => ObjectStore.open(core, packs, { looseDirs: opts.looseDirs });
+  let store = openStore();
   let writer: WriterThread | null = null;
   try {
     opts.signal?.throwIfAborted();
@@ -135,7 +138,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
         opts.signal?.throwIfAborted();
         store.close();
         packs = [...packs, ...more];
-        store = ObjectStore.open(core, packs);
+        store = openStore();
       }
     }
     const n = w.paths.length;
@@ -162,7 +165,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       opts.signal?.throwIfAborted();
       store.close();
       packs = [...packs, ...more];
-      store = ObjectStore.open(core, packs);
+      store = openStore();
       where = w.ids.map((id, i) => (!inTree[i] || w.modes[i] === S_IFGITLINK ? -1 : store.locate(id)));
     }
 

@@ -2,7 +2,7 @@
 // streaming indexer, and where the fetched packs meet the object store and
 // the checkout. Each function here is one arrow of the flow in
 // docs/architecture.md ("Clone").
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRemote, TransportError, type FetchRequest, type Remote } from '../transport/index.ts';
 import { PackIndexer } from '../pack/index-pack.ts';
@@ -13,6 +13,7 @@ import { afterPendingIo } from '../turns.ts';
 import { checkout } from '../checkout/checkout.ts';
 import { CloneError, RepositoryNotFoundError } from '../errors.ts';
 import type { CloneEvent } from '../clone.ts';
+import { objectDirs, packFiles } from '../transport/local-repo.ts';
 
 export interface Connection {
   url: string;
@@ -156,7 +157,22 @@ function packHandles(gitDir: string, packs: string[]): PackHandle[] {
   return packs.map((p) => ({ pack: p, idx: p.replace(/\.pack$/, '.idx') }));
 }
 
-/** Read access to the objects of the new repository (the packs this clone wrote). */
+/**
+ * Objects of a repository (its git directory is its common directory) that
+ * are not in the packs a clone writes: the packs of each alternate object
+ * directory (objects/info/alternates, as --reference and --shared write it),
+ * and loose objects, read only when there are alternates or loose objects at
+ * all (a plain clone has neither, and pays for no lookups).
+ */
+function objectsElsewhere(gitDir: string): { packs: PackHandle[]; looseDirs: string[] } {
+  const dirs = objectDirs(gitDir);
+  const own = dirs[0];
+  const packs = dirs.slice(1).flatMap((d) => packFiles(d));
+  const hasLoose = (d: string) => readdirSync(d).some((name) => /^[0-9a-f]{2}$/.test(name));
+  return { packs, looseDirs: dirs.length > 1 || hasLoose(own) ? dirs : [] };
+}
+
+/** Read access to the objects of the new repository (the packs this clone wrote, and any alternates). */
 export interface RepositoryObjects {
   has(oid: string): boolean;
   read(oid: string): { type: string; data: Uint8Array };
@@ -168,14 +184,19 @@ export interface RepositoryObjects {
   treeAt(tree: string, path: string): TreeEntry[] | null;
   /** Adds packs written after opening (a partial clone's lazy fetch). */
   addPacks(packs: string[]): void;
+  /** The packs this clone wrote. */
   readonly packs: string[];
+  /** Where else objects are read from: the packs of the alternates (--reference, --shared), and loose objects. */
+  readonly elsewhere: { packs: PackHandle[]; looseDirs: string[] };
   close(): Promise<void>;
 }
 
 export async function openRepositoryObjects(gitDir: string, packs: string[]): Promise<RepositoryObjects> {
   const core: Core = await loadCore({ module: await compileCore() });
   let all = [...packs];
-  let store = ObjectStore.open(core, packHandles(gitDir, all));
+  const elsewhere = objectsElsewhere(gitDir);
+  const open = () => ObjectStore.open(core, [...packHandles(gitDir, all), ...elsewhere.packs], { looseDirs: elsewhere.looseDirs });
+  let store = open();
   const read = (oid: string) => store.read(oid);
   const header = (data: Uint8Array, field: string): string | undefined => {
     const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
@@ -187,6 +208,7 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
     get packs() {
       return all;
     },
+    elsewhere,
     has: (oid) => store.has(oid),
     read,
     peelToCommit(oid) {
@@ -221,7 +243,7 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
     addPacks(more) {
       store.close();
       all = [...all, ...more];
-      store = ObjectStore.open(core, packHandles(gitDir, all));
+      store = open();
     },
     close: async () => store.close(),
   };
@@ -257,7 +279,8 @@ export async function checkoutHead(
     gitDir: o.gitDir,
     workTree: o.workTree,
     treeOid: tree,
-    packs: packHandles(o.gitDir, objects.packs),
+    packs: [...packHandles(o.gitDir, objects.packs), ...objects.elsewhere.packs],
+    looseDirs: objects.elsewhere.looseDirs,
     signal: o.signal,
     config: o.config,
     env: o.env,

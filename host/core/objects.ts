@@ -14,6 +14,7 @@ function nodeFs(): typeof import('node:fs') {
 }
 import type { Core, Source } from './instance.ts';
 import { CoreError } from './instance.ts';
+import { inflate } from './inflate.ts';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
@@ -58,6 +59,13 @@ export class ObjectStore {
   readonly hashLen: number;
   private readonly hexRe: RegExp;
   private closed = false;
+  /** Object directories whose loose objects are read when no pack has an id (a repository's own, its alternates'). */
+  private looseDirs: string[] = [];
+  /** A number per loose object located, so each sorts apart (after every pack) and is read on its own. */
+  private readonly looseSlots = new Map<string, number>();
+  /** Where a loose object's bytes are put in the core's memory (grown as needed; the core does not free). */
+  private looseBuf = 0;
+  private looseCap = 0;
 
   private constructor(
     readonly core: Core,
@@ -73,8 +81,9 @@ export class ObjectStore {
    * entryHeader) is packs[i]. Pack files stay open until close(). The packs'
    * object format is SHA-1 unless `objectFormat` says 'sha256'.
    */
-  static open(core: Core, packs: PackHandle[], opts: { cacheBytes?: number; objectFormat?: 'sha1' | 'sha256' } = {}): ObjectStore {
+  static open(core: Core, packs: PackHandle[], opts: { cacheBytes?: number; objectFormat?: 'sha1' | 'sha256'; looseDirs?: string[] } = {}): ObjectStore {
     const store = new ObjectStore(core, opts.objectFormat ?? 'sha1');
+    store.looseDirs = opts.looseDirs ?? [];
     const e = core.exports;
     e.objectsReset();
     core.check(e.objectIdSize(store.hashLen));
@@ -131,10 +140,58 @@ export class ObjectStore {
     b.set(Buffer.from(oid, 'hex'));
   }
 
-  /** (pack number, offset) of `oid` as one sortable number, or -1. Reading in this order walks each pack forward. */
+  /**
+   * (pack number, offset) of `oid` as one sortable number, or -1. Reading in
+   * this order walks each pack forward; loose objects come after every pack.
+   */
   locate(oid: string | Uint8Array): number {
     this.putId(oid);
-    return Number(this.core.exports.objectLocate(this.idBuf));
+    const at = Number(this.core.exports.objectLocate(this.idBuf));
+    if (at >= 0 || !this.looseDirs.length) return at;
+    if (this.loosePath(oid) === null) return -1;
+    const hex = typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex');
+    let slot = this.looseSlots.get(hex);
+    if (slot === undefined) this.looseSlots.set(hex, (slot = this.looseSlots.size));
+    // Above any (pack << 48 | offset) of the packs registered.
+    return 2 ** 52 + slot;
+  }
+
+  /** The file of loose object `oid` in the first object directory that has it, or null. */
+  private loosePath(oid: string | Uint8Array): string | null {
+    if (!this.looseDirs.length) return null;
+    const hex = typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex');
+    const fs = nodeFs();
+    for (const dir of this.looseDirs) {
+      const path = `${dir}/${hex.slice(0, 2)}/${hex.slice(2)}`;
+      if (fs.existsSync(path)) return path;
+    }
+    return null;
+  }
+
+  /**
+   * A loose object (gitformat-loose: zlib of "<type> <size>\0<content>"),
+   * inflated by the core and left in its memory like an object read from a pack.
+   */
+  private viewLoose(path: string): { type: ObjectType; data: Uint8Array } {
+    let all: Uint8Array;
+    try {
+      all = inflate(this.core, nodeFs().readFileSync(path)).output;
+    } catch (err) {
+      if (err instanceof CoreError) throw new CoreError(`${path}: ${err.message}`, err.code);
+      throw err;
+    }
+    const nul = all.indexOf(0);
+    const header = Buffer.from(all.buffer, all.byteOffset, Math.max(0, nul)).toString('latin1');
+    const m = /^(commit|tree|blob|tag) (0|[1-9][0-9]*)$/.exec(header);
+    const size = all.length - nul - 1;
+    if (nul < 0 || !m || Number(m[2]) !== size) throw new CoreError(`${path}: bad loose object header '${header.slice(0, 40)}'`, -1);
+    if (size > this.looseCap) {
+      this.looseCap = Math.max(size, this.looseCap * 2, 4096);
+      this.looseBuf = this.core.alloc(this.looseCap);
+    }
+    const view = this.core.bytes(this.looseBuf, size);
+    view.set(all.subarray(nul + 1));
+    return { type: m[1] as ObjectType, data: view };
   }
 
   /** Pack number and offset of the entry holding `oid`, or null when no pack has it. */
@@ -157,7 +214,11 @@ export class ObjectStore {
     this.putId(oid);
     const e = this.core.exports;
     const t = e.objectRead(this.idBuf);
-    if (t === 0) throw new MissingObjectError(typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex'));
+    if (t === 0) {
+      const loose = this.loosePath(oid);
+      if (loose !== null) return this.viewLoose(loose);
+      throw new MissingObjectError(typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex'));
+    }
     if (t < 0) throw this.core.lastError(t);
     return { type: TYPES[t - 1], data: this.core.bytes(e.objectDataPtr(), e.objectDataLen()) };
   }

@@ -11,7 +11,7 @@ import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
 import { fileSource } from './file-source.ts';
 import { ResolvePool, resolveParallel, workerThreads } from './workers.ts';
 import { Turns } from '../turns.ts';
-import { collectYoung } from './young-gc.ts';
+import { collectYoung, prepareCollector } from './young-gc.ts';
 import { fixThinPack, type FixThinOptions } from './fix-thin.ts';
 import { strictVerdict, type StrictOptions } from './strict.ts';
 
@@ -356,6 +356,8 @@ export class PackIndexer {
       rmSync(writePath, { force: true });
       throw err;
     }
+    // Callers make the indexer while the server prepares the pack: a good time.
+    prepareCollector();
     return new PackIndexer(pc, module, fd, writePath, opts);
   }
 
@@ -422,7 +424,14 @@ export class PackIndexer {
   }
 }
 
-/** `n` random bytes as hex, for temporary names (the global Web Crypto: node:crypto costs start-up). */
+/**
+ * `n` random bytes as hex, for temporary names. They need not be secret:
+ * every temporary file is created exclusively ('wx'), so a name that is
+ * taken fails rather than clobbers. (Web Crypto's first call loads OpenSSL's
+ * generator: 2-8 ms of a small clone's start.)
+ */
 function randomHex(n: number): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('hex');
+  let out = '';
+  for (let i = 0; i < n; i++) out += Math.floor(Math.random() * 256).toString(16).padStart(2, '0');
+  return out;
 }

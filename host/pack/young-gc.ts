@@ -13,17 +13,25 @@ import { createRequire } from 'node:module';
 type Gc = (opts?: { type?: 'major' | 'minor' }) => void;
 let gc: Gc | null | undefined;
 
+/**
+ * Gets the collector ready: a new V8 context is the only way to reach it,
+ * which costs a few milliseconds, so callers do this while they wait (for a
+ * server to prepare its pack) rather than at their first collection.
+ */
+export function prepareCollector(): void {
+  if (gc !== undefined) return;
+  gc = null;
+  try {
+    const load = createRequire(import.meta.url);
+    (load('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+    gc = (load('node:vm') as typeof import('node:vm')).runInNewContext('gc') as Gc;
+  } catch {
+    gc = null;
+  }
+}
+
 /** Runs a garbage collection of the young generation now, where the runtime allows it (Node's V8); otherwise nothing. */
 export function collectYoung(): void {
-  if (gc === undefined) {
-    gc = null;
-    try {
-      const load = createRequire(import.meta.url);
-      (load('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
-      gc = (load('node:vm') as typeof import('node:vm')).runInNewContext('gc') as Gc;
-    } catch {
-      gc = null;
-    }
-  }
+  prepareCollector();
   gc?.({ type: 'minor' });
 }

@@ -1,0 +1,161 @@
+// Borrowed objects: `--reference`, `--reference-if-able`, `--shared` and
+// `--dissociate`, each beside `git clone` with the same options. The
+// reference repository is a non-bare one whose objects are loose (as commits
+// leave them), holding the first half of the upstream history; upstream
+// (served over smart HTTP, in protocol v2 and v0) has the rest. What git
+// reports about the two clones must match, the alternates file included, and
+// the pack the server sent must hold only what the reference lacks.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clone } from '../../host/clone.ts';
+import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
+import { tempDir } from '../helpers/git.ts';
+import { assertSameClone, git, gitAsync, gitEnv } from './fixture.ts';
+
+const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: gitEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+const wasmgit = (args: string[], cwd: string) => run(process.execPath, ['--import', tsx, cli, ...args], cwd);
+
+let tmp: { dir: string; cleanup(): void };
+let server: HttpServer;
+let v0: HttpServer;
+
+test.before(async () => {
+  tmp = tempDir('reference');
+  const d = tmp.dir;
+  // seed: three commits made by git commit, so its objects are loose.
+  git(d, ['init', '-q', '-b', 'main', 'seed']);
+  const seed = join(d, 'seed');
+  for (let i = 1; i <= 3; i++) commit(seed, i);
+  git(d, ['clone', '-q', '--bare', 'seed', 'upstream.git']);
+  // More history upstream: two commits, a branch and an annotated tag the seed never had.
+  git(d, ['clone', '-q', 'upstream.git', 'more']);
+  const more = join(d, 'more');
+  for (let i = 4; i <= 5; i++) commit(more, i);
+  git(more, ['tag', '-a', '-m', 'v1', 'v1', 'HEAD~1']);
+  git(more, ['branch', 'dev', 'HEAD~1']);
+  git(more, ['push', '-q', 'origin', 'main', 'dev', 'v1']);
+  git(join(d, 'upstream.git'), ['repack', '-a', '-d', '-q']);
+  // A reference with everything, and a shallow one.
+  git(d, ['clone', '-q', '--mirror', 'upstream.git', 'full.git']);
+  git(d, ['clone', '-q', '--depth', '1', `file://${join(d, 'upstream.git')}`, 'shallow']);
+  server = await startHttpServer({ root: d });
+  v0 = await startHttpServer({ root: d, protocolV0Only: true });
+});
+
+/** Commit number i: an edit to a shared file, a new file, and a binary file that never changes. */
+function commit(repo: string, i: number): void {
+  writeFileSync(join(repo, 'a.txt'), `${'line\n'.repeat(50)}edit ${i}\n`);
+  writeFileSync(join(repo, `f${i}.txt`), `file ${i}\n`);
+  writeFileSync(join(repo, 'bin.dat'), Buffer.alloc(4096, 7));
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-q', '-m', `commit ${i}`]);
+}
+
+test.after(async () => {
+  await server.close();
+  await v0.close();
+  tmp.cleanup();
+});
+
+/** Objects a clone holds itself, packed or loose (git keeps a small v0 fetch loose), not those it borrows. */
+function ownObjects(dir: string): number {
+  const counts = git(dir, ['count-objects', '-v']);
+  return Number(/^count: (\d+)$/m.exec(counts)![1]) + Number(/^in-pack: (\d+)$/m.exec(counts)![1]);
+}
+const alternates = (dir: string) => {
+  const f = join(dir, '.git/objects/info/alternates');
+  return existsSync(f) ? readFileSync(f, 'utf8') : '(none)';
+};
+
+for (const [label, srv] of [['protocol v2', () => server], ['protocol v0', () => v0]] as const) {
+  test(`--reference over smart HTTP (${label}): alternates, refs, work tree as git's; the server sends only what the reference lacks`, async () => {
+    const url = srv().url('upstream.git');
+    const theirs = join(tmp.dir, `git-ref-${label.slice(-2)}`);
+    const ours = join(tmp.dir, `ours-ref-${label.slice(-2)}`);
+    await gitAsync(tmp.dir, ['clone', '-q', '--reference', 'seed', url, theirs]);
+    await clone({ repository: url, directory: ours, reference: ['seed'], env: gitEnv, cwd: tmp.dir });
+    assertSameClone(ours, theirs);
+    assert.is(alternates(ours), `${join(tmp.dir, 'seed')}/.git/objects\n`);
+    assert.is(alternates(ours), alternates(theirs));
+    const all = Number(git(join(tmp.dir, 'upstream.git'), ['count-objects', '-v']).match(/in-pack: (\d+)/)![1]);
+    assert.ok(ownObjects(ours) > 0 && ownObjects(ours) < all, `${ownObjects(ours)} of ${all} objects fetched`);
+    assert.is(ownObjects(ours), ownObjects(theirs), 'as many objects fetched as git');
+  });
+}
+
+test('--reference to a repository that has everything: nothing is fetched, as git', async () => {
+  const url = server.url('upstream.git');
+  const theirs = join(tmp.dir, 'git-full');
+  const ours = join(tmp.dir, 'ours-full');
+  await gitAsync(tmp.dir, ['clone', '-q', '--reference', 'full.git', url, theirs]);
+  await clone({ repository: url, directory: ours, reference: ['full.git'], env: gitEnv, cwd: tmp.dir });
+  assertSameClone(ours, theirs);
+  assert.is(alternates(ours), `${join(tmp.dir, 'full.git')}/objects\n`);
+  assert.equal(readdirSync(join(ours, '.git/objects/pack')), readdirSync(join(theirs, '.git/objects/pack')));
+  assert.equal(readdirSync(join(ours, '.git/objects/pack')), []);
+});
+
+test('--shared from a local path: the source objects borrowed, none copied; ignored for a file:// URL', async () => {
+  const theirs = join(tmp.dir, 'git-shared');
+  const ours = join(tmp.dir, 'ours-shared');
+  const g = await run('git', ['clone', '--shared', 'upstream.git', theirs], tmp.dir);
+  const w = await wasmgit(['clone', '--shared', 'upstream.git', ours], tmp.dir);
+  assert.is(w.code, 0, w.stderr);
+  assert.is(w.stderr.replace('ours-shared', 'git-shared'), g.stderr);
+  assertSameClone(ours, theirs);
+  assert.is(alternates(ours), `${join(tmp.dir, 'upstream.git')}/objects\n`);
+  assert.is(alternates(ours), alternates(theirs));
+  assert.is(ownObjects(ours), 0);
+  const url = `file://${join(tmp.dir, 'upstream.git')}`;
+  await clone({ repository: url, directory: join(tmp.dir, 'ours-shared-url'), shared: true, env: gitEnv, cwd: tmp.dir });
+  assert.is(alternates(join(tmp.dir, 'ours-shared-url')), '(none)');
+});
+
+test('--dissociate: the borrowed objects copied in before the checkout; the clone stands alone once the reference is gone', async () => {
+  const url = server.url('upstream.git');
+  const ours = join(tmp.dir, 'ours-dissociate');
+  const w = await wasmgit(['clone', '-q', '--dissociate', '--reference', 'seed', url, ours], tmp.dir);
+  assert.is(w.code, 0, w.stderr);
+  assert.is(alternates(ours), '(none)');
+  renameSync(join(tmp.dir, 'seed'), join(tmp.dir, 'seed-away'));
+  try {
+    const fsck = await run('git', ['fsck', '--full', '--strict', '--no-dangling'], ours);
+    assert.is(fsck.code, 0, fsck.stdout + fsck.stderr);
+    assert.is(git(ours, ['status', '--porcelain']), '');
+    assert.is(git(ours, ['log', '--format=%s']).trim().split('\n').length, 5);
+  } finally {
+    renameSync(join(tmp.dir, 'seed-away'), join(tmp.dir, 'seed'));
+  }
+});
+
+test("references that cannot be used: git's message and exit status, nothing left; --reference-if-able goes on with a notice", async () => {
+  const url = server.url('upstream.git');
+  for (const [args, code] of [[['--reference', 'nothere'], 128], [['--reference', 'shallow'], 128], [['--reference-if-able', 'nothere'], 0], [['--reference', 'a/b/c'], 128]] as const) {
+    const g = await run('git', ['clone', ...args, url, 'git-bad'], tmp.dir);
+    const w = await wasmgit(['clone', ...args, url, 'ours-bad'], tmp.dir);
+    assert.is(w.code, code, `${args.join(' ')}: ${w.stderr}`);
+    assert.is(w.code, g.code, args.join(' '));
+    assert.is(w.stderr.replace(/ours-bad/g, 'git-bad'), g.stderr, args.join(' '));
+    assert.is(existsSync(join(tmp.dir, 'ours-bad')), existsSync(join(tmp.dir, 'git-bad')), args.join(' '));
+    if (code === 0) assertSameClone(join(tmp.dir, 'ours-bad'), join(tmp.dir, 'git-bad'));
+    await run('rm', ['-rf', 'ours-bad', 'git-bad'], tmp.dir);
+  }
+});
+
+test.run();
