@@ -25,7 +25,8 @@ import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, t
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { rewriteUrl } from './transport/url.ts';
-import { bundlePackMessage, isBundleFile } from './transport/bundle.ts';
+import { bundlePackMessage, isBundleFile, readBundleHeader } from './transport/bundle.ts';
+import type { FixThinOptions } from './pack/fix-thin.ts';
 import { TransportError } from './protocol/errors.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
@@ -468,11 +469,14 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     let shallow: string[] = [];
     const empty = plan.mapped.length === 0;
     if (shared) addAlternates(gitDir, [`${findGitDir(source.url)!.commonDir}/objects`]);
-    // fetch-pack's everything_local(): what the alternates hold already is not fetched at all.
-    const borrowed = shared || (references.length > 0 && !empty && !source.local && (await haveAll(gitDir, plan.wants)));
+    // fetch-pack's everything_local(): what the alternates hold already is not fetched at all
+    // (a bundle has no fetch-pack: git unbundles it whole whatever is borrowed).
+    const borrowed = shared || (references.length > 0 && !empty && !source.local && source.bundle === undefined && (await haveAll(gitDir, plan.wants)));
     if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
     if (!empty && !borrowed) {
-      const haves = references.length && !source.local ? alternateHaves(gitDir) : undefined;
+      // A bundle's prerequisites are met by what the references lend, its thin pack completed from them.
+      const lent = source.bundle !== undefined && references.length ? await lentPrerequisites(gitDir, source.bundle) : undefined;
+      const haves = lent ? lent.haves : references.length && !source.local ? alternateHaves(gitDir) : undefined;
       const fetched = await fetchPack(conn, {
         gitDir,
         request: {
@@ -492,7 +496,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         index,
         emit,
         signal: o.signal,
-      }).catch((err) => {
+        fixThin: lent?.fixThin,
+      }).finally(() => lent?.close()).catch((err) => {
         // The indexer speaks of offsets in the pack: say which file, and where its pack starts.
         if (source.bundle === undefined || err instanceof WasmgitError || err instanceof TransportError || o.signal?.aborted) throw err;
         throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
@@ -670,6 +675,25 @@ function initSparseCheckout(gitDir: string, config: ConfigWriter, bare: boolean,
   worktreeConfig.set('core.sparseCheckoutCone', 'true');
   writeFileSync(join(gitDir, 'config.worktree'), worktreeConfig.toString());
   writeFileSync(join(gitDir, 'info', 'sparse-checkout'), '/*\n!/*/\n');
+}
+
+const TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+
+/**
+ * The prerequisites of the bundle at `path` that the new repository has
+ * through its alternates (--reference), and those objects as the bases of a
+ * thin pack (index-pack --fix-thin, as git's unbundle runs it). close() when done.
+ */
+async function lentPrerequisites(gitDir: string, path: string): Promise<{ haves: string[]; fixThin: FixThinOptions; close(): Promise<void> } | undefined> {
+  const prerequisites = readBundleHeader(path).prerequisites;
+  if (!prerequisites.length) return undefined;
+  const store = await openRepositoryObjects(gitDir, []);
+  const lookup = (id: string) => {
+    if (!store.has(id)) return null;
+    const o = store.read(id);
+    return { type: TYPE_CODES[o.type], data: o.data };
+  };
+  return { haves: prerequisites.filter((p) => store.has(p.oid)).map((p) => p.oid), fixThin: { lookup }, close: () => store.close() };
 }
 
 /** What the tag `oid` peels to through any layers of tags (git's peel_object); undefined for a non-tag or a chain that ends in a missing object. */

@@ -6,6 +6,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRemote, TransportError, type FetchRequest, type Remote } from '../transport/index.ts';
 import { PackIndexer } from '../pack/index-pack.ts';
+import type { FixThinOptions } from '../pack/fix-thin.ts';
 import { compileCore, loadCore, type Core } from '../core/instance.ts';
 import { ObjectStore, type PackHandle } from '../core/objects.ts';
 import { parseTree, type TreeEntry } from '../core/tree.ts';
@@ -85,7 +86,7 @@ export async function receivePack(
   remote: Remote,
   gitDir: string,
   request: FetchRequest,
-  opts: { emit(e: CloneEvent): void; promisor?: string; index?: IndexSettings; signal?: AbortSignal },
+  opts: { emit(e: CloneEvent): void; promisor?: string; index?: IndexSettings; signal?: AbortSignal; fixThin?: FixThinOptions },
 ): Promise<{ pack: FetchedPack | null; shallow: string[] }> {
   const { emit } = opts;
   const module = await compileCore();
@@ -99,6 +100,8 @@ export async function receivePack(
       module,
       threads: opts.index?.threads,
       cacheLimit: opts.index?.cacheLimit,
+      // index-pack --fix-thin: a thin pack's missing bases come from the repository (its alternates).
+      fixThin: opts.fixThin,
       signal: opts.signal,
       onProgress: (phase, done, total) => {
         if (phase === 'receiving') emit({ phase: 'receiving', done, total, bytes: indexer?.bytes });
@@ -146,9 +149,9 @@ export interface IndexSettings {
 
 export async function fetchPack(
   conn: Connection,
-  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; index?: IndexSettings; emit(e: CloneEvent): void; signal?: AbortSignal },
+  o: { gitDir: string; request: FetchRequest; promisorRefs?: string; index?: IndexSettings; emit(e: CloneEvent): void; signal?: AbortSignal; fixThin?: FixThinOptions },
 ): Promise<{ pack: string | null; shallow: string[] }> {
-  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, index: o.index, signal: o.signal });
+  const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, index: o.index, signal: o.signal, fixThin: o.fixThin });
   return { pack: r.pack?.pack ?? null, shallow: r.shallow };
 }
 

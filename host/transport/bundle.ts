@@ -15,8 +15,9 @@
 // that names none. The fetch streams the bytes after the header, in chunks
 // read with ordinary reads, to the sink: the caller's streaming indexer checks
 // the pack (entries, trailer) as for any other transport. A bundle with
-// prerequisites needs objects a new repository cannot have: the fetch fails
-// as git's verify_bundle does, before reading any of the pack.
+// prerequisites the caller does not have (its `haves`) fails as git's
+// verify_bundle does, before reading any of the pack; with them, its pack is
+// thin and the caller's indexer completes it (index-pack --fix-thin).
 
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { TransportError } from '../protocol/errors.ts';
@@ -212,12 +213,15 @@ class BundleRemote implements Remote {
     const h = this.read();
     const result: FetchResult = { shallow: [], unshallow: [] };
     if (req.wants.length === 0) return result;
-    if (h.prerequisites.length) {
-      // verify_bundle(): every prerequisite is missing from a new repository.
+    // verify_bundle(): a prerequisite must be there already. `haves` are the
+    // objects the caller has (a new repository: none, or those it borrows).
+    const have = new Set(req.haves ?? []);
+    const missing = h.prerequisites.filter((p) => !have.has(p.oid));
+    if (missing.length) {
       // git prints the id and an empty name (2.39), hence the trailing space.
-      const text = `error: Repository lacks these prerequisite commits:\n${h.prerequisites.map((p) => `error: ${p.oid} \n`).join('')}`;
+      const text = `error: Repository lacks these prerequisite commits:\n${missing.map((p) => `error: ${p.oid} \n`).join('')}`;
       const reason = 'remote transport reported error';
-      const list = h.prerequisites.map((p) => p.oid).join(', ');
+      const list = missing.map((p) => p.oid).join(', ');
       throw new TransportError('protocol', `${this.path}: the bundle needs prerequisite commits a new repository lacks (${list}); ${reason}`, this.url, { text, reason });
     }
     const fd = openSync(this.path, 'r');

@@ -213,6 +213,21 @@ test('prerequisites: git’s error lines and status, nothing left behind', () =>
   assert.is(r.w.stderr, r.g.stderr);
 });
 
+test('--reference: the bundle is unbundled whole; its prerequisites met by the borrowed objects, its thin pack completed from them', async () => {
+  for (const name of ['all', 'prereq']) {
+    const { ours, theirs } = await both(b(name), ['--reference', src], { reference: [src] });
+    assert.is(readFileSync(join(ours, '.git/objects/info/alternates'), 'utf8'), `${src}/.git/objects\n`);
+    const idx = (d: string) => readdirSync(join(d, '.git/objects/pack')).filter((f) => f.endsWith('.idx')).map((f) => readFileSync(join(d, '.git/objects/pack', f)));
+    assert.equal(idx(ours), idx(theirs), `${name}: the same pack, byte for byte in its .idx`);
+  }
+  // A reference that lacks them: git's error, as without one.
+  git(work, ['init', '-q', join(work, 'empty-ref')]);
+  const r = bothCli(['clone', '--reference', join(work, 'empty-ref'), b('prereq'), 'out']);
+  assert.is(r.g.status, 128);
+  assert.is(r.w.status, r.g.status, r.w.stderr);
+  assert.is(r.w.stderr, r.g.stderr);
+});
+
 test('a filtered (@filter) bundle is refused as git refuses it', () => {
   const all = readFileSync(b('v3'));
   writeFileSync(b('filtered'), Buffer.concat([Buffer.from('# v3 git bundle\n@object-format=sha1\n@filter=blob:none\n'), all.subarray('# v3 git bundle\n@object-format=sha1\n'.length)]));
