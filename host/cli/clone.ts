@@ -52,7 +52,8 @@ function usage(): string {
 Clones a repository into a new directory, as \`git clone\` does: remote-tracking
 branches for each branch of the repository, the remote's default branch (or
 --branch) checked out. <repo> is a URL (https://, http://, git://, ssh://,
-file://, [user@]host:path) or a local path, which needs no git installed.
+file://, [user@]host:path) or a local path, which needs no git installed: a
+repository, or a bundle file made by \`git bundle create\`.
 
 ${formatOptions(SPECS)}
 
