@@ -321,7 +321,8 @@ function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, na
   }
   const ptr = obj.data.byteOffset;
   const len = obj.data.length;
-  const n = parseTreeTable(core, ptr, len, prefix, `tree ${id.toString('hex')} at ${prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root'}`);
+  // The tree's description is made only for an error: a checkout parses thousands.
+  const n = parseTreeTable(core, ptr, len, prefix, () => `tree ${id.toString('hex')} at ${prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root'}`);
   // The core reuses its buffers for the subtrees read below: copy this tree
   // and its table once, and make names and ids views of the copy.
   const data = Buffer.from(core.bytes(ptr, len));
