@@ -53,6 +53,12 @@ export interface CheckoutOptions {
   /** The core to run on (default: a fresh instance, whose memory goes with it). */
   core?: Core;
   /**
+   * Objects already open (a clone's): read through this store, on its core,
+   * instead of registering `packs` again on another; `addPacks` registers what
+   * fetchMissing brought and returns the store to read from then.
+   */
+  objects?: { store: ObjectStore; addPacks(more: PackHandle[]): ObjectStore };
+  /**
    * Configuration as git would see it (the user's config and the clone's -c
    * values): core.autocrlf, core.eol, core.attributesFile, filter.<driver>.*.
    * Without it, none of these is set.
@@ -109,10 +115,20 @@ interface Walk {
 }
 
 export async function checkout(opts: CheckoutOptions): Promise<{ files: number }> {
-  const core = opts.core ?? (await loadCore());
+  const shared = opts.objects;
+  const core = shared?.store.core ?? opts.core ?? (await loadCore());
   let packs = opts.packs;
   const openStore = () => ObjectStore.open(core, packs, { looseDirs: opts.looseDirs });
-  let store = openStore();
+  let store = shared?.store ?? openStore();
+  const addPacks = (more: PackHandle[]) => {
+    if (shared) {
+      store = shared.addPacks(more);
+      return;
+    }
+    store.close();
+    packs = [...packs, ...more];
+    store = openStore();
+  };
   let writer: WriterThread | null = null;
   try {
     opts.signal?.throwIfAborted();
@@ -136,9 +152,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
         lastMissing = err.tree;
         const more = await opts.fetchMissing([err.tree]);
         opts.signal?.throwIfAborted();
-        store.close();
-        packs = [...packs, ...more];
-        store = openStore();
+        addPacks(more);
       }
     }
     const n = w.paths.length;
@@ -163,9 +177,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       }
       const more = await opts.fetchMissing([...missing]);
       opts.signal?.throwIfAborted();
-      store.close();
-      packs = [...packs, ...more];
-      store = openStore();
+      addPacks(more);
       where = w.ids.map((id, i) => (!inTree[i] || w.modes[i] === S_IFGITLINK ? -1 : store.locate(id)));
     }
 
@@ -273,7 +285,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
   } finally {
     // Once this resolves, the thread makes no more system calls (a failed clone removes what was written).
     await writer?.stop();
-    store.close();
+    if (!shared) store.close();
   }
 }
 
@@ -321,7 +333,8 @@ function walkTree(core: Core, store: ObjectStore, id: Buffer, prefix: Buffer, na
   }
   const ptr = obj.data.byteOffset;
   const len = obj.data.length;
-  const n = parseTreeTable(core, ptr, len, prefix, `tree ${id.toString('hex')} at ${prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root'}`);
+  // The tree's description is made only for an error: a checkout parses thousands.
+  const n = parseTreeTable(core, ptr, len, prefix, () => `tree ${id.toString('hex')} at ${prefix.length ? `'${displayPath(prefix.subarray(0, -1))}'` : 'the root'}`);
   // The core reuses its buffers for the subtrees read below: copy this tree
   // and its table once, and make names and ids views of the copy.
   const data = Buffer.from(core.bytes(ptr, len));

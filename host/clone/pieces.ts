@@ -191,6 +191,8 @@ export interface RepositoryObjects {
   readonly packs: string[];
   /** Where else objects are read from: the packs of the alternates (--reference, --shared), and loose objects. */
   readonly elsewhere: { packs: PackHandle[]; looseDirs: string[] };
+  /** The store reading all of them (replaced by addPacks), for a checkout to read through on the same core. */
+  readonly store: ObjectStore;
   close(): Promise<void>;
 }
 
@@ -210,6 +212,9 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
   const self: RepositoryObjects = {
     get packs() {
       return all;
+    },
+    get store() {
+      return store;
     },
     elsewhere,
     has: (oid) => store.has(oid),
@@ -282,8 +287,15 @@ export async function checkoutHead(
     gitDir: o.gitDir,
     workTree: o.workTree,
     treeOid: tree,
-    packs: [...packHandles(o.gitDir, objects.packs), ...objects.elsewhere.packs],
-    looseDirs: objects.elsewhere.looseDirs,
+    packs: [],
+    // The clone's objects, on their core: no second instance or index copy for the checkout.
+    objects: {
+      store: objects.store,
+      addPacks: (more) => {
+        objects.addPacks(more.map((h) => h.pack as string));
+        return objects.store;
+      },
+    },
     signal: o.signal,
     config: o.config,
     env: o.env,
@@ -307,6 +319,5 @@ export async function checkoutHead(
         }
       : undefined,
   });
-  if (added.length) objects.addPacks(added);
   return { files: result.files, packs: added };
 }

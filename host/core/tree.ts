@@ -78,7 +78,7 @@ export { FLAG_GITMODULES, FLAG_ODD_MODE };
  * treeEntriesPtr(), valid until the next call into the core) for a caller
  * that reads them without making an object per entry. Returns their number.
  */
-export function parseTreeTable(core: Core, ptr: number, len: number, prefix: Buffer, what: string): number {
+export function parseTreeTable(core: Core, ptr: number, len: number, prefix: Buffer, what: string | (() => string)): number {
   const e = core.exports;
   const n = e.treeParse(ptr, len);
   if (n < 0) {
@@ -90,7 +90,7 @@ export function parseTreeTable(core: Core, ptr: number, len: number, prefix: Buf
       const path = Buffer.concat([prefix, data.subarray(err.offset, end)]);
       throw new UnsafePathError(displayPath(path), err.message);
     }
-    throw new CoreError(`${what}: ${err.message}${err.offset !== undefined ? ` (at byte ${err.offset})` : ''}`, err.code, err.offset);
+    throw new CoreError(`${typeof what === 'string' ? what : what()}: ${err.message}${err.offset !== undefined ? ` (at byte ${err.offset})` : ''}`, err.code, err.offset);
   }
   return n;
 }

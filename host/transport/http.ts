@@ -179,6 +179,10 @@ export class HttpChannel implements Channel {
   }
 
   async send(body: Uint8Array): Promise<PktReader> {
+    // A request goes out once the protocol is done with the answers before it:
+    // reading their ends frees the kept connection for this one.
+    for (const r of this.responses) r.release();
+    this.responses.clear();
     const res = await this.exchange(
       'POST',
       SERVICE,
@@ -196,6 +200,7 @@ export class HttpChannel implements Channel {
   async end(): Promise<void> {
     for (const r of this.responses) r.discard();
     this.responses.clear();
+    this.client.closeIdle();
   }
 
   destroy(reason: unknown): void {

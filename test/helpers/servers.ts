@@ -43,6 +43,8 @@ export interface HttpServer {
   url(repo: string): string;
   port: number;
   requests: RequestRecord[];
+  /** Connections accepted (TCP, or TLS once established), so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -198,10 +200,15 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     cgi(req, res, opts, u.pathname, u.search.slice(1), user);
   };
   const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+  let connections = 0;
+  server.on(opts.tls ? 'secureConnection' : 'connection', () => connections++);
   const port = await listen(server);
   return {
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     url: (repo) => `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}${opts.redirect ? '/moved' : ''}/${repo}`,
     close: () =>
       new Promise<void>((resolve) => {

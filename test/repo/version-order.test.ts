@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { versionCompare } from '../../host/repo/version-order.ts';
 import { gitIdentityEnv } from '../helpers/git.ts';
 
-test('2000 tag names sort as git tag -l --sort=version:refname sorts them', () => {
+/**
+ * A repository with one commit, for `work(g, head)` to tag and sort in: `g`
+ * runs git there and returns its output, `head` is the commit.
+ */
+function inRepository(work: (g: (args: string[], input?: string) => string, head: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'wasmgit-version-order-'));
   try {
     const env = { ...process.env, ...gitIdentityEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
@@ -22,7 +26,14 @@ test('2000 tag names sort as git tag -l --sort=version:refname sorts them', () =
     };
     g(['init', '-q']);
     g(['commit', '-q', '--allow-empty', '-m', 'one']);
-    const head = g(['rev-parse', 'HEAD']).trim();
+    work(g, g(['rev-parse', 'HEAD']).trim());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('2000 tag names sort as git tag -l --sort=version:refname sorts them', () => {
+  inRepository((g, head) => {
     let seed = 7;
     const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n);
     const names = new Set<string>();
@@ -34,23 +45,11 @@ test('2000 tag names sort as git tag -l --sort=version:refname sorts them', () =
     g(['update-ref', '--stdin'], [...names].map((n) => `create refs/tags/${n} ${head}\n`).join(''));
     const theirs = g(['tag', '-l', '--sort=version:refname']).split('\n').filter(Boolean);
     assert.equal([...names].sort(versionCompare), theirs);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('versionsort.suffix: names with and without the configured suffixes, several lists and orders, as git sorts them', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wasmgit-version-suffix-'));
-  try {
-    const env = { ...process.env, ...gitIdentityEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-    const g = (args: string[], input?: string) => {
-      const r = spawnSync('git', args, { cwd: dir, env, input, encoding: 'utf8' });
-      assert.is(r.status, 0, r.stderr);
-      return r.stdout;
-    };
-    g(['init', '-q']);
-    g(['commit', '-q', '--allow-empty', '-m', 'one']);
-    const head = g(['rev-parse', 'HEAD']).trim();
+  inRepository((g, head) => {
     // Release-like names (the comparison git makes with suffixes is not a total
     // order on arbitrary strings, so sorts of odd names depend on the algorithm).
     const suffixPool = ['', '-rc', '-beta', '-pre', '-alpha', '.rc', '-bfoo', '-b', 'rc'];
@@ -70,9 +69,7 @@ test('versionsort.suffix: names with and without the configured suffixes, severa
       const theirs = g([...config, 'tag', '-l', '--sort=version:refname']).split('\n').filter(Boolean);
       assert.equal([...names].sort((a, b) => versionCompare(a, b, suffixes)), theirs, suffixes.join(' '));
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

@@ -3,6 +3,7 @@
 // when the server only speaks v0; shallow and partial fetches; redirects, gzip,
 // CORS headers and http.extraHeader.
 import { test } from 'uvu';
+import { execFile } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { openRemote, type Advertisement } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
@@ -136,6 +137,23 @@ for (const v0 of [false, true]) {
     }
   });
 }
+
+test('one connection carries every request of a clone, as curl keeps it for git (v2 and v0)', async () => {
+  for (const opts of [{}, { protocolV0Only: true }]) {
+    const s = await server(opts);
+    const { adv } = await advertiseAndFetch(s.url('repo.git'));
+    assert.ok(adv.refs.length > 0);
+    assert.ok(ours(s).length >= 2, `${ours(s).length} requests`);
+    assert.is(s.connections, 1, `${ours(s).length} requests over ${s.connections} connections`);
+    // git, over a server of its own, for comparison.
+    const g = await server(opts);
+    const dest = `${tmp.dir}/keepalive-${g.port}`;
+    await new Promise<void>((resolve, reject) =>
+      execFile('git', ['clone', '-q', '--bare', g.url('repo.git'), dest], { env: testEnv }, (err) => (err ? reject(err) : resolve())),
+    );
+    assert.is(s.connections, g.connections, 'as many connections as git clone');
+  }
+});
 
 test('a redirect on info/refs is followed, reported, and later requests use the new base', async () => {
   const s = await server({ redirect: true });
