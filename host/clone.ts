@@ -31,6 +31,7 @@ import { TransportError } from './protocol/errors.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 import { addAlternates, alternateHaves, dissociate, referenceObjectDirs } from './clone/alternates.ts';
+import { fetchBundleUri } from './clone/bundle-uri.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
 export type CloneEvent =
@@ -105,6 +106,12 @@ export interface CloneOptions {
   shared?: boolean;
   /** `--dissociate`: before the checkout, copy the borrowed objects in and drop the alternates. */
   dissociate?: boolean;
+  /**
+   * `--bundle-uri=<uri>`: first unbundle the bundle at `<uri>` (a path,
+   * file:// or http(s)://), its branches kept as refs/bundles/*; the fetch then
+   * asks only for what it lacks. One that cannot be used is a warning.
+   */
+  bundleUri?: string;
   /**
    * `--[no-]reject-shallow` (default: clone.rejectShallow): refuse a source
    * that is itself shallow, as git does. Without it such a clone is shallow too.
@@ -208,8 +215,8 @@ function isEmptyDir(path: string): boolean {
 }
 
 /** Whether every wanted object is readable already, through the alternates (fetch-pack's everything_local). */
-async function haveAll(gitDir: string, wants: string[]): Promise<boolean> {
-  const objects = await openRepositoryObjects(gitDir, []);
+async function haveAll(gitDir: string, packs: string[], wants: string[]): Promise<boolean> {
+  const objects = await openRepositoryObjects(gitDir, packs);
   try {
     return wants.every((oid) => objects.has(oid));
   } finally {
@@ -225,6 +232,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   }
   const filter = o.filter !== undefined ? filterSpec(o.filter) : undefined;
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
+  if (o.bundleUri !== undefined && deepen) throw new CloneError('--bundle-uri is incompatible with --depth, --shallow-since, and --shallow-exclude', { url: o.repository });
   if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
   // git_default_core_config() reads these as the command starts: a bad value
   // stops the clone before anything is made, naming the first in config order.
@@ -407,6 +415,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const deepen = n.deepen && !source.local;
     const filter = source.local ? undefined : n.filter;
 
+    // fetch_bundle_uri(), before the remote is asked for anything.
+    const bundled = o.bundleUri !== undefined ? await fetchBundleUri(o.bundleUri, gitDir, { cwd, env, config: new Map(allConfig), emit, index, signal: o.signal }) : null;
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
     // builtin/clone.c reads the header of the file it found; one that is no bundle
@@ -465,18 +475,22 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       for (const m of plan.mapped) if (m.local) packed.push({ name: m.local, oid: m.oid, peeled: m.peeled });
       return { packed, text: formatPackedRefs(packed) };
     });
-    const packs: string[] = [];
+    const packs: string[] = bundled?.pack ? [bundled.pack] : [];
     let shallow: string[] = [];
     const empty = plan.mapped.length === 0;
     if (shared) addAlternates(gitDir, [`${findGitDir(source.url)!.commonDir}/objects`]);
     // fetch-pack's everything_local(): what the alternates hold already is not fetched at all
     // (a bundle has no fetch-pack: git unbundles it whole whatever is borrowed).
-    const borrowed = shared || (references.length > 0 && !empty && !source.local && source.bundle === undefined && (await haveAll(gitDir, plan.wants)));
+    const lending = references.length > 0 || !!bundled?.haves.length;
+    const borrowed = shared || (lending && !empty && !source.local && source.bundle === undefined && (await haveAll(gitDir, packs, plan.wants)));
     if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
     if (!empty && !borrowed) {
       // A bundle's prerequisites are met by what the references lend, its thin pack completed from them.
       const lent = source.bundle !== undefined && references.length ? await lentPrerequisites(gitDir, source.bundle) : undefined;
-      const haves = lent ? lent.haves : references.length && !source.local ? alternateHaves(gitDir) : undefined;
+      const haves = lent ? lent.haves : lending && !source.local ? [...new Set([...(bundled?.haves ?? []), ...(references.length ? alternateHaves(gitDir) : [])])] : undefined;
+      // With haves the server sends a thin pack, as it does for git (deltas against
+      // what is here): the indexer completes it from the bundle's pack and the alternates.
+      const bases = !lent && haves?.length ? await localBases(gitDir, packs) : undefined;
       const fetched = await fetchPack(conn, {
         gitDir,
         request: {
@@ -487,6 +501,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           filter,
           includeTag: plan.includeTag,
           haves: haves?.length ? haves : undefined,
+          thinPack: !!bases,
           noProgress: !o.serverProgress,
           serverOptions,
           signal: o.signal,
@@ -496,8 +511,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         index,
         emit,
         signal: o.signal,
-        fixThin: lent?.fixThin,
-      }).finally(() => lent?.close()).catch((err) => {
+        fixThin: lent?.fixThin ?? bases?.fixThin,
+      }).finally(() => Promise.all([lent?.close(), bases?.close()])).catch((err) => {
         // The indexer speaks of offsets in the pack: say which file, and where its pack starts.
         if (source.bundle === undefined || err instanceof WasmgitError || err instanceof TransportError || o.signal?.aborted) throw err;
         throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
@@ -687,13 +702,23 @@ const TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4
 async function lentPrerequisites(gitDir: string, path: string): Promise<{ haves: string[]; fixThin: FixThinOptions; close(): Promise<void> } | undefined> {
   const prerequisites = readBundleHeader(path).prerequisites;
   if (!prerequisites.length) return undefined;
-  const store = await openRepositoryObjects(gitDir, []);
+  const bases = await localBases(gitDir, []);
+  return { ...bases, haves: prerequisites.filter((p) => bases.has(p.oid)).map((p) => p.oid) };
+}
+
+/**
+ * The objects a thin pack may lean on, for the indexer to complete it
+ * (index-pack --fix-thin): those of `packs` already here and of the
+ * alternates. close() when done.
+ */
+async function localBases(gitDir: string, packs: string[]): Promise<{ has(oid: string): boolean; fixThin: FixThinOptions; close(): Promise<void> }> {
+  const store = await openRepositoryObjects(gitDir, packs);
   const lookup = (id: string) => {
     if (!store.has(id)) return null;
     const o = store.read(id);
     return { type: TYPE_CODES[o.type], data: o.data };
   };
-  return { haves: prerequisites.filter((p) => store.has(p.oid)).map((p) => p.oid), fixThin: { lookup }, close: () => store.close() };
+  return { has: (oid) => store.has(oid), fixThin: { lookup }, close: () => store.close() };
 }
 
 /** What the tag `oid` peels to through any layers of tags (git's peel_object); undefined for a non-tag or a chain that ends in a missing object. */

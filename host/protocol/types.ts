@@ -28,6 +28,11 @@ export interface FetchRequest {
   /** A partial-clone filter spec, e.g. `blob:none`. */
   filter?: string;
   includeTag?: boolean;
+  /**
+   * `thin-pack`: deltas may be made against the `haves`' objects, which the
+   * pack then lacks (the receiver completes it: index-pack --fix-thin).
+   */
+  thinPack?: boolean;
   noProgress?: boolean;
   /** `--server-option` values (protocol v2 only), sent as `server-option=<value>` lines. */
   serverOptions?: string[];

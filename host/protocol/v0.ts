@@ -83,6 +83,7 @@ export function buildV0Request(adv: Advertisement, req: FetchRequest, url: strin
   };
   if (!offer('multi_ack_detailed')) offer('multi_ack');
   const sideband = offer('side-band-64k') || offer('side-band');
+  if (req.thinPack) offer('thin-pack');
   offer('ofs-delta');
   if (req.noProgress) offer('no-progress');
   if (req.includeTag) offer('include-tag');

@@ -106,6 +106,7 @@ export async function readLsRefs(r: PktReader): Promise<{ refs: RemoteRef[]; hea
 export function fetchRequest(caps: Capabilities, req: FetchRequest, url: string): { body: Uint8Array; warnings: string[] } {
   const warnings: string[] = [];
   const parts = commandHead(caps, 'fetch', url, req.serverOptions);
+  if (req.thinPack) parts.push(pkt('thin-pack\n'));
   parts.push(pkt('ofs-delta\n'));
   if (req.noProgress) parts.push(pkt('no-progress\n'));
   if (req.includeTag) parts.push(pkt('include-tag\n'));
