@@ -69,8 +69,9 @@ top-level submodules (plain option: '.', all). --shallow-submodules clones them
 with depth 1; so does 'shallow = true' in .gitmodules, with or without the
 option, as in git 2.39. --remote-submodules checks each one out at its
 remote-tracking branch instead (submodule.<name>.branch, default the remote's
-HEAD; '.' follows the superproject's branch). -j <n> (default submodule.fetchJobs, else 1) clones up
-to n at the same time; checkouts run one after the other. When a submodule
+HEAD; '.' follows the superproject's branch). -j <n> (default
+submodule.fetchJobs, else 1) clones up to n at the same time; checkouts run one
+after the other. When a submodule
 fails, the superproject is kept and the exit status is 1 (128 when the recorded
 commit cannot be fetched), as with git.
 
