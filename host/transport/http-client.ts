@@ -37,6 +37,9 @@ export interface HttpResponse {
 }
 
 const DEFAULT_IDLE_MS = 5 * 60 * 1000;
+/** How long, and how much, the end of a finished answer is read for before its connection is dropped instead. */
+const RELEASE_MS = 1000;
+const RELEASE_BYTES = 64 << 10;
 
 function envOf(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
   for (const n of names) if (env[n]) return env[n];
@@ -259,11 +262,30 @@ export class HttpClient {
             cr.destroy();
           },
           release: () => {
+            // What is left is normally the end of a chunked body. A server that
+            // sends more, or holds the answer open, loses the connection instead:
+            // the next request must not wait behind it.
+            const giveUp = setTimeout(() => {
+              cleanup();
+              res.destroy();
+              cr.destroy();
+            }, RELEASE_MS);
+            giveUp.unref();
             void (async () => {
+              let left = RELEASE_BYTES;
               try {
-                while (!(await it.next()).done);
+                for (let r = await it.next(); !r.done; r = await it.next()) {
+                  left -= r.value.length;
+                  if (left < 0) {
+                    res.destroy();
+                    cr.destroy();
+                    break;
+                  }
+                }
               } catch {
                 // the connection is gone: the next request makes another
+              } finally {
+                clearTimeout(giveUp);
               }
             })();
           },

@@ -29,8 +29,12 @@ export interface HttpServerOptions {
   dumb?: boolean;
   /** Serve HTTPS with this key and certificate. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  /** Misbehave: cut POST responses after `dropAfter` bytes, answer everything with a status, never answer, or answer a byte at a time. */
-  fault?: { dropAfter?: number; status?: number; stall?: boolean; trickle?: boolean };
+  /**
+   * Misbehave: cut POST responses after `dropAfter` bytes, answer everything
+   * with a status, never answer, answer a byte at a time, or leave the first
+   * POST's answer open after all of it was sent (`holdFirstPost`).
+   */
+  fault?: { dropAfter?: number; status?: number; stall?: boolean; trickle?: boolean; holdFirstPost?: boolean };
 }
 
 export interface RequestRecord {
@@ -132,13 +136,19 @@ function cgi(req: http.IncomingMessage, res: http.ServerResponse, opts: HttpServ
       out.once('drain', () => child.stdout.resume());
     }
   });
+  // The first POST of this server (v2: ls-refs) may be held open, its body never ended.
+  const hold = req.method === 'POST' && opts.fault?.holdFirstPost && !heldOne.has(opts);
+  if (hold) heldOne.add(opts);
   child.stdout.on('end', () => {
     if (!headersDone) {
       res.writeHead(502);
       res.end('http-backend gave no headers');
-    } else out.end();
+    } else if (!hold) out.end();
   });
 }
+
+/** Servers (by their options) whose first POST answer was held open. */
+const heldOne = new WeakSet<HttpServerOptions>();
 
 function serveStatic(res: http.ServerResponse, root: string, path: string): void {
   const file = normalize(join(root, decodeURIComponent(path)));

@@ -105,6 +105,13 @@ test('a server trickling data below http.lowSpeedLimit for http.lowSpeedTime: ti
   assert.match(err.message, /Operation too slow\. Less than 1000 bytes\/sec transferred the last 1 seconds/);
 });
 
+test('an answer held open after its last packet: the next request goes out on a new connection, not behind it', async () => {
+  const s = await server({ fault: { holdFirstPost: true } });
+  const sink = await within(15_000, 'advertise and fetch', fetchAll(s.url('repo.git')));
+  assert.ok(sink.bytes().length > 0, 'the pack came');
+  assert.is(s.connections, 2, 'the held connection was given up');
+});
+
 test('nothing listening: connection error "Failed to connect"', async () => {
   const s = await server();
   const url = s.url('repo.git');
