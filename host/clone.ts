@@ -399,12 +399,13 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       config.add(`remote.${r}.fetch`, plan.fetchRefspec);
       if (n.mirror) config.set(`remote.${r}.mirror`, 'true');
     }
-    if (filter) {
+    if (n.filter) {
       // partial_clone_register(): the promisor remote and its filter; format version 1
       // so that older gits, which cannot lazily fetch, refuse the repository.
+      // git registers it for a local clone too, where the filter itself is ignored.
       config.set('core.repositoryformatversion', '1');
       config.set(`remote.${r}.promisor`, 'true');
-      config.set(`remote.${r}.partialclonefilter`, filter);
+      config.set(`remote.${r}.partialclonefilter`, n.filter);
     }
     writeConfig(gitDir, config);
 

@@ -113,6 +113,23 @@ test('a shallow source: the clone is shallow too, as git makes it; --reject-shal
   assert.is(ours.stderr.replace('ours-l-url', 'git-l-url'), theirs.stderr);
 });
 
+test('--filter with a local path: ignored with git\'s warning, the partial clone still registered in the config as git does', async () => {
+  const empty = join(work, 'filter-empty-src.git');
+  git(work, ['init', '-q', '--bare', empty]);
+  for (const [name, src, extra] of [['filter-local', fx.path('repo.git'), []], ['filter-local-mirror', fx.path('repo.git'), ['--mirror']], ['filter-local-empty', empty, []]] as const) {
+    const theirs = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['clone', '--filter=blob:none', ...extra, src, `git-${name}`], { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+    const ours = await wasmgit(['clone', '--filter=blob:none', ...extra, src, `ours-${name}`], work);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stderr.replace(`ours-${name}`, 'X'), theirs.replace(`git-${name}`, 'X'), `${name}: stderr`);
+    assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`), { bare: extra.length > 0 });
+  }
+});
+
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
   const tree = join(work, 'lookup-worktree');
   await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
