@@ -1,7 +1,7 @@
 // Where the repository argument points (builtin/clone.c: get_repo_path and the
 // checks around it): a local repository, used through its absolute path as git
 // writes it to remote.origin.url (made absolute, never normalised), or a URL.
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { RepositoryNotFoundError } from '../errors.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 
@@ -21,11 +21,11 @@ export function anonymizeUrl(url: string): string {
 }
 
 export function resolveSource(arg: string, cwd: string): Source {
-  if (findGitDir(resolve(cwd, arg)) !== null) {
-    // absolute_pathdup(): prefixed with the working directory, otherwise kept as typed.
-    const url = isAbsolute(arg) ? arg : `${cwd.replace(/\/+$/, '')}/${arg}`;
-    return { url, display: url, local: true };
-  }
+  // absolute_pathdup(): prefixed with the working directory, otherwise kept as
+  // typed, and looked up as typed: `repo/` is not `repo` (git tries `repo//.git`
+  // and `repo/.git`, never `repo.git`), and `..` goes through symbolic links.
+  const path = isAbsolute(arg) ? arg : `${cwd.replace(/\/+$/, '')}/${arg}`;
+  if (findGitDir(path) !== null) return { url: path, display: path, local: true };
   if (arg.includes(':')) return { url: arg, display: anonymizeUrl(arg), local: false };
   throw new RepositoryNotFoundError(`repository '${arg}' does not exist`, { url: arg });
 }

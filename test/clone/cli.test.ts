@@ -140,6 +140,14 @@ test('a local path is found as git clone finds it: without its .git suffix, or a
     assert.is(r.code, 0, r.stderr);
     assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`));
   }
+  // `repo/` is looked up as typed: git finds neither `repo//.git` nor `repo/`, and never tries `repo.git`.
+  const slash = `${fx.path('repo')}/`;
+  const theirs = spawnSync('git', ['clone', slash, 'git-slash'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+  const ours = await wasmgit(['clone', slash, 'ours-slash'], work);
+  assert.is(theirs.status, 128, theirs.stderr);
+  assert.is(ours.code, 128, ours.stderr);
+  assert.is(ours.stderr, theirs.stderr);
+  assert.not.ok(existsSync(join(work, 'ours-slash')));
 });
 
 test('an empty repository, and a remote HEAD naming an unborn branch: git\'s warnings in git\'s order', async () => {
