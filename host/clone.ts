@@ -9,8 +9,8 @@
 // remove_junk(): the whole directory when the clone made it, only its contents
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
@@ -295,8 +295,11 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   }
 
   // Everything from here on is undone on failure (git: remove_junk).
+  // Set once <directory> is there: a failure to create it removes nothing (a
+  // dangling symbolic link in its place, say, is the user's).
+  let dirReady = false;
   const cleanup = () => {
-    const made: [string, boolean][] = [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : []), ...(workTree !== dir ? [[workTree, false]] : [])] as [string, boolean][];
+    const made: [string, boolean][] = [...(dirReady ? [[dir, destExisted]] : []), ...(ownGitDir ? [[gitDir, gitDirExisted]] : []), ...(workTree !== dir ? [[workTree, false]] : [])] as [string, boolean][];
     for (const [path, existed] of made) {
       try {
         if (existed) for (const e of readdirSync(path)) rmSync(join(path, e), { recursive: true, force: true });
@@ -310,7 +313,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   let conn: Connection | null = null;
   try {
     // With both $GIT_WORK_TREE and --separate-git-dir, <directory> is a file.
-    if (!(separate && envWorkTree !== undefined)) mkdirSync(dir, { recursive: true });
+    if (!(separate && envWorkTree !== undefined)) createTarget(dir, dirArg, !n.bare && envWorkTree === undefined, destExisted);
+    dirReady = true;
     if (workTree !== dir) mkdirSync(workTree, { recursive: true });
     // A shallow local repository is not copied as a local clone (git reads it
     // through upload-pack): no "done.", meters shown, and -l ignored.
@@ -599,6 +603,29 @@ function initSparseCheckout(gitDir: string, config: ConfigWriter, bare: boolean,
   worktreeConfig.set('core.sparseCheckoutCone', 'true');
   writeFileSync(join(gitDir, 'config.worktree'), worktreeConfig.toString());
   writeFileSync(join(gitDir, 'info', 'sparse-checkout'), '/*\n!/*/\n');
+}
+
+/**
+ * builtin/clone.c: the leading directories of <directory>, then (for a work
+ * tree) the directory itself, each failure in git's words and naming the
+ * directory as typed. A git directory is made by init, with its parents.
+ */
+function createTarget(dir: string, shown: string, workTree: boolean, existed: boolean): void {
+  try {
+    mkdirSync(dirname(dir), { recursive: true });
+  } catch (err) {
+    // die_errno() for a work tree, die() for a bare repository's git directory.
+    // A file in the way is EEXIST to Node's recursive mkdir, ENOTDIR to git's walk.
+    const why = !workTree ? null : (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'Not a directory' : systemErrorReason(err);
+    throw new CloneError(`could not create leading directories of '${shown}'${why ? `: ${why}` : ''}`, { path: dir, cause: err });
+  }
+  if (existed) return;
+  if (!workTree) return void mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    throw new CloneError(`could not create work tree dir '${shown}': ${systemErrorReason(err) ?? (err as Error).message}`, { path: dir, cause: err });
+  }
 }
 
 /** What git's index-pack reads from the new repository's config: pack.threads (0 = one per core) and core.deltaBaseCacheLimit. */

@@ -415,6 +415,22 @@ test('an existing non-empty directory is refused as git refuses it', async () =>
   assert.equal(readdirSync(join(work, 'full')), ['keep']);
 });
 
+test('a target that cannot be made: git\'s messages, and what was in its place left alone', async () => {
+  const base = join(work, 'unmakeable');
+  mkdirSync(base);
+  writeFileSync(join(base, 'file'), 'mine\n');
+  symlinkSync('nowhere', join(base, 'dangling'));
+  for (const [target, extra] of [['file/sub', []], ['file/sub', ['--bare']], ['dangling', []]] as const) {
+    const theirs = spawnSync('git', ['clone', ...extra, fx.path('repo.git'), target], { cwd: base, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', ...extra, fx.path('repo.git'), target], base);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr, theirs.stderr, `${extra.join(' ')} ${target}`);
+    assert.equal(readdirSync(base).sort(), ['dangling', 'file']);
+    assert.ok(lstatSync(join(base, 'dangling')).isSymbolicLink());
+  }
+});
+
 // A relay that lets the server's answer through slowly, so a clone is still
 // receiving its pack when the signal comes.
 async function slowRelay(port: number, bytesPerTick: number): Promise<{ port: number; close(): void }> {
