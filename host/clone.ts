@@ -332,12 +332,17 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (o.alsoFilterSubmodules && !n.filter) throw new CloneError("the option '--also-filter-submodules' requires '--filter'", { url: source.url });
     if (o.alsoFilterSubmodules && !n.submodulePathspecs.length) throw new CloneError("the option '--also-filter-submodules' requires '--recurse-submodules'", { url: source.url });
     const cfgLookup = (key: string) => lastValue(allConfig, key);
+    // init.defaultBranch: guessing the remote's HEAD (repo_default_branch_name())
+    // reads the new repository's config, -c values included; the initial branch
+    // (init_db(), then kept for an empty clone by git_default_branch_name()'s
+    // cache) is settled before they are written, from the user's config alone.
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
+    const initialBranch = lastValue(userConfig, 'init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);
-    if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
+    if (refNameProblem(`refs/heads/${initialBranch}`)) throw new CloneError(`invalid branch name: init.defaultBranch = ${initialBranch}`, { url: source.url });
     const config: ConfigWriter = initRepository(gitDir, {
       bare: n.bare,
-      initialBranch: defaultBranch,
+      initialBranch,
       template: chooseTemplate(o.template, env, userConfig, cwd),
       userConfig,
       onTemplateProblem: (level, message) => emit(level === 'warning' ? { phase: 'warning', message } : { phase: 'note', message: `error: ${message}\n`, always: true }),
@@ -510,7 +515,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       } else if (!n.noCheckout) {
         emit({ phase: 'warning', message: 'remote HEAD refers to nonexistent ref, unable to checkout' });
       }
-      const target = plan.unbornHead ?? `refs/heads/${defaultBranch}`;
+      const target = plan.unbornHead ?? `refs/heads/${initialBranch}`;
       assertRefName(target);
       if (plan.unbornHead || empty) writeSymref(gitDir, 'HEAD', target);
       if (!n.bare) installBranchConfig(config, target.slice('refs/heads/'.length), r, target, cfgLookup);

@@ -431,6 +431,18 @@ test('a target that cannot be made: git\'s messages, and what was in its place l
   }
 });
 
+test('an init.defaultBranch git cannot use, in the user\'s config: refused in git\'s words, nothing left', async () => {
+  const global = join(work, 'bad-default-branch.gitconfig');
+  writeFileSync(global, '[init]\n\tdefaultBranch = bad..name\n');
+  const env = { ...gitEnv, GIT_CONFIG_GLOBAL: global };
+  const theirs = spawnSync('git', ['clone', fx.path('repo.git'), 'git-bad-default'], { cwd: work, env, encoding: 'utf8' });
+  const ours = await wasmgit(['clone', fx.path('repo.git'), 'ours-bad-default'], work, { env });
+  assert.is(theirs.status, 128, theirs.stderr);
+  assert.is(ours.code, 128, ours.stderr);
+  assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr);
+  assert.not.ok(existsSync(join(work, 'ours-bad-default')));
+});
+
 // A relay that lets the server's answer through slowly, so a clone is still
 // receiving its pack when the signal comes.
 async function slowRelay(port: number, bytesPerTick: number): Promise<{ port: number; close(): void }> {

@@ -129,4 +129,13 @@ test('an empty repository', async () => {
   await both([], { repo: 'empty.git' });
 });
 
+test('-c init.defaultBranch: not the initial branch of an empty clone over protocol v0 (git settles that before -c is written), and no refusal of a bad name', async () => {
+  const v0 = ['-c', 'protocol.version=0'];
+  for (const value of ['trunk', 'bad..name']) {
+    const config = [`init.defaultBranch=${value}`];
+    await both([...v0, '-c', config[0]], { repo: 'empty.git', config: ['protocol.version=0', ...config] });
+    await both(['-c', config[0]], { config });
+  }
+});
+
 test.run();
