@@ -2,6 +2,8 @@
 // `section.subsection.key`) to value, from the caller's `-c` options and config
 // files. Section and key are case-insensitive in git, subsections are not.
 
+import { TransportError } from '../protocol/errors.ts';
+
 export function configGet(config: Map<string, string> | undefined, key: string): string | undefined {
   if (!config) return undefined;
   const direct = config.get(key);
@@ -28,8 +30,14 @@ export function configBool(value: string | undefined): boolean | undefined {
   return undefined;
 }
 
-/** The protocol version to ask for: `protocol.version` config, else 2 (git's default since 2.26). */
-export function wantedProtocol(config: Map<string, string> | undefined): 0 | 1 | 2 {
+/**
+ * The protocol version to ask for: `protocol.version` config, else 2 (git's
+ * default since 2.26). Any other value than 0, 1 or 2 is refused as git's
+ * protocol.c refuses it, whatever the transport (a local path's too).
+ */
+export function wantedProtocol(config: Map<string, string> | undefined, url = ''): 0 | 1 | 2 {
   const v = configGet(config, 'protocol.version');
-  return v === '0' ? 0 : v === '1' ? 1 : 2;
+  if (v === undefined || v === '2') return 2;
+  if (v === '0' || v === '1') return v === '0' ? 0 : 1;
+  throw new TransportError('unsupported', `unknown value for config 'protocol.version': ${v}`, url);
 }

@@ -10,6 +10,7 @@ import { openHttp } from './http.ts';
 import { openLocal } from './local.ts';
 import { openSsh } from './ssh.ts';
 import { classify } from './url.ts';
+import { wantedProtocol } from './config.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 import { resolve } from 'node:path';
 
@@ -18,6 +19,7 @@ export { TransportError, type TransportErrorKind } from '../protocol/errors.ts';
 export { classify, type Location } from './url.ts';
 
 export async function openRemote(url: string, opts: OpenOptions = {}): Promise<Remote> {
+  wantedProtocol(opts.config, url); // refuses a protocol.version git does not know, before connecting
   const loc = classify(url);
   switch (loc.kind) {
     case 'http':

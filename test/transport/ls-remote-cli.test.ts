@@ -69,6 +69,18 @@ test("a repository that is not there: exit 128 and git's words; --exit-code give
   assert.is(none.stdout, '');
 });
 
+test("a protocol.version git does not know: exit 128 and git's words, for ls-remote and clone, over a path and file://", async () => {
+  for (const url of [repo, `file://${repo}`]) {
+    for (const args of [['ls-remote', url], ['clone', '-q', url, join(tmp.dir, 'never-made')]]) {
+      const ours = await wasmgit(['-c', 'protocol.version=3', ...args]);
+      const theirs = spawnSync('git', ['-c', 'protocol.version=3', ...args], { env: testEnv, encoding: 'utf8' });
+      assert.is(theirs.status, 128, theirs.stderr);
+      assert.is(ours.code, 128, ours.stderr);
+      assert.is(ours.stderr, theirs.stderr, `${args.join(' ')}`);
+    }
+  }
+});
+
 test.after(() => tmp.cleanup());
 
 test.run();
