@@ -9,7 +9,7 @@ import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
 
 const specs: OptionSpec[] = [
-  { name: 'heads', help: 'limit to refs/heads' },
+  { name: 'heads', short: 'h', help: 'limit to refs/heads (-h alone asks for the usage, as with git)' },
   { name: 'tags', short: 't', help: 'limit to refs/tags' },
   { name: 'refs', help: 'do not show peeled tags or pseudorefs like HEAD' },
   { name: 'symref', help: 'show the ref a symbolic ref (HEAD) points to' },

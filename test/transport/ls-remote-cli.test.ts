@@ -22,7 +22,7 @@ function wasmgit(args: string[]): Promise<{ code: number; stdout: string; stderr
 
 // Each run starts a Node process: a few combinations cover every option.
 for (const [what, url, combos] of [
-  ['a plain path', repo, [[], ['--symref', '--heads'], ['--tags', '--refs']]],
+  ['a plain path', repo, [[], ['--symref', '--heads'], ['--tags', '--refs'], ['-h', '-t'], ['-qh']]],
   ['a file:// URL', `file://${repo}`, [['--symref']]],
 ] as const) {
   test(`${what}: output matches git ls-remote`, async () => {
