@@ -24,7 +24,7 @@ import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
-import { rewriteUrl } from './transport/url.ts';
+import { classify, rewriteUrl } from './transport/url.ts';
 import { configBool } from './transport/config.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
@@ -101,7 +101,7 @@ export interface CloneOptions {
   alsoFilterSubmodules?: boolean;
   /** `-4`/`-6`: connect over IPv4 or IPv6 only. */
   ipFamily?: 4 | 6;
-  /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
+  /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused as git refuses it (over HTTP they are dropped, as git drops them). */
   serverOptions?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
@@ -383,7 +383,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });
     throwIfAborted(o.signal);
-    if (serverOptions && adv.protocol < 2) {
+    // git's native transports refuse them on v0/v1; its HTTP helper passes them on
+    // for v2 only and drops them silently otherwise.
+    if (serverOptions && adv.protocol < 2 && classify(transportUrl).kind !== 'http') {
       emit({ phase: 'note', message: "hint: see protocol.version in 'git help config' for more details\n", always: true });
       throw new CloneError('server options require protocol version 2 or later', { url: source.url });
     }

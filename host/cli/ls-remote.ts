@@ -142,7 +142,9 @@ ${formatOptions(specs)}
       const direct = classify(target).kind === 'local' && opts['upload-pack'] === undefined;
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
       const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
-      if (serverOptions.length && adv.protocol < 2) {
+      // git's native transports refuse them on v0/v1; its HTTP helper passes them on
+      // for v2 only and drops them silently otherwise.
+      if (serverOptions.length && adv.protocol < 2 && classify(target).kind !== 'http') {
         process.stderr.write("hint: see protocol.version in 'git help config' for more details\n");
         throw new Error('server options require protocol version 2 or later');
       }

@@ -4,9 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitLsRemote, makeServedRoot, tempDir, testEnv } from '../helpers/remote-repos.ts';
+import { startHttpServer } from '../helpers/servers.ts';
 
 const tmp = tempDir('ls-remote');
 const { repo } = makeServedRoot(tmp.dir);
@@ -78,6 +79,21 @@ test("a protocol.version git does not know: exit 128 and git's words, for ls-rem
       assert.is(ours.code, 128, ours.stderr);
       assert.is(ours.stderr, theirs.stderr, `${args.join(' ')}`);
     }
+  }
+});
+
+test('--server-option over HTTP answered in protocol v0: dropped, as git\'s HTTP helper drops them (git://, file:// refuse them)', async () => {
+  const server = await startHttpServer({ root: dirname(repo), protocolV0Only: true });
+  try {
+    const url = server.url(basename(repo));
+    const ours = await wasmgit(['ls-remote', '-o', 'x', url]);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.equal(ours.stdout.split('\n').filter(Boolean), await gitLsRemote(url, testEnv, ['-o', 'x']));
+    const cloned = await wasmgit(['clone', '-q', '--server-option=x', url, join(tmp.dir, 'server-option-v0')]);
+    assert.is(cloned.code, 0, cloned.stderr);
+    assert.is(cloned.stderr, '');
+  } finally {
+    await server.close();
   }
 });
 
