@@ -491,6 +491,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       headBranch = our.remote;
       writeSymref(gitDir, 'HEAD', our.remote);
       headOid = our.oid;
+      // create_symref() logs HEAD, with no message, when the branch already
+      // exists: in a bare clone it does (fetched into refs/heads/), so HEAD's
+      // reflog starts there when core.logAllRefUpdates asks for one.
+      if (n.bare && logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, our.oid, ident, '');
       if (!n.bare) {
         writeLooseRef(gitDir, our.remote, our.oid);
         if (logRefs) appendReflog(gitDir, our.remote, ZERO_OID, our.oid, ident, msg);

@@ -51,6 +51,14 @@ test('--bare', async () => {
   await both(['--bare'], { bare: true }, { bare: true });
 });
 
+test('--bare and --mirror with core.logAllRefUpdates: HEAD\'s reflog started by the symref, with no message, as git starts it', async () => {
+  for (const value of ['true', 'always']) {
+    const config = [`core.logAllRefUpdates=${value}`];
+    await both(['--bare', '-c', config[0]], { bare: true, config }, { bare: true });
+    await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
+  }
+});
+
 test('--mirror', async () => {
   await both(['--mirror'], { mirror: true }, { bare: true });
 });
