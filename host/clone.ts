@@ -90,7 +90,12 @@ export interface CloneOptions {
    * own connection only, as git does; not written to the config.
    */
   uploadPack?: string;
-  /** `-l/--local`: a path is read directly anyway; asked for with a URL or a shallow source, it is ignored with git's warning. */
+  /**
+   * `-l/--local`: a path is read directly anyway; asked for with a URL or a
+   * shallow source, it is ignored with git's warning. `false` (`--no-local`):
+   * a path is cloned as a file:// URL is, through git-upload-pack (or
+   * `uploadPack`): --depth and --filter apply, and git must be installed.
+   */
   local?: boolean;
   /**
    * `--[no-]reject-shallow` (default: clone.rejectShallow): refuse a source
@@ -262,7 +267,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   const n = normalize(o, userConfig);
   // The user's configuration, then -c: what git reads for this clone.
   const allConfig = [...userConfig, ...n.config];
-  const source: Source = resolveSource(o.repository, cwd);
+  let source: Source = resolveSource(o.repository, cwd);
+  // --no-local: the path stays the URL, but is read through upload-pack as a remote is.
+  const throughUploadPack = source.local && o.local === false;
+  if (throughUploadPack) source = { ...source, local: false };
 
   let dirArg = o.directory ?? guessDirectoryName(o.repository, n.bare);
   dirArg = dirArg.replace(/(.)\/+$/, '$1');
@@ -378,7 +386,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
     const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack ?? (throughUploadPack ? 'git-upload-pack' : undefined), onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
     // --server-option: for the server, so a local path read directly takes none.
     const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });

@@ -130,6 +130,19 @@ test('--filter with a local path: ignored with git\'s warning, the partial clone
   }
 });
 
+test('--no-local: a path cloned through git-upload-pack, as git does (--depth and --filter apply, no "done.")', async () => {
+  for (const [name, extra] of [['plain', []], ['depth', ['--depth', '1']], ['filter', ['--filter=blob:none']]] as const) {
+    const theirs = spawnSync('git', ['clone', '--no-local', ...extra, fx.path('repo.git'), `git-no-local-${name}`], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '--no-local', ...extra, fx.path('repo.git'), `ours-no-local-${name}`], work);
+    assert.is(theirs.status, 0, theirs.stderr);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, name);
+    assertSameClone(join(work, `ours-no-local-${name}`), join(work, `git-no-local-${name}`));
+    const objects = (d: string) => git(join(work, d), ['cat-file', '--batch-all-objects', '--batch-check']);
+    assert.is(objects(`ours-no-local-${name}`), objects(`git-no-local-${name}`), `${name}: the same objects`);
+  }
+});
+
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
   const tree = join(work, 'lookup-worktree');
   await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
