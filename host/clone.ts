@@ -10,7 +10,7 @@
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
+import { AbortError, CloneError, DestinationExistsError, RefNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
@@ -234,7 +234,7 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
     const star = src.indexOf('*');
     out.push(star >= 0 ? src.slice(0, star) : src);
   }
-  if (o.branch) {
+  if (o.branch !== undefined) {
     const b = o.branch;
     out.push(b, `refs/${b}`, `refs/tags/${b}`, `refs/heads/${b}`, `refs/remotes/${b}`, `refs/remotes/${b}/HEAD`);
   }
@@ -402,7 +402,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
     }
     const refs: AdvertisedRef[] = adv.refs;
-    const plan: RefPlan = planRefs(refs, adv.headTarget, {
+    const plan: RefPlan = planRefsWarning(refs, adv.headTarget, emit, {
       remoteName: r,
       bare: n.bare,
       mirror: n.mirror,
@@ -644,6 +644,16 @@ function createTarget(dir: string, shown: string, workTree: boolean, existed: bo
     mkdirSync(dir);
   } catch (err) {
     throw new CloneError(`could not create work tree dir '${shown}': ${systemErrorReason(err) ?? (err as Error).message}`, { path: dir, cause: err });
+  }
+}
+
+/** planRefs(), with the warning git's wanted_peer_refs() gives first when a single-branch clone's --branch is not there. */
+function planRefsWarning(refs: AdvertisedRef[], headTarget: string | undefined, emit: (e: CloneEvent) => void, o: Parameters<typeof planRefs>[2]): RefPlan {
+  try {
+    return planRefs(refs, headTarget, o);
+  } catch (err) {
+    if (err instanceof RefNotFoundError && o.singleBranch && refs.length) emit({ phase: 'warning', message: `Could not find remote branch ${o.branch} to clone.` });
+    throw err;
   }
 }
 

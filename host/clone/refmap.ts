@@ -134,7 +134,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   const headEntry = (h: AdvertisedRef): MappedRef => ({ remote: 'HEAD', oid: h.oid });
   if (o.singleBranch) {
     let chosen: AdvertisedRef | undefined;
-    if (!o.branch) {
+    if (o.branch === undefined) {
       if (head) mapped.push(headEntry(head));
       const heads = refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => ({ remote: r.name, oid: r.oid }));
       const guessed = guessRemoteHead(head, heads, o.defaultBranch);
@@ -154,13 +154,13 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   if (mapped.length) {
     plan.remoteHead = head;
     plan.remoteHeadPointsAt = guessRemoteHead(head, mapped.filter((m) => m.local), o.defaultBranch);
-    if (o.branch) {
+    if (o.branch !== undefined) {
       const named = mapped.filter((m) => m.local).map((m) => ({ name: m.remote, ref: m }));
       plan.ourHead = findRemoteBranch(named, o.branch)?.ref;
       if (!plan.ourHead) throw branchNotFound(o);
     } else plan.ourHead = plan.remoteHeadPointsAt;
   } else {
-    if (o.branch) throw branchNotFound(o);
+    if (o.branch !== undefined) throw branchNotFound(o);
   }
   if (!head && headTarget?.startsWith('refs/heads/')) plan.unbornHead = headTarget;
   const asked = new Set<string>();
@@ -172,7 +172,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
 
   if (o.mirror || !o.bare) {
     if (o.singleBranch && !o.mirror) {
-      if (o.branch && plan.ourHead) {
+      if (o.branch !== undefined && plan.ourHead) {
         plan.fetchRefspec = plan.ourHead.remote.startsWith('refs/tags/')
           ? `+${plan.ourHead.remote}:${plan.ourHead.remote}`
           : `+${plan.ourHead.remote}:${branchTop}${o.branch}`;

@@ -143,6 +143,18 @@ test('--no-local: a path cloned through git-upload-pack, as git does (--depth an
   }
 });
 
+test('a --branch that is not there (an empty one included), with and without --single-branch: git\'s words, in git\'s order', async () => {
+  for (const args of [['-b', 'nosuch'], ['-b', 'nosuch', '--single-branch'], ['--branch='], ['--branch=', '--depth', '1']]) {
+    const src = args.includes('--depth') ? `file://${fx.path('repo.git')}` : fx.path('repo.git');
+    const theirs = spawnSync('git', ['clone', ...args, src, 'git-nobranch'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', ...args, src, 'ours-nobranch'], work);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, args.join(' '));
+    assert.not.ok(existsSync(join(work, 'ours-nobranch')));
+  }
+});
+
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
   const tree = join(work, 'lookup-worktree');
   await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
