@@ -10,7 +10,7 @@
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, RefNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
+import { AbortError, CloneError, ConfigError, DestinationExistsError, RefNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
@@ -173,6 +173,8 @@ interface Normalized {
   submodulePathspecs: string[];
   /** --filter, as git records it. */
   filter?: string;
+  /** The first -c entry git cannot write (its message). */
+  configProblem?: string;
 }
 
 /** Whether the local repository at `path` is shallow (a `shallow` file in its common directory). */
@@ -202,7 +204,17 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const filter = o.filter !== undefined ? filterSpec(o.filter) : undefined;
   const deepen = o.depth !== undefined || o.shallowSince !== undefined || !!o.shallowExclude?.length;
   if (o.jobs !== undefined && !Number.isInteger(o.jobs)) throw new CloneError(`jobs ${o.jobs} is not an integer`, { url: o.repository });
-  const config = (o.config ?? []).map(parseConfigParameter);
+  // A -c git cannot write is reported after "Cloning into", as git's write_config() fails then.
+  let configProblem: string | undefined;
+  const config: [string, string][] = [];
+  for (const text of o.config ?? []) {
+    try {
+      config.push(parseConfigParameter(text));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      configProblem ??= err.message;
+    }
+  }
   const fromConfig = (k: string) => lastValue([...userConfig, ...config], k);
   // builtin/clone.c: each pathspec (`.` for the plain option), sorted and
   // without duplicates, becomes a submodule.active value after the -c entries.
@@ -223,6 +235,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
     rejectShallow,
     filter,
     submodulePathspecs,
+    configProblem,
   };
 }
 
@@ -328,6 +341,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // through upload-pack): no "done.", meters shown, and -l ignored.
     const localShallow = source.local && isShallowRepository(source.url);
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local && !localShallow });
+    if (n.configProblem) {
+      emit({ phase: 'note', message: `error: ${n.configProblem}\n`, always: true });
+      throw new CloneError('unable to write parameters to config file', { url: source.url });
+    }
     if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
     if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
     if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });

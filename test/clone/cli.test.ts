@@ -155,6 +155,17 @@ test('a --branch that is not there (an empty one included), with and without --s
   }
 });
 
+test('a -c entry git cannot write: git\'s two lines after "Cloning into", exit 128, nothing left', async () => {
+  for (const bad of ['nosection', '=x', 'a.b.', 'a.1b=x']) {
+    const theirs = spawnSync('git', ['clone', '-c', 'ok.key=1', '-c', bad, fx.path('repo.git'), 'git-badc'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '-c', 'ok.key=1', '-c', bad, fx.path('repo.git'), 'ours-badc'], work);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, bad);
+    assert.not.ok(existsSync(join(work, 'ours-badc')));
+  }
+});
+
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
   const tree = join(work, 'lookup-worktree');
   await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
