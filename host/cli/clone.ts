@@ -123,7 +123,7 @@ async function run(argv: string[]): Promise<number> {
   let jobs: number | undefined;
   if (opts.jobs !== undefined) {
     const j = String(opts.jobs);
-    if (!/^-?\d+$/.test(j)) throw new UsageError(`option \`jobs' expects a numerical value`);
+    if (!/^-?\d+$/.test(j)) throw new UsageError(`option \`jobs' expects a numerical value`, false);
     jobs = Number(j) < 0 ? undefined : Number(j);
   }
   const recurse = [...((opts['recurse-submodules'] as string[] | undefined) ?? []), ...((opts.recursive as string[] | undefined) ?? [])];

@@ -277,7 +277,15 @@ test('usage errors exit 129 with git\'s messages', async () => {
   assert.match(many.stderr, /^fatal: Too many arguments\./);
   const bogus = await wasmgit(['clone', '--bogus', 'x'], work);
   assert.is(bogus.code, 129);
-  assert.match(bogus.stderr, /^error: unknown option `bogus'/);
+  assert.match(bogus.stderr, /^error: unknown option `bogus'\nusage: wasmgit clone/);
+  // A bad or missing value: git's one line, no usage after it.
+  for (const args of [['--depth'], ['--bare=x'], ['-j'], ['--jobs=x']]) {
+    const theirs = spawnSync('git', ['clone', fx.path('repo.git'), 'never', ...args], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', fx.path('repo.git'), 'never', ...args], work);
+    assert.is(theirs.status, 129);
+    assert.is(ours.code, 129);
+    assert.is(ours.stderr, theirs.stderr, args.join(' '));
+  }
 });
 
 test('--help documents every option', async () => {
