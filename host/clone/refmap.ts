@@ -146,7 +146,8 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     }
   } else {
     if (head) mapped.push(headEntry(head));
-    for (const s of specs) for (const r of refs) if (r.name !== 'HEAD') add(r, s);
+    // Only a refspec naming HEAD itself maps it (git: `+HEAD:refs/remotes/origin/head`); the clone's own never does.
+    for (const s of specs) for (const r of refs) add(r, s);
   }
   if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, mapTags);
 

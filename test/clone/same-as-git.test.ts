@@ -91,6 +91,12 @@ test('--no-checkout', async () => {
   assert.not.ok(existsSync(join(ours, 'README.md')));
 });
 
+test('-c remote.origin.fetch naming HEAD: the remote HEAD fetched into the ref it names, as git fetches it', async () => {
+  const config = ['remote.origin.fetch=+HEAD:refs/remotes/origin/head'];
+  await both(['-c', config[0]], { config });
+  await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
+});
+
 test('--no-tags, -o and -c: config written as git writes it', async () => {
   await both(['--no-tags', '-o', 'up', '-c', 'foo.Bar=baz qux', '-c', 'core.autocrlf=false', '-c', 'remote.up.tagOpt=x'], {
     noTags: true,
