@@ -312,7 +312,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throw new DestinationExistsError(`'${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
   }
   if (separate && gitDirExisted && !isEmptyDir(gitDir)) {
-    throw new DestinationExistsError(`repository path '${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
+    throw new DestinationExistsError(`repository path '${o.separateGitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
   }
 
   // Everything from here on is undone on failure (git: remove_junk).
@@ -341,6 +341,13 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // through upload-pack): no "done.", meters shown, and -l ignored.
     const localShallow = source.local && isShallowRepository(source.url);
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local && !localShallow });
+    if (separate) {
+      // init_db(): the path made real (every component but the last must be
+      // there), and refused when it exists at all, even as an empty directory.
+      const missing = missingParent(o.separateGitDir!, cwd);
+      if (missing) throw new CloneError(`Invalid path '${missing}': No such file or directory`, { path: separate, url: source.url });
+      if (gitDirExisted) throw new DestinationExistsError(`${o.separateGitDir} already exists`, { path: separate, url: source.url });
+    }
     if (n.configProblem) {
       emit({ phase: 'note', message: `error: ${n.configProblem}\n`, always: true });
       throw new CloneError('unable to write parameters to config file', { url: source.url });
@@ -662,6 +669,18 @@ function createTarget(dir: string, shown: string, workTree: boolean, existed: bo
   } catch (err) {
     throw new CloneError(`could not create work tree dir '${shown}': ${systemErrorReason(err) ?? (err as Error).message}`, { path: dir, cause: err });
   }
+}
+
+/** The first directory on the way to `typed` (relative to `cwd`) that is not there, as git's realpath reports it; a trailing slash makes the last one needed too. */
+function missingParent(typed: string, cwd: string): string | undefined {
+  // Walked as typed, so `..` goes through what is really there.
+  const parts = (isAbsolute(typed) ? typed : `${cwd}/${typed}`).split('/');
+  const needed = typed.endsWith('/') ? parts.length : parts.length - 1;
+  for (let i = 2; i <= needed; i++) {
+    const p = parts.slice(0, i).join('/');
+    if (p && !existsSync(p)) return resolve(p);
+  }
+  return undefined;
 }
 
 /** planRefs(), with the warning git's wanted_peer_refs() gives first when a single-branch clone's --branch is not there. */

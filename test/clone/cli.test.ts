@@ -405,6 +405,22 @@ test('--separate-git-dir: the git directory elsewhere, a .git file naming it; re
   assert.equal(readdirSync(join(work, 'sep-full')), ['x']);
 });
 
+test('--separate-git-dir that git refuses: existing (even empty), under a missing directory, named as typed', async () => {
+  const base = join(work, 'sep-refusals');
+  mkdirSync(join(base, 'empty'), { recursive: true });
+  mkdirSync(join(base, 'full'));
+  writeFileSync(join(base, 'full', 'x'), '');
+  for (const sep of ['empty', 'full', 'missing/g', 'missing/../g', 'g/']) {
+    const theirs = spawnSync('git', ['clone', `--separate-git-dir=${sep}`, fx.path('repo.git'), 'git-t'], { cwd: base, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', `--separate-git-dir=${sep}`, fx.path('repo.git'), 'ours-t'], base);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, sep);
+    assert.equal(readdirSync(base).sort(), ['empty', 'full'], sep);
+    assert.equal(readdirSync(join(base, 'empty')), []);
+  }
+});
+
 test('$GIT_WORK_TREE: the files go there, <directory> is the git directory with core.worktree; an existing one is refused', async () => {
   const withWorkTree = (wt: string) => ({ ...gitEnv, GIT_WORK_TREE: wt });
   for (const extra of [[], ['--separate-git-dir=SEP']]) {
