@@ -82,9 +82,9 @@ export function formatLsRemote(adv: Advertisement, f: LsRemoteFilter = {}): stri
     const kindOk = (!f.heads && !f.tags) || (f.heads && ref.name.startsWith('refs/heads/')) || (f.tags && ref.name.startsWith('refs/tags/'));
     if (!kindOk) continue;
     if (f.refs && !ref.name.startsWith('refs/')) continue;
-    if (!match(ref.name)) continue;
-    lines.push({ oid: ref.oid, name: ref.name, symref: ref.symrefTarget ?? undefined });
-    if (ref.peeled && !f.refs) lines.push({ oid: ref.peeled, name: `${ref.name}^{}` });
+    // A peeled tag is a ref of its own to git's pattern match: `v1.0` does not match `refs/tags/v1.0^{}`.
+    if (match(ref.name)) lines.push({ oid: ref.oid, name: ref.name, symref: ref.symrefTarget ?? undefined });
+    if (ref.peeled && !f.refs && match(`${ref.name}^{}`)) lines.push({ oid: ref.peeled, name: `${ref.name}^{}` });
   }
   if (f.sort?.length) lines.sort(lsRemoteOrder(f.sort));
   const out: string[] = [];

@@ -35,6 +35,12 @@ for (const [what, url, combos] of [
     const ours = await wasmgit(['ls-remote', url, 'main', 'v0.*']);
     assert.equal(ours.stdout.split('\n').filter(Boolean), (await gitLsRemote(url, testEnv, [])).filter((l) => /\t(refs\/heads\/main|refs\/tags\/v0\..*)$/.test(l)));
     assert.ok(ours.stdout.includes('refs/tags/v0.2^{}'));
+    // A peeled line is matched by its own name, as git matches it.
+    for (const pattern of ['v0.2', 'tags/v0.2', 'v0.2^{}']) {
+      const mine = await wasmgit(['ls-remote', url, pattern]);
+      const theirs = spawnSync('git', ['ls-remote', url, pattern], { env: testEnv, encoding: 'utf8' });
+      assert.is(mine.stdout, theirs.stdout, pattern);
+    }
   });
 }
 
