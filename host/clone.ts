@@ -25,7 +25,7 @@ import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, t
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { classify, rewriteUrl } from './transport/url.ts';
-import { configBool } from './transport/config.ts';
+import { configBool, transportAllowed, transportName } from './transport/config.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 
@@ -399,6 +399,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const ident = committerIdent(cfgLookup, env);
     const msg = `clone: from ${source.display}`;
 
+    // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL apply to what
+    // the user typed too (a path is `file`); a submodule's clone was checked as such.
+    if (!transportAllowed(source.url, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(source.url)}' not allowed`, { url: source.url });
     if (source.local) {
       for (const [flag, set] of [['--depth', o.depth !== undefined], ['--shallow-since', !!o.shallowSince], ['--shallow-exclude', !!o.shallowExclude?.length], ['--filter', !!o.filter]] as const) {
         if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });

@@ -23,6 +23,7 @@ import { join, posix, relative } from 'node:path';
 import { AbortError, CloneError, SubmoduleError } from '../errors.ts';
 import { lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
 import { writeConfig } from '../repo/init.ts';
+import { transportAllowed, transportName } from '../transport/config.ts';
 import { committerIdent } from '../repo/ident.ts';
 import { appendReflog, writeShallow, ZERO_OID } from '../repo/refs.ts';
 import { parsePathspec, type Pathspec } from './pathspec.ts';
@@ -91,17 +92,6 @@ export function resolveSubmoduleUrl(url: string, superUrl: string): string {
     } else break;
   }
   return `${base}${colonSep ? ':' : '/'}${rel}`;
-}
-
-const schemeOf = (url: string) => /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase() ?? (/^[^/]*:/.test(url) && !url.startsWith('/') ? 'ssh' : 'file');
-
-/** protocol.<name>.allow / protocol.allow: a submodule may not use `file` unless the user said `always` (git ≥ 2.38.1). */
-function protocolAllowed(url: string, cfg: (k: string) => string | undefined, env: NodeJS.ProcessEnv): boolean {
-  const scheme = schemeOf(url);
-  if (env.GIT_ALLOW_PROTOCOL !== undefined) return env.GIT_ALLOW_PROTOCOL.split(':').includes(scheme);
-  const policy = cfg(`protocol.${scheme}.allow`) ?? cfg('protocol.allow') ?? (['http', 'https', 'git', 'ssh'].includes(scheme) ? 'always' : scheme === 'file' ? 'user' : 'never');
-  // "user" means allowed only when the user typed the URL, which a submodule's is not.
-  return policy === 'always';
 }
 
 /** What the recursion carries down, as `git submodule update` passes its options to the nested one. */
@@ -297,7 +287,8 @@ async function cloneAll(ctx: SubmoduleContext, plan: Planned[], jobs: number, en
     };
     const { p } = task;
     try {
-      if (!protocolAllowed(p.url, cfg, env)) throw new CloneError(`transport '${schemeOf(p.url)}' not allowed`, { url: p.url });
+      // A submodule's URL is not the user's: `user` policies (file://) refuse it (git ≥ 2.38.1).
+      if (!transportAllowed(p.url, cfg, env, false)) throw new CloneError(`transport '${transportName(p.url)}' not allowed`, { url: p.url });
       p.cloned = await ctx.clone({
         repository: p.url,
         directory: p.workTree,

@@ -41,3 +41,23 @@ export function wantedProtocol(config: Map<string, string> | undefined, url = ''
   if (v === '0' || v === '1') return v === '0' ? 0 : 1;
   throw new TransportError('unsupported', `unknown value for config 'protocol.version': ${v}`, url);
 }
+
+/** The transport a URL or path names, as git's protocol.<name>.allow calls it. */
+export function transportName(url: string): string {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase() ?? (/^[^/]*:/.test(url) && !url.startsWith('/') ? 'ssh' : 'file');
+}
+
+/**
+ * transport.c is_transport_allowed(): $GIT_ALLOW_PROTOCOL when set, else
+ * protocol.<name>.allow, protocol.allow, or the default (http, https, git,
+ * ssh always; ext never; the others, file included, only when the user asked
+ * for the URL: `fromUser` and $GIT_PROTOCOL_FROM_USER not false).
+ */
+export function transportAllowed(url: string, cfg: (key: string) => string | undefined, env: NodeJS.ProcessEnv, fromUser: boolean): boolean {
+  const name = transportName(url);
+  if (env.GIT_ALLOW_PROTOCOL !== undefined) return env.GIT_ALLOW_PROTOCOL.split(':').includes(name);
+  const policy = cfg(`protocol.${name}.allow`) ?? cfg('protocol.allow') ?? (['http', 'https', 'git', 'ssh'].includes(name) ? 'always' : name === 'ext' ? 'never' : 'user');
+  if (policy === 'always') return true;
+  if (policy !== 'user') return false;
+  return fromUser && configBool(env.GIT_PROTOCOL_FROM_USER) !== false;
+}

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,28 @@ test('a -c entry git cannot write: git\'s two lines after "Cloning into", exit 1
     assert.is(ours.code, 128, ours.stderr);
     assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, bad);
     assert.not.ok(existsSync(join(work, 'ours-badc')));
+  }
+});
+
+test('protocol.<name>.allow, $GIT_ALLOW_PROTOCOL and $GIT_PROTOCOL_FROM_USER apply to the URL or path given, as in git', async () => {
+  const cases: [string[], NodeJS.ProcessEnv][] = [
+    [['-c', 'protocol.file.allow=never'], {}],
+    [['-c', 'protocol.allow=never'], {}],
+    [[], { GIT_ALLOW_PROTOCOL: 'http:https' }],
+    [[], { GIT_PROTOCOL_FROM_USER: '0' }],
+    [['-c', 'protocol.file.allow=user'], {}],
+  ];
+  for (const [args, extraEnv] of cases) {
+    for (const src of [fx.path('repo.git'), `file://${fx.path('repo.git')}`]) {
+      const env = { ...gitEnv, ...extraEnv };
+      const theirs = spawnSync('git', ['clone', ...args, src, 'git-proto'], { cwd: work, env, encoding: 'utf8' });
+      const ours = await wasmgit(['clone', ...args, src, 'ours-proto'], work, { env });
+      const what = `${args.join(' ')} ${JSON.stringify(extraEnv)} ${src}`;
+      assert.is(ours.code, theirs.status, `${what}: ${ours.stderr}`);
+      assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, what);
+      rmSync(join(work, 'git-proto'), { recursive: true, force: true });
+      rmSync(join(work, 'ours-proto'), { recursive: true, force: true });
+    }
   }
 });
 
