@@ -401,7 +401,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
     // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL apply to what
     // the user typed too (a path is `file`); a submodule's clone was checked as such.
-    if (!transportAllowed(source.url, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(source.url)}' not allowed`, { url: source.url });
+    const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
+    if (!transportAllowed(transportUrl, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(transportUrl)}' not allowed`, { url: source.url });
     if (source.local) {
       for (const [flag, set] of [['--depth', o.depth !== undefined], ['--shallow-since', !!o.shallowSince], ['--shallow-exclude', !!o.shallowExclude?.length], ['--filter', !!o.filter]] as const) {
         if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });
@@ -412,7 +413,6 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
 
     throwIfAborted(o.signal);
     // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
-    const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
     conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack ?? (throughUploadPack ? 'git-upload-pack' : undefined), onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
     // --server-option: for the server, so a local path read directly takes none.
     const serverOptions = source.local || !o.serverOptions?.length ? undefined : o.serverOptions;

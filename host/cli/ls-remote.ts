@@ -5,7 +5,8 @@ import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts
 import type { Command } from './commands.ts';
 import { classify, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
-import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
+import { lastValue, parseConfigParameter, readUserConfig } from '../repo/config.ts';
+import { transportAllowed, transportName } from '../transport/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
 
 const specs: OptionSpec[] = [
@@ -136,6 +137,8 @@ ${formatOptions(specs)}
       sort: (opts.sort as string[] | undefined) ?? [],
     };
     lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
+    // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL, for the URL the user gave.
+    if (!transportAllowed(target, (k) => lastValue(entries, k), process.env, true)) throw new Error(`transport '${transportName(target)}' not allowed`);
     const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
       // For the server: a local path read directly (no upload-pack) takes none.

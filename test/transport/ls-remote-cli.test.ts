@@ -103,6 +103,17 @@ test('--server-option over HTTP answered in protocol v0: dropped, as git\'s HTTP
   }
 });
 
+test("protocol.<name>.allow refusing the transport: exit 128 and git's words", async () => {
+  for (const url of [repo, `file://${repo}`]) {
+    const ours = await wasmgit(['-c', 'protocol.file.allow=never', 'ls-remote', url]);
+    const theirs = spawnSync('git', ['-c', 'protocol.file.allow=never', 'ls-remote', url], { env: testEnv, encoding: 'utf8' });
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr, theirs.stderr, url);
+    assert.is(ours.stdout, '');
+  }
+});
+
 test.after(() => tmp.cleanup());
 
 test.run();
