@@ -399,15 +399,16 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const ident = committerIdent(cfgLookup, env);
     const msg = `clone: from ${source.display}`;
 
-    // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL apply to what
-    // the user typed too (a path is `file`); a submodule's clone was checked as such.
-    const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
-    if (!transportAllowed(transportUrl, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(transportUrl)}' not allowed`, { url: source.url });
     if (source.local) {
       for (const [flag, set] of [['--depth', o.depth !== undefined], ['--shallow-since', !!o.shallowSince], ['--shallow-exclude', !!o.shallowExclude?.length], ['--filter', !!o.filter]] as const) {
         if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });
       }
     }
+    // transport_get(), after those warnings: protocol.<name>.allow and
+    // $GIT_ALLOW_PROTOCOL apply to what the user typed too (a path is `file`);
+    // a submodule's URL is not the user's, so `user` (file's default) refuses it.
+    const transportUrl = source.local ? source.url : rewriteUrl(source.url, allConfig);
+    if (!transportAllowed(transportUrl, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(transportUrl)}' not allowed`, { url: source.url });
     const deepen = n.deepen && !source.local;
     const filter = source.local ? undefined : n.filter;
 

@@ -17,13 +17,12 @@
 // twice stops before any checkout (exit status 1), a commit the remote cannot
 // give stops at that submodule (128), a failure inside a nested submodule is
 // reported and the others go on (1). Those surface as SubmoduleError.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, posix, relative } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { AbortError, CloneError, SubmoduleError } from '../errors.ts';
 import { lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
 import { writeConfig } from '../repo/init.ts';
-import { transportAllowed, transportName } from '../transport/config.ts';
 import { committerIdent } from '../repo/ident.ts';
 import { appendReflog, writeShallow, ZERO_OID } from '../repo/refs.ts';
 import { parsePathspec, type Pathspec } from './pathspec.ts';
@@ -287,8 +286,10 @@ async function cloneAll(ctx: SubmoduleContext, plan: Planned[], jobs: number, en
     };
     const { p } = task;
     try {
-      // A submodule's URL is not the user's: `user` policies (file://) refuse it (git ≥ 2.38.1).
-      if (!transportAllowed(p.url, cfg, env, false)) throw new CloneError(`transport '${transportName(p.url)}' not allowed`, { url: p.url });
+      // submodule--helper makes the leading directories of the git directory
+      // before its clone (which refuses a `file` URL, git ≥ 2.38.1, unless
+      // protocol.file.allow=always); they stay if the clone fails.
+      mkdirSync(dirname(p.gitDir), { recursive: true });
       p.cloned = await ctx.clone({
         repository: p.url,
         directory: p.workTree,

@@ -173,6 +173,8 @@ test('protocol.<name>.allow, $GIT_ALLOW_PROTOCOL and $GIT_PROTOCOL_FROM_USER app
     [[], { GIT_ALLOW_PROTOCOL: 'http:https' }],
     [[], { GIT_PROTOCOL_FROM_USER: '0' }],
     [['-c', 'protocol.file.allow=user'], {}],
+    // Refused after the local clone's warnings, as git's transport_get() comes after them.
+    [['-c', 'protocol.file.allow=never', '--depth', '1'], {}],
   ];
   for (const [args, extraEnv] of cases) {
     for (const src of [fx.path('repo.git'), `file://${fx.path('repo.git')}`]) {
@@ -186,6 +188,14 @@ test('protocol.<name>.allow, $GIT_ALLOW_PROTOCOL and $GIT_PROTOCOL_FROM_USER app
       rmSync(join(work, 'ours-proto'), { recursive: true, force: true });
     }
   }
+  // A submodule's file URL is not the user's: refused (twice), the superproject kept with
+  // the leading directories of the submodule's git directory, exit 1, as with git.
+  const theirs = spawnSync('git', ['clone', '-q', '--recurse-submodules', fx.path('repo.git'), 'git-proto-sub'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+  const ours = await wasmgit(['clone', '-q', '--recurse-submodules', fx.path('repo.git'), 'ours-proto-sub'], work);
+  assert.is(theirs.status, 1, theirs.stderr);
+  assert.is(ours.code, 1, ours.stderr);
+  assert.is(ours.stderr.replaceAll('ours-', 'git-'), theirs.stderr);
+  assert.equal(treeListing(join(work, 'ours-proto-sub', '.git', 'modules'), () => false), treeListing(join(work, 'git-proto-sub', '.git', 'modules'), () => false));
 });
 
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
