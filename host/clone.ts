@@ -9,8 +9,8 @@
 // remove_junk(): the whole directory when the clone made it, only its contents
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, DestinationExistsError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage } from './errors.ts';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { AbortError, CloneError, ConfigError, DestinationExistsError, RefNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
@@ -24,7 +24,8 @@ import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
-import { rewriteUrl } from './transport/url.ts';
+import { classify, rewriteUrl } from './transport/url.ts';
+import { transportAllowed, transportName } from './transport/config.ts';
 import { bundlePackMessage, isBundleFile, readBundleHeader } from './transport/bundle.ts';
 import type { FixThinOptions } from './pack/fix-thin.ts';
 import { TransportError } from './protocol/errors.ts';
@@ -94,7 +95,12 @@ export interface CloneOptions {
    * own connection only, as git does; not written to the config.
    */
   uploadPack?: string;
-  /** `-l/--local`: a path is read directly anyway; asked for with a URL or a shallow source, it is ignored with git's warning. */
+  /**
+   * `-l/--local`: a path is read directly anyway; asked for with a URL or a
+   * shallow source, it is ignored with git's warning. `false` (`--no-local`):
+   * a path is cloned as a file:// URL is, through git-upload-pack (or
+   * `uploadPack`): --depth and --filter apply, and git must be installed.
+   */
   local?: boolean;
   /**
    * `--reference <repo>` (or, with `ifAble`, `--reference-if-able <repo>`):
@@ -121,7 +127,7 @@ export interface CloneOptions {
   alsoFilterSubmodules?: boolean;
   /** `-4`/`-6`: connect over IPv4 or IPv6 only. */
   ipFamily?: 4 | 6;
-  /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused, as git does. */
+  /** `--server-option` (repeatable): strings for the server, sent with protocol v2's commands; a v0 server is refused as git refuses it (over HTTP they are dropped, as git drops them). */
   serverOptions?: string[];
   /** `--filter`: partial clone filter spec (blob:none, blob:limit=<n>, tree:0). */
   filter?: string;
@@ -194,6 +200,8 @@ interface Normalized {
   submodulePathspecs: string[];
   /** --filter, as git records it. */
   filter?: string;
+  /** The first -c entry git cannot write (its message). */
+  configProblem?: string;
 }
 
 /** Whether the local repository at `path` is shallow (a `shallow` file in its common directory). */
@@ -239,7 +247,17 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   for (const [k, v] of userConfig) {
     if ((k === 'core.logallrefupdates' && v.toLowerCase() !== 'always') || (k === 'core.autocrlf' && v.toLowerCase() !== 'input')) configBool(v, k);
   }
-  const config = (o.config ?? []).map(parseConfigParameter);
+  // A -c git cannot write is reported after "Cloning into", as git's write_config() fails then.
+  let configProblem: string | undefined;
+  const config: [string, string][] = [];
+  for (const text of o.config ?? []) {
+    try {
+      config.push(parseConfigParameter(text));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      configProblem ??= err.message;
+    }
+  }
   const fromConfig = (k: string) => lastValue([...userConfig, ...config], k);
   // builtin/clone.c: each pathspec (`.` for the plain option), sorted and
   // without duplicates, becomes a submodule.active value after the -c entries.
@@ -262,6 +280,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
     rejectShallow,
     filter,
     submodulePathspecs,
+    configProblem,
   };
 }
 
@@ -273,7 +292,7 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
     const star = src.indexOf('*');
     out.push(star >= 0 ? src.slice(0, star) : src);
   }
-  if (o.branch) {
+  if (o.branch !== undefined) {
     const b = o.branch;
     out.push(b, `refs/${b}`, `refs/tags/${b}`, `refs/heads/${b}`, `refs/remotes/${b}`, `refs/remotes/${b}/HEAD`);
   }
@@ -306,7 +325,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   const n = normalize(o, userConfig);
   // The user's configuration, then -c: what git reads for this clone.
   const allConfig = [...userConfig, ...n.config];
-  const source: Source = resolveSource(o.repository, cwd);
+  let source: Source = resolveSource(o.repository, cwd);
+  // --no-local: the path stays the URL, but is read through upload-pack as a remote is.
+  const throughUploadPack = source.local && o.local === false;
+  if (throughUploadPack) source = { ...source, local: false };
 
   let dirArg = o.directory ?? guessDirectoryName(o.repository, n.bare, source.bundle !== undefined);
   dirArg = dirArg.replace(/(.)\/+$/, '$1');
@@ -335,12 +357,15 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     throw new DestinationExistsError(`'${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
   }
   if (separate && gitDirExisted && !isEmptyDir(gitDir)) {
-    throw new DestinationExistsError(`repository path '${gitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
+    throw new DestinationExistsError(`repository path '${o.separateGitDir}' already exists and is not an empty directory.`, { path: gitDir, url: source.url });
   }
 
   // Everything from here on is undone on failure (git: remove_junk).
+  // Set once <directory> is there: a failure to create it removes nothing (a
+  // dangling symbolic link in its place, say, is the user's).
+  let dirReady = false;
   const cleanup = () => {
-    const made: [string, boolean][] = [[dir, destExisted], ...(ownGitDir ? [[gitDir, gitDirExisted]] : []), ...(workTree !== dir ? [[workTree, false]] : [])] as [string, boolean][];
+    const made: [string, boolean][] = [...(dirReady ? [[dir, destExisted]] : []), ...(ownGitDir ? [[gitDir, gitDirExisted]] : []), ...(workTree !== dir ? [[workTree, false]] : [])] as [string, boolean][];
     for (const [path, existed] of made) {
       try {
         if (existed) for (const e of readdirSync(path)) rmSync(join(path, e), { recursive: true, force: true });
@@ -354,12 +379,24 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
   let conn: Connection | null = null;
   try {
     // With both $GIT_WORK_TREE and --separate-git-dir, <directory> is a file.
-    if (!(separate && envWorkTree !== undefined)) mkdirSync(dir, { recursive: true });
+    if (!(separate && envWorkTree !== undefined)) createTarget(dir, dirArg, !n.bare && envWorkTree === undefined, destExisted);
+    dirReady = true;
     if (workTree !== dir) mkdirSync(workTree, { recursive: true });
     // A shallow local repository is not copied as a local clone (git reads it
     // through upload-pack): no "done.", meters shown, and -l ignored.
     const localShallow = source.local && isShallowRepository(source.url);
     emit({ phase: 'start', directory: o.submodule?.gitDir ? dir : dirArg, bare: n.bare, local: source.local && !localShallow });
+    if (separate) {
+      // init_db(): the path made real (every component but the last must be
+      // there), and refused when it exists at all, even as an empty directory.
+      const missing = missingParent(o.separateGitDir!, cwd);
+      if (missing) throw new CloneError(`Invalid path '${missing}': No such file or directory`, { path: separate, url: source.url });
+      if (gitDirExisted) throw new DestinationExistsError(`${o.separateGitDir} already exists`, { path: separate, url: source.url });
+    }
+    if (n.configProblem) {
+      emit({ phase: 'note', message: `error: ${n.configProblem}\n`, always: true });
+      throw new CloneError('unable to write parameters to config file', { url: source.url });
+    }
     if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
     if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
     if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });
@@ -372,12 +409,17 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (o.alsoFilterSubmodules && !n.filter) throw new CloneError("the option '--also-filter-submodules' requires '--filter'", { url: source.url });
     if (o.alsoFilterSubmodules && !n.submodulePathspecs.length) throw new CloneError("the option '--also-filter-submodules' requires '--recurse-submodules'", { url: source.url });
     const cfgLookup = (key: string) => lastValue(allConfig, key);
+    // init.defaultBranch: guessing the remote's HEAD (repo_default_branch_name())
+    // reads the new repository's config, -c values included; the initial branch
+    // (init_db(), then kept for an empty clone by git_default_branch_name()'s
+    // cache) is settled before they are written, from the user's config alone.
     const defaultBranch = cfgLookup('init.defaultBranch') ?? 'master';
+    const initialBranch = lastValue(userConfig, 'init.defaultBranch') ?? 'master';
     const index = indexConfig(cfgLookup);
-    if (refNameProblem(`refs/heads/${defaultBranch}`)) throw new CloneError(`invalid initial branch name: '${defaultBranch}'`, { url: source.url });
+    if (refNameProblem(`refs/heads/${initialBranch}`)) throw new CloneError(`invalid branch name: init.defaultBranch = ${initialBranch}`, { url: source.url });
     const config: ConfigWriter = initRepository(gitDir, {
       bare: n.bare,
-      initialBranch: defaultBranch,
+      initialBranch,
       template: chooseTemplate(o.template, env, userConfig, cwd),
       userConfig,
       onTemplateProblem: (level, message) => emit(level === 'warning' ? { phase: 'warning', message } : { phase: 'note', message: `error: ${message}\n`, always: true }),
@@ -412,6 +454,12 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });
       }
     }
+    // transport_get(), after those warnings: protocol.<name>.allow and
+    // $GIT_ALLOW_PROTOCOL apply to what the user typed too (a path is `file`);
+    // a submodule's URL is not the user's, so `user` (file's default) refuses it.
+    // A bundle is read from the file found, as git's transport_get(remote, path).
+    const transportUrl = source.bundle ?? (source.local ? source.url : rewriteUrl(source.url, allConfig));
+    if (!transportAllowed(transportUrl, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(transportUrl)}' not allowed`, { url: source.url });
     const deepen = n.deepen && !source.local;
     const filter = source.local ? undefined : n.filter;
 
@@ -424,14 +472,14 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (source.bundle !== undefined && !isBundleFile(source.bundle)) {
       emit({ phase: 'note', message: `error: '${source.bundle}' does not look like a v2 or v3 bundle file\n`, always: true });
     }
-    // A bundle is read from the file found, as git's transport_get(remote, path).
-    const transportUrl = source.bundle ?? (source.local ? source.url : rewriteUrl(source.url, allConfig));
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack, onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack ?? (throughUploadPack ? 'git-upload-pack' : undefined), onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
     // --server-option: for the server, so a local path read directly, or a bundle, takes none.
     const serverOptions = source.local || source.bundle !== undefined || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });
     throwIfAborted(o.signal);
-    if (serverOptions && adv.protocol < 2) {
+    // git's native transports refuse them on v0/v1; its HTTP helper passes them on
+    // for v2 only and drops them silently otherwise.
+    if (serverOptions && adv.protocol < 2 && classify(transportUrl).kind !== 'http') {
       emit({ phase: 'note', message: "hint: see protocol.version in 'git help config' for more details\n", always: true });
       throw new CloneError('server options require protocol version 2 or later', { url: source.url });
     }
@@ -442,7 +490,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       throw new CloneError(`the remote repository uses ${adv.objectFormat === 'sha256' ? 'SHA-256' : adv.objectFormat} object names; wasmgit clones SHA-1 repositories only`, { url: source.url });
     }
     const refs: AdvertisedRef[] = adv.refs;
-    const plan: RefPlan = planRefs(refs, adv.headTarget, {
+    const plan: RefPlan = planRefsWarning(refs, adv.headTarget, emit, {
       remoteName: r,
       bare: n.bare,
       mirror: n.mirror,
@@ -458,12 +506,13 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       config.add(`remote.${r}.fetch`, plan.fetchRefspec);
       if (n.mirror) config.set(`remote.${r}.mirror`, 'true');
     }
-    if (filter) {
+    if (n.filter) {
       // partial_clone_register(): the promisor remote and its filter; format version 1
       // so that older gits, which cannot lazily fetch, refuse the repository.
+      // git registers it for a local clone too, where the filter itself is ignored.
       config.set('core.repositoryformatversion', '1');
       config.set(`remote.${r}.promisor`, 'true');
-      config.set(`remote.${r}.partialclonefilter`, filter);
+      config.set(`remote.${r}.partialclonefilter`, n.filter);
     }
     writeConfig(gitDir, config);
 
@@ -564,6 +613,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       headBranch = our.remote;
       writeSymref(gitDir, 'HEAD', our.remote);
       headOid = our.oid;
+      // create_symref() logs HEAD, with no message, when the branch already
+      // exists: in a bare clone it does (fetched into refs/heads/), so HEAD's
+      // reflog starts there when core.logAllRefUpdates asks for one.
+      if (n.bare && logRefs) appendReflog(gitDir, 'HEAD', ZERO_OID, our.oid, ident, '');
       if (!n.bare) {
         writeLooseRef(gitDir, our.remote, our.oid);
         if (logRefs) appendReflog(gitDir, our.remote, ZERO_OID, our.oid, ident, msg);
@@ -590,7 +643,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       } else if (!n.noCheckout) {
         emit({ phase: 'warning', message: 'remote HEAD refers to nonexistent ref, unable to checkout' });
       }
-      const target = plan.unbornHead ?? `refs/heads/${defaultBranch}`;
+      const target = plan.unbornHead ?? `refs/heads/${initialBranch}`;
       assertRefName(target);
       if (plan.unbornHead || empty) writeSymref(gitDir, 'HEAD', target);
       if (!n.bare) installBranchConfig(config, target.slice('refs/heads/'.length), r, target, cfgLookup);
@@ -733,6 +786,51 @@ function peelTag(objects: RepositoryObjects, oid: string): string | undefined {
     id = m[1];
   }
   return undefined;
+}
+
+/**
+ * builtin/clone.c: the leading directories of <directory>, then (for a work
+ * tree) the directory itself, each failure in git's words and naming the
+ * directory as typed. A git directory is made by init, with its parents.
+ */
+function createTarget(dir: string, shown: string, workTree: boolean, existed: boolean): void {
+  try {
+    mkdirSync(dirname(dir), { recursive: true });
+  } catch (err) {
+    // die_errno() for a work tree, die() for a bare repository's git directory.
+    // A file in the way is EEXIST to Node's recursive mkdir, ENOTDIR to git's walk.
+    const why = !workTree ? null : (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'Not a directory' : systemErrorReason(err);
+    throw new CloneError(`could not create leading directories of '${shown}'${why ? `: ${why}` : ''}`, { path: dir, cause: err });
+  }
+  if (existed) return;
+  if (!workTree) return void mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    throw new CloneError(`could not create work tree dir '${shown}': ${systemErrorReason(err) ?? (err as Error).message}`, { path: dir, cause: err });
+  }
+}
+
+/** The first directory on the way to `typed` (relative to `cwd`) that is not there, as git's realpath reports it; a trailing slash makes the last one needed too. */
+function missingParent(typed: string, cwd: string): string | undefined {
+  // Walked as typed, so `..` goes through what is really there.
+  const parts = (isAbsolute(typed) ? typed : `${cwd}/${typed}`).split('/');
+  const needed = typed.endsWith('/') ? parts.length : parts.length - 1;
+  for (let i = 2; i <= needed; i++) {
+    const p = parts.slice(0, i).join('/');
+    if (p && !existsSync(p)) return resolve(p);
+  }
+  return undefined;
+}
+
+/** planRefs(), with the warning git's wanted_peer_refs() gives first when a single-branch clone's --branch is not there. */
+function planRefsWarning(refs: AdvertisedRef[], headTarget: string | undefined, emit: (e: CloneEvent) => void, o: Parameters<typeof planRefs>[2]): RefPlan {
+  try {
+    return planRefs(refs, headTarget, o);
+  } catch (err) {
+    if (err instanceof RefNotFoundError && o.singleBranch && refs.length) emit({ phase: 'warning', message: `Could not find remote branch ${o.branch} to clone.` });
+    throw err;
+  }
 }
 
 /** What git's index-pack reads from the new repository's config: pack.threads (0 = one per core) and core.deltaBaseCacheLimit. */

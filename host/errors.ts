@@ -94,9 +94,29 @@ export class AbortError extends WasmgitError {
 export function systemErrorMessage(err: unknown): string | null {
   const e = err as NodeJS.ErrnoException;
   if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
-  const m = /^[A-Z0-9_]+: ([^,]+)/.exec(e.message);
-  if (!m) return null;
-  const why = m[1].charAt(0).toUpperCase() + m[1].slice(1);
+  const why = systemErrorReason(err);
+  if (why === null) return null;
   if (e.path) return `unable to ${e.syscall} '${e.path}': ${why}`;
   return e.syscall === 'write' ? `write error: ${why}` : `${e.syscall} failed: ${why}`;
+}
+
+// libuv's texts where they differ from the C library's strerror(), which git prints.
+const STRERROR: Record<string, string> = {
+  EEXIST: 'File exists',
+  ENAMETOOLONG: 'File name too long',
+  ELOOP: 'Too many levels of symbolic links',
+  EISDIR: 'Is a directory',
+  EBUSY: 'Device or resource busy',
+  EIO: 'Input/output error',
+  EXDEV: 'Invalid cross-device link',
+};
+
+/** A system error's reason as git prints it (strerror(errno)): "Not a directory"; null when `err` is not a system error. */
+export function systemErrorReason(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
+  if (STRERROR[e.code]) return STRERROR[e.code];
+  const m = /^[A-Z0-9_]+: ([^,]+)/.exec(e.message);
+  if (!m) return null;
+  return m[1].charAt(0).toUpperCase() + m[1].slice(1);
 }

@@ -3,7 +3,14 @@
 // Usage errors throw UsageError, which the CLI turns into exit code 129 as git does.
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  /**
+   * @param withUsage whether the usage follows the message: git's parse-options
+   * prints it after an unknown option, not after a bad or missing value.
+   */
+  constructor(
+    message: string,
+    readonly withUsage = true,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -71,10 +78,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
         let v: string | undefined;
         if (eq >= 0) v = a.slice(eq + 1);
         else if (i + 1 < argv.length) v = argv[++i];
-        if (v === undefined) throw new UsageError(`option \`${name}' requires a value`);
+        if (v === undefined) throw new UsageError(`option \`${name}' requires a value`, false);
         set(spec, v);
       } else {
-        if (eq >= 0) throw new UsageError(`option \`${name}' takes no value`);
+        if (eq >= 0) throw new UsageError(`option \`${name}' takes no value`, false);
         set(spec, true);
       }
       continue;
@@ -86,7 +93,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
         if (spec.value) {
           let v = a.slice(j + 1);
           if (!v) {
-            if (i + 1 >= argv.length) throw new UsageError(`switch \`${a[j]}' requires a value`);
+            if (i + 1 >= argv.length) throw new UsageError(`switch \`${a[j]}' requires a value`, false);
             v = argv[++i];
           }
           set(spec, v);

@@ -29,7 +29,7 @@ const SPECS: OptionSpec[] = [
   { name: 'remote-submodules', negatable: true, help: "check out each submodule at its remote-tracking branch, not the recorded commit" },
   { name: 'also-filter-submodules', help: 'apply the --filter to the submodules too (with --recurse-submodules)' },
   { name: 'jobs', short: 'j', value: true, arg: 'n', help: 'clone up to <n> submodules at the same time' },
-  { name: 'local', short: 'l', help: 'read a local repository directly: the default for a path, ignored for URLs (as git)' },
+  { name: 'local', short: 'l', negatable: true, help: 'read a local repository directly: the default for a path, ignored for URLs (as git); --no-local runs git-upload-pack on it, as for file://' },
   { name: 'reject-shallow', negatable: true, help: "refuse a source repository that is shallow (default: clone.rejectShallow)" },
   { name: 'reference', value: true, multiple: true, arg: 'repo', help: 'borrow objects from a local repository (objects/info/alternates): only what it lacks is fetched' },
   { name: 'reference-if-able', value: true, multiple: true, arg: 'repo', help: 'the same, skipping a path that is not a repository with a notice' },
@@ -133,7 +133,7 @@ async function run(argv: string[]): Promise<number> {
   let jobs: number | undefined;
   if (opts.jobs !== undefined) {
     const j = String(opts.jobs);
-    if (!/^-?\d+$/.test(j)) throw new UsageError(`option \`jobs' expects a numerical value`);
+    if (!/^-?\d+$/.test(j)) throw new UsageError(`option \`jobs' expects a numerical value`, false);
     jobs = Number(j) < 0 ? undefined : Number(j);
   }
   const recurse = [...((opts['recurse-submodules'] as string[] | undefined) ?? []), ...((opts.recursive as string[] | undefined) ?? [])];
@@ -172,7 +172,7 @@ async function run(argv: string[]): Promise<number> {
     template: opts.template as string | undefined,
     separateGitDir: opts['separate-git-dir'] as string | undefined,
     uploadPack: opts['upload-pack'] as string | undefined,
-    local: opts.local === true ? true : undefined,
+    local: typeof opts.local === 'boolean' ? opts.local : undefined,
     alsoFilterSubmodules: opts['also-filter-submodules'] === true ? true : undefined,
     ipFamily: family(opts, argv),
     rejectShallow: opts['reject-shallow'] as boolean | undefined,

@@ -5,11 +5,12 @@ import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts
 import type { Command } from './commands.ts';
 import { classify, isBundleFile, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
-import { parseConfigParameter, readUserConfig } from '../repo/config.ts';
+import { lastValue, parseConfigParameter, readUserConfig } from '../repo/config.ts';
+import { transportAllowed, transportName } from '../transport/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
 
 const specs: OptionSpec[] = [
-  { name: 'heads', help: 'limit to refs/heads' },
+  { name: 'heads', short: 'h', help: 'limit to refs/heads (-h alone asks for the usage, as with git)' },
   { name: 'tags', short: 't', help: 'limit to refs/tags' },
   { name: 'refs', help: 'do not show peeled tags or pseudorefs like HEAD' },
   { name: 'symref', help: 'show the ref a symbolic ref (HEAD) points to' },
@@ -84,9 +85,9 @@ export function formatLsRemote(adv: Advertisement, f: LsRemoteFilter = {}): stri
     const kindOk = (!f.heads && !f.tags) || (f.heads && ref.name.startsWith('refs/heads/')) || (f.tags && ref.name.startsWith('refs/tags/'));
     if (!kindOk) continue;
     if (f.refs && !ref.name.startsWith('refs/')) continue;
-    if (!match(ref.name)) continue;
-    lines.push({ oid: ref.oid, name: ref.name, symref: ref.symrefTarget ?? undefined });
-    if (ref.peeled && !f.refs) lines.push({ oid: ref.peeled, name: `${ref.name}^{}` });
+    // A peeled tag is a ref of its own to git's pattern match: `v1.0` does not match `refs/tags/v1.0^{}`.
+    if (match(ref.name)) lines.push({ oid: ref.oid, name: ref.name, symref: ref.symrefTarget ?? undefined });
+    if (ref.peeled && !f.refs && match(`${ref.name}^{}`)) lines.push({ oid: ref.peeled, name: `${ref.name}^{}` });
   }
   if (f.sort?.length) lines.sort(lsRemoteOrder(f.sort, f.versionSuffixes));
   const out: string[] = [];
@@ -147,6 +148,8 @@ ${formatOptions(specs)}
       sort,
     };
     lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
+    // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL, for the URL the user gave.
+    if (!transportAllowed(target, (k) => lastValue(entries, k), process.env, true)) throw new Error(`transport '${transportName(target)}' not allowed`);
     const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
       // For the server: a local path read directly (no upload-pack), or a bundle, takes none.
@@ -154,7 +157,9 @@ ${formatOptions(specs)}
       const direct = local.kind === 'local' && (opts['upload-pack'] === undefined || isBundleFile(local.path));
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
       const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
-      if (serverOptions.length && adv.protocol < 2) {
+      // git's native transports refuse them on v0/v1; its HTTP helper passes them on
+      // for v2 only and drops them silently otherwise.
+      if (serverOptions.length && adv.protocol < 2 && classify(target).kind !== 'http') {
         process.stderr.write("hint: see protocol.version in 'git help config' for more details\n");
         throw new Error('server options require protocol version 2 or later');
       }

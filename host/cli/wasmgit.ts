@@ -115,7 +115,8 @@ async function main(args: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${cmd.usage()}`);
+      // parse-options: the usage right after the error line, and only for an unknown option.
+      process.stderr.write(`error: ${err.message}\n${err.withUsage ? cmd.usage() : ''}`);
       return 129;
     }
     const relayed = relayedBy(err);

@@ -4,7 +4,7 @@
 // docs/architecture.md ("Clone").
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRemote, TransportError, type FetchRequest, type Remote } from '../transport/index.ts';
+import { classify, openRemote, TransportError, type FetchRequest, type Remote } from '../transport/index.ts';
 import { PackIndexer } from '../pack/index-pack.ts';
 import type { FixThinOptions } from '../pack/fix-thin.ts';
 import { compileCore, loadCore, type Core } from '../core/instance.ts';
@@ -304,8 +304,10 @@ export async function checkoutHead(
     onProgress: (done, total) => o.emit({ phase: 'checkout', done, total, final: done === total }),
     fetchMissing: o.filter && conn
       ? async (oids) => {
-          // A fresh connection, as git runs a separate fetch for the promisor remote.
-          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, onStderr: conn.onStderr, ipFamily: conn.ipFamily });
+          // A fresh connection, as git runs a separate fetch for the promisor remote
+          // (a local path's through git-upload-pack: a fetch never copies a repository).
+          const uploadPack = classify(conn.url).kind === 'local' ? 'git-upload-pack' : undefined;
+          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, uploadPack, onStderr: conn.onStderr, ipFamily: conn.ipFamily });
           try {
             // git's lazy fetch (promisor-remote.c) asks with --filter=blob:none whatever the
             // clone's filter: a wanted tree comes with its subtrees, a wanted blob as asked.

@@ -134,7 +134,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   const headEntry = (h: AdvertisedRef): MappedRef => ({ remote: 'HEAD', oid: h.oid });
   if (o.singleBranch) {
     let chosen: AdvertisedRef | undefined;
-    if (!o.branch) {
+    if (o.branch === undefined) {
       if (head) mapped.push(headEntry(head));
       const heads = refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => ({ remote: r.name, oid: r.oid }));
       const guessed = guessRemoteHead(head, heads, o.defaultBranch);
@@ -146,7 +146,8 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     }
   } else {
     if (head) mapped.push(headEntry(head));
-    for (const s of specs) for (const r of refs) if (r.name !== 'HEAD') add(r, s);
+    // Only a refspec naming HEAD itself maps it (git: `+HEAD:refs/remotes/origin/head`); the clone's own never does.
+    for (const s of specs) for (const r of refs) add(r, s);
   }
   if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, mapTags);
 
@@ -154,7 +155,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   if (mapped.length) {
     plan.remoteHead = head;
     plan.remoteHeadPointsAt = guessRemoteHead(head, mapped.filter((m) => m.local), o.defaultBranch);
-    if (o.branch) {
+    if (o.branch !== undefined) {
       const named = mapped.filter((m) => m.local).map((m) => ({ name: m.remote, ref: m }));
       plan.ourHead = findRemoteBranch(named, o.branch)?.ref;
       if (!plan.ourHead) throw branchNotFound(o);
@@ -169,7 +170,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
       plan.ourHead = findRemoteBranch(named, name)?.ref;
     }
   } else {
-    if (o.branch) throw branchNotFound(o);
+    if (o.branch !== undefined) throw branchNotFound(o);
   }
   if (!head && headTarget?.startsWith('refs/heads/')) plan.unbornHead = headTarget;
   const asked = new Set<string>();
@@ -181,7 +182,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
 
   if (o.mirror || !o.bare) {
     if (o.singleBranch && !o.mirror) {
-      if (o.branch && plan.ourHead) {
+      if (o.branch !== undefined && plan.ourHead) {
         plan.fetchRefspec = plan.ourHead.remote.startsWith('refs/tags/')
           ? `+${plan.ourHead.remote}:${plan.ourHead.remote}`
           : `+${plan.ourHead.remote}:${branchTop}${o.branch}`;

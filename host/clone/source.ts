@@ -3,7 +3,7 @@
 // writes it to remote.origin.url (made absolute, never normalised), a bundle
 // file, or a URL.
 import { statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { RepositoryNotFoundError } from '../errors.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 
@@ -37,18 +37,14 @@ export function anonymizeUrl(url: string): string {
 }
 
 export function resolveSource(arg: string, cwd: string): Source {
-  // absolute_pathdup(): prefixed with the working directory, otherwise kept as typed.
-  const absolute = () => (isAbsolute(arg) ? arg : `${cwd.replace(/\/+$/, '')}/${arg}`);
-  if (findGitDir(resolve(cwd, arg)) !== null) {
-    const url = absolute();
-    return { url, display: url, local: true };
-  }
+  // absolute_pathdup(): prefixed with the working directory, otherwise kept as
+  // typed, and looked up as typed: `repo/` is not `repo` (git tries `repo//.git`
+  // and `repo/.git`, never `repo.git`), and `..` goes through symbolic links.
+  const path = isAbsolute(arg) ? arg : `${cwd.replace(/\/+$/, '')}/${arg}`;
+  if (findGitDir(path) !== null) return { url: path, display: path, local: true };
   // Tried as typed (not normalised): `x.bundle/` names no file, as for git's stat().
-  const file = [`${absolute()}.bundle`, absolute()].find(isRegularFile);
-  if (file !== undefined) {
-    const url = absolute();
-    return { url, display: url, local: false, bundle: file };
-  }
+  const file = [`${path}.bundle`, path].find(isRegularFile);
+  if (file !== undefined) return { url: path, display: path, local: false, bundle: file };
   if (arg.includes(':')) return { url: arg, display: anonymizeUrl(arg), local: false };
   throw new RepositoryNotFoundError(`repository '${arg}' does not exist`, { url: arg });
 }

@@ -17,9 +17,9 @@
 // twice stops before any checkout (exit status 1), a commit the remote cannot
 // give stops at that submodule (128), a failure inside a nested submodule is
 // reported and the others go on (1). Those surface as SubmoduleError.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, posix, relative } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { AbortError, CloneError, SubmoduleError } from '../errors.ts';
 import { configBool, lastValue, parseConfig, type ConfigWriter } from '../repo/config.ts';
 import { writeConfig } from '../repo/init.ts';
@@ -87,17 +87,6 @@ export function resolveSubmoduleUrl(url: string, superUrl: string): string {
     } else break;
   }
   return `${base}${colonSep ? ':' : '/'}${rel}`;
-}
-
-const schemeOf = (url: string) => /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase() ?? (/^[^/]*:/.test(url) && !url.startsWith('/') ? 'ssh' : 'file');
-
-/** protocol.<name>.allow / protocol.allow: a submodule may not use `file` unless the user said `always` (git ≥ 2.38.1). */
-function protocolAllowed(url: string, cfg: (k: string) => string | undefined, env: NodeJS.ProcessEnv): boolean {
-  const scheme = schemeOf(url);
-  if (env.GIT_ALLOW_PROTOCOL !== undefined) return env.GIT_ALLOW_PROTOCOL.split(':').includes(scheme);
-  const policy = cfg(`protocol.${scheme}.allow`) ?? cfg('protocol.allow') ?? (['http', 'https', 'git', 'ssh'].includes(scheme) ? 'always' : scheme === 'file' ? 'user' : 'never');
-  // "user" means allowed only when the user typed the URL, which a submodule's is not.
-  return policy === 'always';
 }
 
 /** What the recursion carries down, as `git submodule update` passes its options to the nested one. */
@@ -295,7 +284,10 @@ async function cloneAll(ctx: SubmoduleContext, plan: Planned[], jobs: number, en
     };
     const { p } = task;
     try {
-      if (!protocolAllowed(p.url, cfg, env)) throw new CloneError(`transport '${schemeOf(p.url)}' not allowed`, { url: p.url });
+      // submodule--helper makes the leading directories of the git directory
+      // before its clone (which refuses a `file` URL, git ≥ 2.38.1, unless
+      // protocol.file.allow=always); they stay if the clone fails.
+      mkdirSync(dirname(p.gitDir), { recursive: true });
       p.cloned = await ctx.clone({
         repository: p.url,
         directory: p.workTree,

@@ -83,7 +83,8 @@ export function writeSymref(gitDir: string, name: string, target: string): void 
 export function appendReflog(gitDir: string, name: string, oldOid: string, newOid: string, ident: string, message: string): void {
   const path = join(gitDir, 'logs', name);
   mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, `${oldOid} ${newOid} ${ident}\t${message.replace(/\n/g, ' ')}\n`);
+  // refs/files-backend.c log_ref_write_fd(): the tab and message only when there is a message.
+  appendFileSync(path, `${oldOid} ${newOid} ${ident}${message ? `\t${message.replace(/\n/g, ' ')}` : ''}\n`);
 }
 
 /** `.git/shallow`: the shallow boundary commits, one per line, in object-id order as git writes them. */

@@ -2,6 +2,9 @@
 // `section.subsection.key`) to value, from the caller's `-c` options and config
 // files. Section and key are case-insensitive in git, subsections are not.
 
+import { TransportError } from '../protocol/errors.ts';
+import { parseMaybeBool } from '../repo/config.ts';
+
 export function configGet(config: Map<string, string> | undefined, key: string): string | undefined {
   if (!config) return undefined;
   const direct = config.get(key);
@@ -19,8 +22,34 @@ function normalise(key: string): string {
   return `${key.slice(0, first).toLowerCase()}.${key.slice(first + 1, last)}.${key.slice(last + 1).toLowerCase()}`;
 }
 
-/** The protocol version to ask for: `protocol.version` config, else 2 (git's default since 2.26). */
-export function wantedProtocol(config: Map<string, string> | undefined): 0 | 1 | 2 {
+/**
+ * The protocol version to ask for: `protocol.version` config, else 2 (git's
+ * default since 2.26). Any other value than 0, 1 or 2 is refused as git's
+ * protocol.c refuses it, whatever the transport (a local path's too).
+ */
+export function wantedProtocol(config: Map<string, string> | undefined, url = ''): 0 | 1 | 2 {
   const v = configGet(config, 'protocol.version');
-  return v === '0' ? 0 : v === '1' ? 1 : 2;
+  if (v === undefined || v === '2') return 2;
+  if (v === '0' || v === '1') return v === '0' ? 0 : 1;
+  throw new TransportError('unsupported', `unknown value for config 'protocol.version': ${v}`, url);
+}
+
+/** The transport a URL or path names, as git's protocol.<name>.allow calls it. */
+export function transportName(url: string): string {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase() ?? (/^[^/]*:/.test(url) && !url.startsWith('/') ? 'ssh' : 'file');
+}
+
+/**
+ * transport.c is_transport_allowed(): $GIT_ALLOW_PROTOCOL when set, else
+ * protocol.<name>.allow, protocol.allow, or the default (http, https, git,
+ * ssh always; ext never; the others, file included, only when the user asked
+ * for the URL: `fromUser` and $GIT_PROTOCOL_FROM_USER not false).
+ */
+export function transportAllowed(url: string, cfg: (key: string) => string | undefined, env: NodeJS.ProcessEnv, fromUser: boolean): boolean {
+  const name = transportName(url);
+  if (env.GIT_ALLOW_PROTOCOL !== undefined) return env.GIT_ALLOW_PROTOCOL.split(':').includes(name);
+  const policy = cfg(`protocol.${name}.allow`) ?? cfg('protocol.allow') ?? (['http', 'https', 'git', 'ssh'].includes(name) ? 'always' : name === 'ext' ? 'never' : 'user');
+  if (policy === 'always') return true;
+  if (policy !== 'user') return false;
+  return fromUser && (env.GIT_PROTOCOL_FROM_USER === undefined || parseMaybeBool(env.GIT_PROTOCOL_FROM_USER) !== false);
 }

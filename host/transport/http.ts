@@ -46,6 +46,8 @@ export class HttpChannel implements Channel {
   private cred: Credential | null = null;
   private readonly credCtx: CredentialContext;
   private responses = new Set<HttpResponse>();
+  /** The URL as given (no credentials, no trailing slash), for messages: git prints what was typed, not its %-encoding. */
+  private shown: string;
 
   constructor(
     url: string,
@@ -53,6 +55,7 @@ export class HttpChannel implements Channel {
   ) {
     const u = new URL(url);
     this.base = baseOf(u);
+    this.shown = url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, '$1').replace(/#.*$/s, '').replace(/\/+$/, '');
     const env = opts.env ?? process.env;
     this.client = new HttpClient(env, opts.config, () => this.url, opts.ipFamily);
     this.version = wantedProtocol(opts.config);
@@ -68,7 +71,7 @@ export class HttpChannel implements Channel {
 
   /** The repository URL as git prints it: no credentials, a trailing slash. */
   get url(): string {
-    return `${this.base.href}/`;
+    return `${this.shown}/`;
   }
 
   private headers(extra: Record<string, string>): Record<string, string> {
@@ -111,6 +114,7 @@ export class HttpChannel implements Channel {
         newBase.pathname = tail.slice(0, tail.length - asked.length).split('?')[0];
         if (newBase.origin !== this.base.origin && this.cred?.source === 'url') this.cred = null; // never hand credentials to another host
         this.base = baseOf(newBase);
+        this.shown = this.base.href.replace(/\/+$/, '');
         this.opts.onRedirect?.(from, this.url);
         target = next;
         continue;

@@ -12,6 +12,7 @@ import { openHttp } from './http.ts';
 import { openLocal } from './local.ts';
 import { openSsh } from './ssh.ts';
 import { classify } from './url.ts';
+import { wantedProtocol } from './config.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 import { resolve } from 'node:path';
 
@@ -21,6 +22,7 @@ export { classify, type Location } from './url.ts';
 export { isBundleFile, readBundleHeader, BundleFormatError, type BundleHeader } from './bundle.ts';
 
 export async function openRemote(url: string, opts: OpenOptions = {}): Promise<Remote> {
+  wantedProtocol(opts.config, url); // refuses a protocol.version git does not know, before connecting
   const loc = classify(url);
   switch (loc.kind) {
     case 'http':

@@ -146,7 +146,7 @@ test('a system error in the thread keeps its code, call, path and message', asyn
   assert.is(plain.code, 'ENAMETOOLONG', plain.message);
   for (const k of ['message', 'code', 'errno', 'syscall', 'path'] as const) assert.is(thread[k], plain[k], k);
   assert.is(systemErrorMessage(thread), systemErrorMessage(plain));
-  assert.match(systemErrorMessage(thread)!, /^unable to open '.*\/n{300}': Name too long$/);
+  assert.match(systemErrorMessage(thread)!, /^unable to open '.*\/n{300}': File name too long$/);
 });
 
 test('an abort stops the thread: once checkout() rejects, no file is added', async () => {

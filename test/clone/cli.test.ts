@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,91 @@ test('a shallow source: the clone is shallow too, as git makes it; --reject-shal
   assert.is(ours.stderr.replace('ours-l-url', 'git-l-url'), theirs.stderr);
 });
 
+test('--filter with a local path: ignored with git\'s warning, the partial clone still registered in the config as git does', async () => {
+  const empty = join(work, 'filter-empty-src.git');
+  git(work, ['init', '-q', '--bare', empty]);
+  for (const [name, src, extra] of [['filter-local', fx.path('repo.git'), []], ['filter-local-mirror', fx.path('repo.git'), ['--mirror']], ['filter-local-empty', empty, []]] as const) {
+    const theirs = await new Promise<string>((resolve) => {
+      const c = spawn('git', ['clone', '--filter=blob:none', ...extra, src, `git-${name}`], { cwd: work, env: gitEnv });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', () => resolve(err));
+    });
+    const ours = await wasmgit(['clone', '--filter=blob:none', ...extra, src, `ours-${name}`], work);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stderr.replace(`ours-${name}`, 'X'), theirs.replace(`git-${name}`, 'X'), `${name}: stderr`);
+    assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`), { bare: extra.length > 0 });
+  }
+});
+
+test('--no-local: a path cloned through git-upload-pack, as git does (--depth and --filter apply, no "done.")', async () => {
+  for (const [name, extra] of [['plain', []], ['depth', ['--depth', '1']], ['filter', ['--filter=blob:none']]] as const) {
+    const theirs = spawnSync('git', ['clone', '--no-local', ...extra, fx.path('repo.git'), `git-no-local-${name}`], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '--no-local', ...extra, fx.path('repo.git'), `ours-no-local-${name}`], work);
+    assert.is(theirs.status, 0, theirs.stderr);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, name);
+    assertSameClone(join(work, `ours-no-local-${name}`), join(work, `git-no-local-${name}`));
+    const objects = (d: string) => git(join(work, d), ['cat-file', '--batch-all-objects', '--batch-check']);
+    assert.is(objects(`ours-no-local-${name}`), objects(`git-no-local-${name}`), `${name}: the same objects`);
+  }
+});
+
+test('a --branch that is not there (an empty one included), with and without --single-branch: git\'s words, in git\'s order', async () => {
+  for (const args of [['-b', 'nosuch'], ['-b', 'nosuch', '--single-branch'], ['--branch='], ['--branch=', '--depth', '1']]) {
+    const src = args.includes('--depth') ? `file://${fx.path('repo.git')}` : fx.path('repo.git');
+    const theirs = spawnSync('git', ['clone', ...args, src, 'git-nobranch'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', ...args, src, 'ours-nobranch'], work);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, args.join(' '));
+    assert.not.ok(existsSync(join(work, 'ours-nobranch')));
+  }
+});
+
+test('a -c entry git cannot write: git\'s two lines after "Cloning into", exit 128, nothing left', async () => {
+  for (const bad of ['nosection', '=x', 'a.b.', 'a.1b=x']) {
+    const theirs = spawnSync('git', ['clone', '-c', 'ok.key=1', '-c', bad, fx.path('repo.git'), 'git-badc'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '-c', 'ok.key=1', '-c', bad, fx.path('repo.git'), 'ours-badc'], work);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, bad);
+    assert.not.ok(existsSync(join(work, 'ours-badc')));
+  }
+});
+
+test('protocol.<name>.allow, $GIT_ALLOW_PROTOCOL and $GIT_PROTOCOL_FROM_USER apply to the URL or path given, as in git', async () => {
+  const cases: [string[], NodeJS.ProcessEnv][] = [
+    [['-c', 'protocol.file.allow=never'], {}],
+    [['-c', 'protocol.allow=never'], {}],
+    [[], { GIT_ALLOW_PROTOCOL: 'http:https' }],
+    [[], { GIT_PROTOCOL_FROM_USER: '0' }],
+    [['-c', 'protocol.file.allow=user'], {}],
+    // Refused after the local clone's warnings, as git's transport_get() comes after them.
+    [['-c', 'protocol.file.allow=never', '--depth', '1'], {}],
+  ];
+  for (const [args, extraEnv] of cases) {
+    for (const src of [fx.path('repo.git'), `file://${fx.path('repo.git')}`]) {
+      const env = { ...gitEnv, ...extraEnv };
+      const theirs = spawnSync('git', ['clone', ...args, src, 'git-proto'], { cwd: work, env, encoding: 'utf8' });
+      const ours = await wasmgit(['clone', ...args, src, 'ours-proto'], work, { env });
+      const what = `${args.join(' ')} ${JSON.stringify(extraEnv)} ${src}`;
+      assert.is(ours.code, theirs.status, `${what}: ${ours.stderr}`);
+      assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, what);
+      rmSync(join(work, 'git-proto'), { recursive: true, force: true });
+      rmSync(join(work, 'ours-proto'), { recursive: true, force: true });
+    }
+  }
+  // A submodule's file URL is not the user's: refused (twice), the superproject kept with
+  // the leading directories of the submodule's git directory, exit 1, as with git.
+  const theirs = spawnSync('git', ['clone', '-q', '--recurse-submodules', fx.path('repo.git'), 'git-proto-sub'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+  const ours = await wasmgit(['clone', '-q', '--recurse-submodules', fx.path('repo.git'), 'ours-proto-sub'], work);
+  assert.is(theirs.status, 1, theirs.stderr);
+  assert.is(ours.code, 1, ours.stderr);
+  assert.is(ours.stderr.replaceAll('ours-', 'git-'), theirs.stderr);
+  assert.equal(treeListing(join(work, 'ours-proto-sub', '.git', 'modules'), () => false), treeListing(join(work, 'git-proto-sub', '.git', 'modules'), () => false));
+});
+
 test('a local path is found as git clone finds it: without its .git suffix, or a linked worktree', async () => {
   const tree = join(work, 'lookup-worktree');
   await gitAsync(work, ['clone', '-q', fx.path('repo.git'), 'lookup-src']);
@@ -123,6 +208,14 @@ test('a local path is found as git clone finds it: without its .git suffix, or a
     assert.is(r.code, 0, r.stderr);
     assertSameClone(join(work, `ours-${name}`), join(work, `git-${name}`));
   }
+  // `repo/` is looked up as typed: git finds neither `repo//.git` nor `repo/`, and never tries `repo.git`.
+  const slash = `${fx.path('repo')}/`;
+  const theirs = spawnSync('git', ['clone', slash, 'git-slash'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+  const ours = await wasmgit(['clone', slash, 'ours-slash'], work);
+  assert.is(theirs.status, 128, theirs.stderr);
+  assert.is(ours.code, 128, ours.stderr);
+  assert.is(ours.stderr, theirs.stderr);
+  assert.not.ok(existsSync(join(work, 'ours-slash')));
 });
 
 test('an empty repository, and a remote HEAD naming an unborn branch: git\'s warnings in git\'s order', async () => {
@@ -216,7 +309,15 @@ test('usage errors exit 129 with git\'s messages', async () => {
   assert.match(many.stderr, /^fatal: Too many arguments\./);
   const bogus = await wasmgit(['clone', '--bogus', 'x'], work);
   assert.is(bogus.code, 129);
-  assert.match(bogus.stderr, /^error: unknown option `bogus'/);
+  assert.match(bogus.stderr, /^error: unknown option `bogus'\nusage: wasmgit clone/);
+  // A bad or missing value: git's one line, no usage after it.
+  for (const args of [['--depth'], ['--bare=x'], ['-j'], ['--jobs=x']]) {
+    const theirs = spawnSync('git', ['clone', fx.path('repo.git'), 'never', ...args], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', fx.path('repo.git'), 'never', ...args], work);
+    assert.is(theirs.status, 129);
+    assert.is(ours.code, 129);
+    assert.is(ours.stderr, theirs.stderr, args.join(' '));
+  }
 });
 
 test('--help documents every option', async () => {
@@ -336,6 +437,22 @@ test('--separate-git-dir: the git directory elsewhere, a .git file naming it; re
   assert.equal(readdirSync(join(work, 'sep-full')), ['x']);
 });
 
+test('--separate-git-dir that git refuses: existing (even empty), under a missing directory, named as typed', async () => {
+  const base = join(work, 'sep-refusals');
+  mkdirSync(join(base, 'empty'), { recursive: true });
+  mkdirSync(join(base, 'full'));
+  writeFileSync(join(base, 'full', 'x'), '');
+  for (const sep of ['empty', 'full', 'missing/g', 'missing/../g', 'g/']) {
+    const theirs = spawnSync('git', ['clone', `--separate-git-dir=${sep}`, fx.path('repo.git'), 'git-t'], { cwd: base, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', `--separate-git-dir=${sep}`, fx.path('repo.git'), 'ours-t'], base);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr, sep);
+    assert.equal(readdirSync(base).sort(), ['empty', 'full'], sep);
+    assert.equal(readdirSync(join(base, 'empty')), []);
+  }
+});
+
 test('$GIT_WORK_TREE: the files go there, <directory> is the git directory with core.worktree; an existing one is refused', async () => {
   const withWorkTree = (wt: string) => ({ ...gitEnv, GIT_WORK_TREE: wt });
   for (const extra of [[], ['--separate-git-dir=SEP']]) {
@@ -388,6 +505,34 @@ test('an existing non-empty directory is refused as git refuses it', async () =>
   assert.is(r.code, 128);
   assert.is(r.stderr, "fatal: destination path 'full' already exists and is not an empty directory.\n");
   assert.equal(readdirSync(join(work, 'full')), ['keep']);
+});
+
+test('a target that cannot be made: git\'s messages, and what was in its place left alone', async () => {
+  const base = join(work, 'unmakeable');
+  mkdirSync(base);
+  writeFileSync(join(base, 'file'), 'mine\n');
+  symlinkSync('nowhere', join(base, 'dangling'));
+  for (const [target, extra] of [['file/sub', []], ['file/sub', ['--bare']], ['dangling', []]] as const) {
+    const theirs = spawnSync('git', ['clone', ...extra, fx.path('repo.git'), target], { cwd: base, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', ...extra, fx.path('repo.git'), target], base);
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr, theirs.stderr, `${extra.join(' ')} ${target}`);
+    assert.equal(readdirSync(base).sort(), ['dangling', 'file']);
+    assert.ok(lstatSync(join(base, 'dangling')).isSymbolicLink());
+  }
+});
+
+test('an init.defaultBranch git cannot use, in the user\'s config: refused in git\'s words, nothing left', async () => {
+  const global = join(work, 'bad-default-branch.gitconfig');
+  writeFileSync(global, '[init]\n\tdefaultBranch = bad..name\n');
+  const env = { ...gitEnv, GIT_CONFIG_GLOBAL: global };
+  const theirs = spawnSync('git', ['clone', fx.path('repo.git'), 'git-bad-default'], { cwd: work, env, encoding: 'utf8' });
+  const ours = await wasmgit(['clone', fx.path('repo.git'), 'ours-bad-default'], work, { env });
+  assert.is(theirs.status, 128, theirs.stderr);
+  assert.is(ours.code, 128, ours.stderr);
+  assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr);
+  assert.not.ok(existsSync(join(work, 'ours-bad-default')));
 });
 
 // A relay that lets the server's answer through slowly, so a clone is still

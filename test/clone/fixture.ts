@@ -187,7 +187,8 @@ function reflogs(gitDir: string): string[] {
     .map((l) => {
       const [, , rel, b64] = l.split(' ');
       // Timestamps differ between the two runs; the rest must not.
-      const text = Buffer.from(b64, 'base64').toString().replace(/> \d+ [+-]\d{4}\t/g, '> <time>\t');
+      // (An entry with no message has no tab either.)
+      const text = Buffer.from(b64, 'base64').toString().replace(/> \d+ [+-]\d{4}(\t|$)/gm, '> <time>$1');
       return `${rel}: ${text}`;
     });
 }

@@ -51,6 +51,14 @@ test('--bare', async () => {
   await both(['--bare'], { bare: true }, { bare: true });
 });
 
+test('--bare and --mirror with core.logAllRefUpdates: HEAD\'s reflog started by the symref, with no message, as git starts it', async () => {
+  for (const value of ['true', 'always']) {
+    const config = [`core.logAllRefUpdates=${value}`];
+    await both(['--bare', '-c', config[0]], { bare: true, config }, { bare: true });
+    await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
+  }
+});
+
 test('--mirror', async () => {
   await both(['--mirror'], { mirror: true }, { bare: true });
 });
@@ -81,6 +89,12 @@ test('-b <tag> --single-branch: the refspec names the tag', async () => {
 test('--no-checkout', async () => {
   const { ours } = await both(['--no-checkout'], { noCheckout: true }, { checkout: false });
   assert.not.ok(existsSync(join(ours, 'README.md')));
+});
+
+test('-c remote.origin.fetch naming HEAD: the remote HEAD fetched into the ref it names, as git fetches it', async () => {
+  const config = ['remote.origin.fetch=+HEAD:refs/remotes/origin/head'];
+  await both(['-c', config[0]], { config });
+  await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
 });
 
 test('--no-tags, -o and -c: config written as git writes it', async () => {
@@ -127,6 +141,15 @@ test('--recurse-submodules: the submodule cloned into .git/modules, checked out 
 
 test('an empty repository', async () => {
   await both([], { repo: 'empty.git' });
+});
+
+test('-c init.defaultBranch: not the initial branch of an empty clone over protocol v0 (git settles that before -c is written), and no refusal of a bad name', async () => {
+  const v0 = ['-c', 'protocol.version=0'];
+  for (const value of ['trunk', 'bad..name']) {
+    const config = [`init.defaultBranch=${value}`];
+    await both([...v0, '-c', config[0]], { repo: 'empty.git', config: ['protocol.version=0', ...config] });
+    await both(['-c', config[0]], { config });
+  }
 });
 
 test.run();

@@ -3,6 +3,7 @@
 // an ERR packet, a server that never answers, nothing listening, an abort.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
 import { openRemote } from '../../host/transport/index.ts';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { collectingSink, failingFetchAll, git, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
@@ -36,6 +37,15 @@ test('404: not-found, "repository \'<url>\' not found"', async () => {
   assert.is(err.kind, 'not-found');
   assert.is(err.message, `repository '${url}/' not found`);
   assert.is(err.url, `${url}/`);
+});
+
+test('404 for a URL with %-escapes and non-ASCII: named as typed, as git names it', async () => {
+  const s = await server();
+  const url = s.url('nö%20such.git');
+  const ours = await transportFailure(() => fetchAll(url));
+  // Asynchronously: the server runs in this process.
+  const stderr = await new Promise<string>((resolve) => execFile('git', ['ls-remote', url], { env: testEnv }, (_err, _out, err) => resolve(String(err))));
+  assert.is(`fatal: ${ours.message}\n`, stderr);
 });
 
 test('500: remote-error naming the status', async () => {

@@ -4,9 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitLsRemote, makeServedRoot, tempDir, testEnv } from '../helpers/remote-repos.ts';
+import { startHttpServer } from '../helpers/servers.ts';
 
 const tmp = tempDir('ls-remote');
 const { repo } = makeServedRoot(tmp.dir);
@@ -22,7 +23,7 @@ function wasmgit(args: string[]): Promise<{ code: number; stdout: string; stderr
 
 // Each run starts a Node process: a few combinations cover every option.
 for (const [what, url, combos] of [
-  ['a plain path', repo, [[], ['--symref', '--heads'], ['--tags', '--refs']]],
+  ['a plain path', repo, [[], ['--symref', '--heads'], ['--tags', '--refs'], ['-h', '-t'], ['-qh']]],
   ['a file:// URL', `file://${repo}`, [['--symref']]],
 ] as const) {
   test(`${what}: output matches git ls-remote`, async () => {
@@ -34,6 +35,12 @@ for (const [what, url, combos] of [
     const ours = await wasmgit(['ls-remote', url, 'main', 'v0.*']);
     assert.equal(ours.stdout.split('\n').filter(Boolean), (await gitLsRemote(url, testEnv, [])).filter((l) => /\t(refs\/heads\/main|refs\/tags\/v0\..*)$/.test(l)));
     assert.ok(ours.stdout.includes('refs/tags/v0.2^{}'));
+    // A peeled line is matched by its own name, as git matches it.
+    for (const pattern of ['v0.2', 'tags/v0.2', 'v0.2^{}']) {
+      const mine = await wasmgit(['ls-remote', url, pattern]);
+      const theirs = spawnSync('git', ['ls-remote', url, pattern], { env: testEnv, encoding: 'utf8' });
+      assert.is(mine.stdout, theirs.stdout, pattern);
+    }
   });
 }
 
@@ -73,6 +80,44 @@ test("a repository that is not there: exit 128 and git's words; --exit-code give
   const none = await wasmgit(['ls-remote', '--exit-code', repo, 'no-such-ref']);
   assert.is(none.code, 2);
   assert.is(none.stdout, '');
+});
+
+test("a protocol.version git does not know: exit 128 and git's words, for ls-remote and clone, over a path and file://", async () => {
+  for (const url of [repo, `file://${repo}`]) {
+    for (const args of [['ls-remote', url], ['clone', '-q', url, join(tmp.dir, 'never-made')]]) {
+      const ours = await wasmgit(['-c', 'protocol.version=3', ...args]);
+      const theirs = spawnSync('git', ['-c', 'protocol.version=3', ...args], { env: testEnv, encoding: 'utf8' });
+      assert.is(theirs.status, 128, theirs.stderr);
+      assert.is(ours.code, 128, ours.stderr);
+      assert.is(ours.stderr, theirs.stderr, `${args.join(' ')}`);
+    }
+  }
+});
+
+test('--server-option over HTTP answered in protocol v0: dropped, as git\'s HTTP helper drops them (git://, file:// refuse them)', async () => {
+  const server = await startHttpServer({ root: dirname(repo), protocolV0Only: true });
+  try {
+    const url = server.url(basename(repo));
+    const ours = await wasmgit(['ls-remote', '-o', 'x', url]);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.equal(ours.stdout.split('\n').filter(Boolean), await gitLsRemote(url, testEnv, ['-o', 'x']));
+    const cloned = await wasmgit(['clone', '-q', '--server-option=x', url, join(tmp.dir, 'server-option-v0')]);
+    assert.is(cloned.code, 0, cloned.stderr);
+    assert.is(cloned.stderr, '');
+  } finally {
+    await server.close();
+  }
+});
+
+test("protocol.<name>.allow refusing the transport: exit 128 and git's words", async () => {
+  for (const url of [repo, `file://${repo}`]) {
+    const ours = await wasmgit(['-c', 'protocol.file.allow=never', 'ls-remote', url]);
+    const theirs = spawnSync('git', ['-c', 'protocol.file.allow=never', 'ls-remote', url], { env: testEnv, encoding: 'utf8' });
+    assert.is(theirs.status, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr, theirs.stderr, url);
+    assert.is(ours.stdout, '');
+  }
 });
 
 test.after(() => tmp.cleanup());
