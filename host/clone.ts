@@ -110,6 +110,8 @@ export interface CloneOptions {
   reference?: (string | { path: string; ifAble?: boolean })[];
   /** `-s/--shared`: a local source's objects are borrowed (alternates), not copied. Ignored for URLs, as by git. */
   shared?: boolean;
+  /** `-v`: the transport says what it sends where git's does (HTTP: each POST and its size). */
+  verbose?: boolean;
   /** `--dissociate`: before the checkout, copy the borrowed objects in and drop the alternates. */
   dissociate?: boolean;
   /**
@@ -472,7 +474,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (source.bundle !== undefined && !isBundleFile(source.bundle)) {
       emit({ phase: 'note', message: `error: '${source.bundle}' does not look like a v2 or v3 bundle file\n`, always: true });
     }
-    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack ?? (throughUploadPack ? 'git-upload-pack' : undefined), onStderr: stderrNotes(emit), ipFamily: o.ipFamily });
+    conn = await connect(transportUrl, { env, config: new Map(allConfig), signal: o.signal, uploadPack: o.uploadPack ?? (throughUploadPack ? 'git-upload-pack' : undefined), onStderr: stderrNotes(emit), ipFamily: o.ipFamily, verbose: o.verbose });
     // --server-option: for the server, so a local path read directly, or a bundle, takes none.
     const serverOptions = source.local || source.bundle !== undefined || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });

@@ -40,14 +40,18 @@ export interface OptionSpec {
 export interface Parsed {
   opts: Record<string, string | boolean | string[] | undefined>;
   positional: string[];
+  /** Options in the order given (`no-<name>` for a negation), for those whose order matters (-q/-v). */
+  sequence: string[];
 }
 
 export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
   const opts: Parsed['opts'] = {};
   const positional: string[] = [];
+  const sequence: string[] = [];
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   const set = (spec: OptionSpec, v: string | boolean) => {
+    sequence.push(spec.name);
     if (spec.multiple && typeof v === 'string') {
       const arr = (opts[spec.name] as string[] | undefined) ?? [];
       arr.push(v);
@@ -68,6 +72,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
         const pos = byLong.get(name.slice(3));
         if (pos?.negatable && !pos.value) {
           opts[pos.name] = false;
+          sequence.push(`no-${pos.name}`);
           continue;
         }
       }
@@ -105,7 +110,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
     }
     positional.push(a);
   }
-  return { opts, positional };
+  return { opts, positional, sequence };
 }
 
 /** Renders an options table for --help. */

@@ -47,6 +47,16 @@ const SPECS: OptionSpec[] = [
   { name: 'filter', value: true, arg: 'filter-spec', help: 'partial clone: blob:none, blob:limit=<n>[kmg], tree:<depth>, object:type=<type>, sparse:oid=<oid>, combine:<f>+<f>' },
 ];
 
+/** -v raises the verbosity (from below zero, to 1), -q lowers it (from above zero, to -1): parse-options' verbosity callback. */
+function verbosity(sequence: string[]): number {
+  let v = 0;
+  for (const name of sequence) {
+    if (name === 'verbose') v = v >= 0 ? v + 1 : 1;
+    else if (name === 'quiet') v = v <= 0 ? v - 1 : -1;
+  }
+  return v;
+}
+
 function usage(): string {
   return `usage: wasmgit clone [<options>] [--] <repo> [<dir>]
 
@@ -112,7 +122,7 @@ function family(opts: Record<string, unknown>, argv: string[]): 4 | 6 | undefine
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { opts, positional } = parseArgs(argv, SPECS);
+  const { opts, positional, sequence } = parseArgs(argv, SPECS);
   if (positional.length === 0) {
     process.stderr.write(`fatal: You must specify a repository to clone.\n\n${usage()}`);
     return 129;
@@ -137,7 +147,9 @@ async function run(argv: string[]): Promise<number> {
     jobs = Number(j) < 0 ? undefined : Number(j);
   }
   const recurse = [...((opts['recurse-submodules'] as string[] | undefined) ?? []), ...((opts.recursive as string[] | undefined) ?? [])];
-  const quiet = opts.quiet === true;
+  // git's OPT__VERBOSITY: -v and -q count in the order given (`-q -v` is verbose).
+  const level = verbosity(sequence);
+  const quiet = level < 0;
   const terminal = !!process.stderr.isTTY;
   const showProgress = !quiet && (opts.progress === true || (opts.progress !== false && terminal));
   const printer = new GitProgressPrinter(
@@ -187,6 +199,7 @@ async function run(argv: string[]): Promise<number> {
     bundleUri: opts['bundle-uri'] as string | undefined,
     jobs,
     noTags: opts['no-tags'] === true,
+    verbose: level > 0,
     serverProgress: showProgress,
     onProgress: (e) => printer.handle(e),
     signal: controller.signal,

@@ -23,6 +23,7 @@ export interface Connection {
   config: Map<string, string>;
   onStderr?(text: string): void;
   ipFamily?: 4 | 6;
+  verbose?: boolean;
   close(): Promise<void>;
 }
 
@@ -42,11 +43,11 @@ export function transportFailure(err: unknown, url: string): Error {
 
 export async function connect(
   url: string,
-  opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal; uploadPack?: string; onStderr?(text: string): void; ipFamily?: 4 | 6 },
+  opts: { env: NodeJS.ProcessEnv; config: Map<string, string>; signal?: AbortSignal; uploadPack?: string; onStderr?(text: string): void; ipFamily?: 4 | 6; verbose?: boolean },
 ): Promise<Connection> {
   let remote: Remote;
   try {
-    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal, uploadPack: opts.uploadPack, onStderr: opts.onStderr, ipFamily: opts.ipFamily });
+    remote = await openRemote(url, { env: opts.env, config: opts.config, signal: opts.signal, uploadPack: opts.uploadPack, onStderr: opts.onStderr, ipFamily: opts.ipFamily, verbose: opts.verbose });
   } catch (err) {
     throw transportFailure(err, url);
   }
@@ -68,7 +69,7 @@ export async function connect(
     },
     close: () => remote.close(),
   };
-  return { url, remote: wrapped, env: opts.env, config: opts.config, onStderr: opts.onStderr, ipFamily: opts.ipFamily, close: () => remote.close() };
+  return { url, remote: wrapped, env: opts.env, config: opts.config, onStderr: opts.onStderr, ipFamily: opts.ipFamily, verbose: opts.verbose, close: () => remote.close() };
 }
 
 export interface FetchedPack {
@@ -307,7 +308,7 @@ export async function checkoutHead(
           // A fresh connection, as git runs a separate fetch for the promisor remote
           // (a local path's through git-upload-pack: a fetch never copies a repository).
           const uploadPack = classify(conn.url).kind === 'local' ? 'git-upload-pack' : undefined;
-          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, uploadPack, onStderr: conn.onStderr, ipFamily: conn.ipFamily });
+          const lazy = await connect(conn.url, { env: conn.env, config: conn.config, signal: o.signal, uploadPack, onStderr: conn.onStderr, ipFamily: conn.ipFamily, verbose: conn.verbose });
           try {
             // git's lazy fetch (promisor-remote.c) asks with --filter=blob:none whatever the
             // clone's filter: a wanted tree comes with its subtrees, a wanted blob as asked.

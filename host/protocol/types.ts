@@ -83,4 +83,6 @@ export interface OpenOptions {
   onStderr?(text: string): void;
   /** `-4`/`-6`: connect over IPv4 or IPv6 only (http(s), git://, and ssh's own -4/-6). */
   ipFamily?: 4 | 6;
+  /** `-v`: say what goes over the wire where git's transports say it (HTTP: each POST and its size), through onStderr. */
+  verbose?: boolean;
 }

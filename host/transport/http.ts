@@ -12,8 +12,11 @@ import { configGet, wantedProtocol } from './config.ts';
 import { CredentialError, fillCredential, reportCredential, type Credential, type CredentialContext } from './credentials.ts';
 import { HttpClient, type HttpResponse } from './http-client.ts';
 import { ChannelRemote } from './remote.ts';
+import { builtin } from '../builtins.ts';
 
 const SERVICE = 'git-upload-pack';
+/** Request bodies larger than this are sent gzipped, as git's remote-curl sends them (post_rpc). */
+const GZIP_REQUEST_OVER = 1024;
 const MAX_REDIRECTS = 5;
 // Some hosts serve the smart protocol only to user agents that start with `git/`;
 // libgit2 and others identify the same way, naming themselves in the comment.
@@ -187,13 +190,18 @@ export class HttpChannel implements Channel {
     // reading their ends frees the kept connection for this one.
     for (const r of this.responses) r.release();
     this.responses.clear();
-    const res = await this.exchange(
-      'POST',
-      SERVICE,
-      { 'Content-Type': `application/x-${SERVICE}-request`, Accept: `application/x-${SERVICE}-result` },
-      body,
-      false,
-    );
+    // git's remote-curl gzips a request over 1 KiB (many wants and haves
+    // shrink well), and says so with -v.
+    const headers: Record<string, string> = { 'Content-Type': `application/x-${SERVICE}-request`, Accept: `application/x-${SERVICE}-result` };
+    let sent = body;
+    if (body.length > GZIP_REQUEST_OVER) {
+      sent = builtin.zlib().gzipSync(body, { level: 9 });
+      headers['Content-Encoding'] = 'gzip';
+    }
+    if (this.opts.verbose) {
+      this.opts.onStderr?.(sent === body ? `POST ${SERVICE} (${body.length} bytes)\n` : `POST ${SERVICE} (gzip ${body.length} to ${sent.length} bytes)\n`);
+    }
+    const res = await this.exchange('POST', SERVICE, headers, sent, false);
     if (res.contentType !== `application/x-${SERVICE}-result`) {
       res.discard();
       throw new TransportError('protocol', `unable to access '${this.url}': invalid Content-Type '${res.contentType || 'none'}' for the ${SERVICE} result`, this.url);
