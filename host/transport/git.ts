@@ -22,7 +22,13 @@ export function openGit(url: string, loc: { host: string; port: number; hostHead
       if (opts.ipFamily && literal && literal !== opts.ipFamily) {
         return reject(new TransportError('connection', `unable to look up ${loc.host} (port ${loc.port}) (Address family for hostname not supported)`, url));
       }
+      // -v: connect.c's git_tcp_connect_sock() says what it looks up and connects to.
+      const say = opts.verbose ? (text: string) => opts.onStderr?.(text) : undefined;
+      say?.(`Looking up ${loc.host} ... `);
+      const connecting = () => say?.(`done.\nConnecting to ${loc.host} (port ${loc.port}) ... `);
+      if (literal) connecting();
       const sock = builtin.net().connect({ host: loc.host, port: loc.port, ...(opts.ipFamily ? { family: opts.ipFamily } : {}) });
+      if (!literal) sock.once('lookup', (err) => err || connecting());
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new TransportError('timeout', `unable to connect to ${loc.host}:${loc.port}: timed out`, url));
@@ -41,6 +47,7 @@ export function openGit(url: string, loc: { host: string; port: number; hostHead
       });
       sock.once('connect', () => {
         clearTimeout(timer);
+        say?.(`${sock.remoteAddress} done.\n`);
         sock.removeAllListeners('error');
         const conn = socketConnection(sock);
         const extra = version > 0 ? `\0version=${version}\0` : '';

@@ -2,12 +2,15 @@
 // v0, refs matching git ls-remote, complete packs, shallow fetches; a repository the
 // daemon does not serve, nothing listening, and a connection cut mid-pack.
 import { test } from 'uvu';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { openRemote } from '../../host/transport/index.ts';
 import { formatLsRemote } from '../../host/cli/ls-remote.ts';
 import { startDroppingRelay, startGitDaemon, type GitDaemon } from '../helpers/servers.ts';
 import { collectingSink, failingFetchAll, gitLsRemote, makeServedRoot, tempDir, testEnv, verifyFetched, transportFailure, within } from '../helpers/remote-repos.ts';
 
+const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
 const tmp = tempDir('daemon');
 const { root } = makeServedRoot(tmp.dir);
 let daemon: GitDaemon;
@@ -42,6 +45,25 @@ for (const version of ['2', '0']) {
     }
   });
 }
+
+test('clone -v: "Looking up" and "Connecting to" lines as git prints them, for a name and an address', async () => {
+  for (const host of ['127.0.0.1', 'localhost']) {
+    const url = daemon.url('repo.git').replace('127.0.0.1', host);
+    const dest = (who: string) => `${tmp.dir}/verbose-${who}-${host}`;
+    const run = (cmd: string, args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(cmd, args, { env: testEnv });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    const theirs = await run('git', ['clone', '-v', url, dest('git')]);
+    const ours = await run(process.execPath, ['--import', import.meta.resolve('tsx'), cli, 'clone', '-v', url, dest('ours')]);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stderr.replace(dest('ours'), 'X'), theirs.stderr.replace(dest('git'), 'X'));
+    assert.match(ours.stderr, new RegExp(`Looking up ${host} \\.\\.\\. done\\.\nConnecting to ${host} \\(port \\d+\\) \\.\\.\\. 127\\.0\\.0\\.1 done\\.`));
+  }
+});
 
 test('a repository the daemon does not serve: remote-error with the daemon\'s words', async () => {
   const remote = await openRemote(daemon.url('nope.git'), { env: testEnv });
