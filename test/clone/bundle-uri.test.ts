@@ -5,28 +5,15 @@
 // warning and the clone goes on; with --depth it is refused before anything.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { tempDir } from '../helpers/git.ts';
+import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
 import { assertSameClone, git, gitEnv } from './fixture.ts';
 
-const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env: gitEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-const wasmgit = (args: string[], cwd: string) => run(process.execPath, ['--import', tsx, cli, ...args], cwd);
+const run = (cmd: string, args: string[], cwd: string) => runAsync(cmd, args, { cwd, env: gitEnv });
+const wasmgit = (args: string[], cwd: string) => wasmgitAsync(args, { cwd, env: gitEnv });
 
 let tmp: { dir: string; cleanup(): void };
 let server: HttpServer;

@@ -5,24 +5,14 @@
 // form (the sizes differ, as the two clients' requests do).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { tempDir } from '../helpers/git.ts';
+import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
 import { FastImport, assertSameClone, git, gitEnv } from './fixture.ts';
 
-const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env: gitEnv });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], cwd: string) => runAsync(cmd, args, { cwd, env: gitEnv });
+const wasmgit = (args: string[], cwd: string) => wasmgitAsync(args, { cwd, env: gitEnv });
 
 let tmp: { dir: string; cleanup(): void };
 let server: HttpServer;
@@ -59,7 +49,7 @@ async function both(options: string[], config: string[] = []) {
   const url = server.url('repo.git');
   const k = ++n;
   const theirs = await run('git', [...config, 'clone', ...options, url, `git-${k}`], tmp.dir);
-  const ours = await run(process.execPath, ['--import', tsx, cli, ...config, 'clone', ...options, url, `ours-${k}`], tmp.dir);
+  const ours = await wasmgit([...config, 'clone', ...options, url, `ours-${k}`], tmp.dir);
   assert.is(ours.code, 0, ours.stderr);
   assert.is(theirs.code, 0, theirs.stderr);
   assertSameClone(join(tmp.dir, `ours-${k}`), join(tmp.dir, `git-${k}`));
