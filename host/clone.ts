@@ -204,6 +204,8 @@ interface Normalized {
   filter?: string;
   /** The first -c entry git cannot write (its message). */
   configProblem?: string;
+  /** A bad submodule.stickyRecursiveClone, reported once the clone has started. */
+  stickyProblem?: ConfigError;
 }
 
 /** Whether the local repository at `path` is shallow (a `shallow` file in its common directory). */
@@ -267,7 +269,14 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
   const submodulePathspecs = [...new Set(specs)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const spec of submodulePathspecs) config.push(['submodule.active', spec]);
   const sticky = fromConfig('submodule.stickyrecursiveclone');
-  if (submodulePathspecs.length && sticky !== undefined && configBool(sticky, 'submodule.stickyRecursiveClone')) config.push(['submodule.recurse', 'true']);
+  // git reads it after "Cloning into": a bad value fails the clone from there.
+  let stickyProblem: ConfigError | undefined;
+  try {
+    if (submodulePathspecs.length && sticky !== undefined && configBool(sticky, 'submodule.stickyRecursiveClone')) config.push(['submodule.recurse', 'true']);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    stickyProblem = err;
+  }
   const remoteName = o.origin ?? fromConfig('clone.defaultremotename') ?? 'origin';
   const rejectShallowConfig = fromConfig('clone.rejectshallow');
   const rejectShallow = o.rejectShallow ?? (rejectShallowConfig !== undefined && configBool(rejectShallowConfig, 'clone.rejectshallow'));
@@ -283,6 +292,7 @@ function normalize(o: CloneOptions, userConfig: [string, string][]): Normalized 
     filter,
     submodulePathspecs,
     configProblem,
+    stickyProblem,
   };
 }
 
@@ -399,6 +409,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       emit({ phase: 'note', message: `error: ${n.configProblem}\n`, always: true });
       throw new CloneError('unable to write parameters to config file', { url: source.url });
     }
+    if (n.stickyProblem) throw n.stickyProblem;
     if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
     if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
     if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });

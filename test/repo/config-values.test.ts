@@ -62,12 +62,15 @@ test('clone with a bad boolean in clone.rejectShallow, core.logAllRefUpdates or 
       [['-c', 'core.logAllRefUpdates=maybe', 'clone', 'sub'], "fatal: bad boolean config value 'maybe' for 'core.logallrefupdates'"],
       [['-c', 'core.autocrlf=maybe', '-c', 'core.logAllRefUpdates=maybe', 'clone', 'sub'], "fatal: bad boolean config value 'maybe' for 'core.autocrlf'"],
       [['-c', 'protocol.file.allow=always', 'clone', '--recurse-submodules', 'super'], "fatal: bad boolean config value 'maybe' for 'submodule.s.shallow'"],
+      [['-c', 'submodule.stickyRecursiveClone=nah', 'clone', '--recurse-submodules', 'sub'], "fatal: bad boolean config value 'nah' for 'submodule.stickyRecursiveClone'"],
     ];
     for (const [args, fatal] of cases) {
       const theirs = run('git', [...args, 'theirs']);
       const ours = run(process.execPath, ['--import', tsx, cli, ...args, 'ours']);
       assert.is(ours.status, theirs.status, `${args.join(' ')}: ${ours.stderr}`);
       assert.ok(theirs.stderr.includes(fatal) && ours.stderr.includes(fatal), `${args.join(' ')}:\n${ours.stderr}`);
+      // Before anything, or after "Cloning into", as git.
+      assert.is(ours.stderr.includes('Cloning into'), theirs.stderr.includes('Cloning into'), `${args.join(' ')}:\n${ours.stderr}`);
       assert.is(existsSync(join(dir, 'ours')), existsSync(join(dir, 'theirs')), `${args.join(' ')}: what is left`);
       if (existsSync(join(dir, 'theirs'))) {
         // The superproject is kept, as git keeps it, with the same status.
