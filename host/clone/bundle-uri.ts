@@ -52,8 +52,9 @@ export async function fetchBundleUri(uri: string, gitDir: string, opts: BundleUr
       path = uri.startsWith('file://') ? fileURLToPath(uri) : resolve(opts.cwd, uri);
       if (!existsSync(path) || !statSync(path).isFile()) throw new Error('no such file');
     }
-  } catch {
+  } catch (err) {
     if (download) rmSync(download, { force: true });
+    if (opts.signal?.aborted) throw err;
     warn(`failed to download bundle from URI '${uri}'`);
     return failed();
   }
@@ -97,7 +98,11 @@ async function get(uri: string, file: string, opts: BundleUriOptions): Promise<v
   if (url.username) headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
   url.username = url.password = '';
   const client = new HttpClient(opts.env, opts.config, () => uri);
+  // An interrupted clone stops the download at once, not when it ends.
+  const onAbort = () => client.destroyAll(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+  opts.signal?.addEventListener('abort', onAbort);
   try {
+    opts.signal?.throwIfAborted();
     let res = await client.request({ method: 'GET', url, headers });
     // Redirects, as curl follows them for git (at most 5).
     for (let hops = 0; [301, 302, 303, 307, 308].includes(res.status) && hops < 5; hops++) {
@@ -122,6 +127,7 @@ async function get(uri: string, file: string, opts: BundleUriOptions): Promise<v
       await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     client.destroyAll();
   }
 }

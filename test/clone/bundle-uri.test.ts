@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
+import { clone } from '../../host/clone.ts';
+import { AbortError } from '../../host/errors.ts';
 import { tempDir } from '../helpers/git.ts';
 import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
 import { assertSameClone, git, gitEnv } from './fixture.ts';
@@ -87,6 +89,22 @@ test('a bundle URI that is missing or is no bundle: git\'s warnings, and the clo
     assert.ok(w.stderr.includes(warning), w.stderr);
     assertSameClone(join(tmp.dir, 'ours-warn'), join(tmp.dir, 'git-warn'));
     await run('rm', ['-rf', 'ours-warn', 'git-warn'], tmp.dir);
+  }
+});
+
+test('a clone interrupted while the bundle downloads stops at once and leaves nothing', async () => {
+  const stalled = await startHttpServer({ root: tmp.dir, fault: { stall: true } });
+  try {
+    const controller = new AbortController();
+    const dir = join(tmp.dir, 'ours-aborted');
+    setTimeout(() => controller.abort(new AbortError('interrupted')), 300);
+    const started = Date.now();
+    const err = await clone({ repository: server.url('upstream.git'), directory: dir, bundleUri: `http://127.0.0.1:${stalled.port}/old.bundle`, env: gitEnv, signal: controller.signal }).catch((e) => e);
+    assert.instance(err, AbortError);
+    assert.ok(Date.now() - started < 10_000, 'promptly');
+    assert.not.ok(existsSync(dir));
+  } finally {
+    await stalled.close();
   }
 });
 
