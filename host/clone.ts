@@ -544,7 +544,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // fetch-pack's everything_local(): what the alternates hold already is not fetched at all
     // (a bundle has no fetch-pack: git unbundles it whole whatever is borrowed).
     const lending = references.length > 0 || !!bundled?.haves.length;
-    const borrowed = shared || (lending && !empty && !source.local && source.bundle === undefined && (await haveAll(gitDir, packs, plan.wants)));
+    const borrowed = shared || (lending && !empty && !deepen && !source.local && source.bundle === undefined && (await haveAll(gitDir, packs, plan.wants)));
     if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
     if (!empty && !borrowed) {
       // A bundle's prerequisites are met by what the references lend, its thin pack completed from them.

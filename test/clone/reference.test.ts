@@ -98,6 +98,17 @@ test('--reference to a repository that has everything: nothing is fetched, as gi
   assert.equal(readdirSync(join(ours, '.git/objects/pack')), []);
 });
 
+test('--depth with a reference that has everything: still fetched (an empty pack) for the shallow boundary, as git', async () => {
+  const url = server.url('upstream.git');
+  const theirs = join(tmp.dir, 'git-full-depth');
+  const ours = join(tmp.dir, 'ours-full-depth');
+  await gitAsync(tmp.dir, ['clone', '-q', '--depth', '1', '--reference', 'full.git', url, theirs]);
+  await clone({ repository: url, directory: ours, depth: 1, reference: ['full.git'], env: gitEnv, cwd: tmp.dir });
+  assertSameClone(ours, theirs);
+  assert.ok(existsSync(join(ours, '.git/shallow')));
+  assert.equal(readdirSync(join(ours, '.git/objects/pack')), readdirSync(join(theirs, '.git/objects/pack')));
+});
+
 test('--shared from a local path: the source objects borrowed, none copied; ignored for a file:// URL', async () => {
   const theirs = join(tmp.dir, 'git-shared');
   const ours = join(tmp.dir, 'ours-shared');
