@@ -21,7 +21,7 @@ import { chooseTemplate } from './repo/templates.ts';
 import { committerIdent } from './repo/ident.ts';
 import { appendReflog, formatPackedRefs, writeLooseRef, writePackedRefs, writeShallow, writeSymref, ZERO_OID, type PackedRef } from './repo/refs.ts';
 import { assertRefName, refNameProblem } from './repo/refname.ts';
-import { checkoutHead, fetchPack, openRepositoryObjects, connect, stderrNotes, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
+import { checkoutHead, fetchPack, openRepositoryObjects, connect, receivePack, stderrNotes, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
 import { classify, rewriteUrl } from './transport/url.ts';
@@ -31,7 +31,7 @@ import type { FixThinOptions } from './pack/fix-thin.ts';
 import { TransportError } from './protocol/errors.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
-import { addAlternates, alternateHaves, dissociate, referenceObjectDirs } from './clone/alternates.ts';
+import { addAlternates, alternateHaves, dissociate, referenceObjectDirs, writeServerInfo } from './clone/alternates.ts';
 import { fetchBundleUri } from './clone/bundle-uri.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
@@ -662,11 +662,27 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       if (!n.bare) installBranchConfig(config, target.slice('refs/heads/'.length), r, target, cfgLookup);
     }
     writeConfig(gitDir, config);
-    if (o.dissociate) {
-      // dissociate_from_references(), before the checkout: the borrowed objects come in.
+    // dissociate_from_references(), before the checkout: the borrowed objects come in
+    // (git repacks only when there are alternates).
+    if (o.dissociate && existsSync(join(gitDir, 'objects', 'info', 'alternates'))) {
       await objects.close();
-      packs.push(...dissociate(gitDir));
+      // Each alternate repository read whole into one pack, as a local clone reads it.
+      packs.push(
+        ...(await dissociate(gitDir, async (repo) => {
+          const local = await connect(repo, { env, config: new Map(allConfig), signal: o.signal });
+          try {
+            const wants = [...new Set((await local.remote.advertise({})).refs.map((ref) => ref.oid))];
+            if (!wants.length) return null;
+            const r = await receivePack(local.remote, gitDir, { wants, noProgress: true, signal: o.signal }, { emit: () => {}, index, signal: o.signal });
+            return r.pack?.pack ?? null;
+          } finally {
+            await local.close();
+          }
+        })),
+      );
       objects = await openRepositoryObjects(gitDir, packs);
+      const repository = objects;
+      writeServerInfo(gitDir, (oid) => peelTag(repository, oid));
     }
     throwIfAborted(o.signal);
 

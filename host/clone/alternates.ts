@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpat
 import { basename, dirname, join, resolve } from 'node:path';
 import { CloneError } from '../errors.ts';
 import { objectDirs, packFiles, readRefs, resolveRef } from '../transport/local-repo.ts';
+import { compareRefNames } from '../repo/refs.ts';
 
 /** A repository to borrow objects from; `ifAble`: one that cannot be used is skipped with a notice. */
 export interface Reference {
@@ -118,18 +119,40 @@ export function alternateHaves(gitDir: string): string[] {
 
 /**
  * --dissociate: the repository stops depending on its alternates. git repacks
- * the reachable objects (`git repack -a -d`); this copies in every pack and
- * loose object of each alternate instead (more than git keeps when they hold
- * unrelated objects, never less), then removes objects/info/alternates.
- * Returns the packs it copied in.
+ * (`git repack -a -d`); here each alternate that is a repository's object
+ * directory is read whole into one new pack by `packRepository` (as a local
+ * clone reads a repository: every object it has, its own alternates' too),
+ * and any other is copied in as it is (its packs and loose objects). That
+ * keeps more than git when the alternates hold unrelated objects, never
+ * less. objects/info/alternates is removed. Returns the packs added.
  */
-export function dissociate(gitDir: string): string[] {
+export async function dissociate(gitDir: string, packRepository: (repo: string) => Promise<string | null>): Promise<string[]> {
   const file = join(gitDir, 'objects', 'info', 'alternates');
   if (!existsSync(file)) return [];
   const own = join(gitDir, 'objects');
+  const added: string[] = [];
+  const direct = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => resolve(own, l));
+  for (const dir of direct) {
+    const repo = dirname(dir);
+    const pack = isDirectory(join(repo, 'refs')) ? await packRepository(repo) : null;
+    if (pack) added.push(pack);
+    else added.push(...copyObjects(dir, own));
+  }
+  rmSync(file);
+  return added;
+}
+
+/** Copies the packs and loose objects of object directory `dir` (and of its own alternates) into `own`; returns the packs copied. */
+function copyObjects(dir: string, own: string): string[] {
   const copied: string[] = [];
-  for (const dir of objectDirs(gitDir).slice(1)) {
-    for (const { pack, idx } of packFiles(dir)) {
+  // The directory and, for a repository's objects/, the alternates it has itself.
+  const dirs = basename(dir) === 'objects' ? objectDirs(dirname(dir)) : [dir];
+  for (const from of dirs.filter((d) => d !== own)) {
+    for (const { pack, idx } of packFiles(from)) {
       const to = join(own, 'pack', basename(pack));
       if (existsSync(to)) continue;
       mkdirSync(dirname(to), { recursive: true });
@@ -137,16 +160,39 @@ export function dissociate(gitDir: string): string[] {
       copyFileSync(pack, to);
       copied.push(to);
     }
-    for (const fan of readdirSync(dir)) {
-      if (!/^[0-9a-f]{2}$/.test(fan) || !isDirectory(join(dir, fan))) continue;
-      for (const name of readdirSync(join(dir, fan))) {
+    for (const fan of readdirSync(from)) {
+      if (!/^[0-9a-f]{2}$/.test(fan) || !isDirectory(join(from, fan))) continue;
+      for (const name of readdirSync(join(from, fan))) {
         const to = join(own, fan, name);
         if (existsSync(to)) continue;
         mkdirSync(join(own, fan), { recursive: true });
-        copyFileSync(join(dir, fan, name), to);
+        copyFileSync(join(from, fan, name), to);
       }
     }
   }
-  rmSync(file);
   return copied;
+}
+
+/**
+ * What `git repack` leaves beside its pack for dumb-HTTP clients, as
+ * --dissociate's repack does (update-server-info): info/refs, each ref with
+ * its object (and an annotated tag's peeled object on a `^{}` line), sorted;
+ * objects/info/packs, a `P <pack>` line per pack and a blank line.
+ * `peel` gives the object a tag points to, or undefined for a non-tag.
+ */
+export function writeServerInfo(gitDir: string, peel: (oid: string) => string | undefined): void {
+  const { refs } = readRefs(gitDir, gitDir);
+  const lines: string[] = [];
+  for (const name of [...refs.values.keys()].filter((n) => n.startsWith('refs/')).sort(compareRefNames)) {
+    const oid = resolveRef(refs.values, refs.values.get(name)!)?.oid;
+    if (!oid) continue;
+    lines.push(`${oid}\t${name}\n`);
+    const peeled = peel(oid);
+    if (peeled) lines.push(`${peeled}\t${name}^{}\n`);
+  }
+  mkdirSync(join(gitDir, 'info'), { recursive: true });
+  writeFileSync(join(gitDir, 'info', 'refs'), lines.join(''));
+  const packs = readdirSync(join(gitDir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).sort();
+  mkdirSync(join(gitDir, 'objects', 'info'), { recursive: true });
+  writeFileSync(join(gitDir, 'objects', 'info', 'packs'), packs.map((p) => `P ${p}\n`).join('') + '\n');
 }

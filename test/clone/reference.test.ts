@@ -125,12 +125,24 @@ test('--shared from a local path: the source objects borrowed, none copied; igno
   assert.is(alternates(join(tmp.dir, 'ours-shared-url')), '(none)');
 });
 
-test('--dissociate: the borrowed objects copied in before the checkout; the clone stands alone once the reference is gone', async () => {
+test('--dissociate: the borrowed objects packed in before the checkout, as git leaves them; the clone stands alone once the reference is gone', async () => {
   const url = server.url('upstream.git');
   const ours = join(tmp.dir, 'ours-dissociate');
+  const theirs = join(tmp.dir, 'git-dissociate');
   const w = await wasmgit(['clone', '-q', '--dissociate', '--reference', 'seed', url, ours], tmp.dir);
   assert.is(w.code, 0, w.stderr);
+  await gitAsync(tmp.dir, ['clone', '-q', '--dissociate', '--reference', 'seed', url, theirs]);
+  // The .git layout (info/refs and objects/info/packs, which git's repack writes, included), refs, fsck, status.
+  assertSameClone(ours, theirs);
   assert.is(alternates(ours), '(none)');
+  assert.is(readFileSync(join(ours, '.git/info/refs'), 'utf8'), readFileSync(join(theirs, '.git/info/refs'), 'utf8'));
+  // objects/info/packs lists the packs there, as git's lists its one (git repacks all into one; the fetched pack stays here).
+  const listed = readFileSync(join(ours, '.git/objects/info/packs'), 'utf8');
+  assert.match(listed, /^(P pack-[0-9a-f]{40}\.pack\n)+\n$/);
+  assert.match(readFileSync(join(theirs, '.git/objects/info/packs'), 'utf8'), /^(P pack-[0-9a-f]{40}\.pack\n)+\n$/);
+  const packFilesHere = readdirSync(join(ours, '.git/objects/pack')).filter((f) => f.endsWith('.pack')).sort();
+  assert.equal(listed.trim().split('\n').map((l) => l.slice(2)).sort(), packFilesHere);
+  assert.match(git(ours, ['count-objects', '-v']), /^count: 0$/m, 'nothing loose: the borrowed objects are packed');
   renameSync(join(tmp.dir, 'seed'), join(tmp.dir, 'seed-away'));
   try {
     const fsck = await run('git', ['fsck', '--full', '--strict', '--no-dangling'], ours);
