@@ -92,6 +92,8 @@ export class HttpChannel implements Channel {
 
   /** Sends one request, asking for credentials once on a 401 and following redirects when `follow`. */
   private async exchange(method: 'GET' | 'POST', suffix: string, headers: Record<string, string>, body: Uint8Array | undefined, follow: boolean): Promise<HttpResponse> {
+    // curl, under git, refuses a URL with a raw space or control character rather than encode it.
+    if (/[\x00-\x20\x7f]/.test(this.shown)) throw new TransportError('connection', `unable to access '${this.url}': URL using bad/illegal format or missing URL`, this.url);
     let askedForCredentials = false;
     let redirects = 0;
     let target = joinPath(this.base, suffix);

@@ -4,7 +4,9 @@ import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify, openRemote, TransportError } from '../../host/transport/index.ts';
-import { tempDir } from '../helpers/remote-repos.ts';
+import { tempDir, testEnv } from '../helpers/remote-repos.ts';
+import { spawnSync } from 'node:child_process';
+import { wasmgit } from '../helpers/cli.ts';
 
 const tmp = tempDir('urls');
 
@@ -30,6 +32,17 @@ test('an existing path is local even when it looks like host:path', () => {
   mkdirSync(join(tmp.dir, 'looks:remote'));
   assert.equal(classify('looks:remote', tmp.dir), { kind: 'local', path: join(tmp.dir, 'looks:remote') });
   assert.equal(classify('relative/repo', tmp.dir), { kind: 'local', path: join(tmp.dir, 'relative/repo') });
+});
+
+test('an HTTP URL with a raw space or control character: refused before connecting, in curl\'s words as git prints them', () => {
+  for (const url of ['http://127.0.0.1:1/a b.git', 'http://127.0.0.1:1/a\tb.git']) {
+    const theirs = spawnSync('git', ['ls-remote', url], { env: testEnv, encoding: 'utf8' });
+    const ours = wasmgit(['ls-remote', url], { env: testEnv });
+    assert.is(ours.status, 128, ours.stderr);
+    assert.is(ours.status, theirs.status);
+    assert.is(ours.stderr, theirs.stderr);
+    assert.match(ours.stderr, /URL using bad\/illegal format or missing URL/);
+  }
 });
 
 test('an unknown scheme is unsupported, as git says', async () => {
