@@ -316,8 +316,15 @@ export async function clone(o: CloneOptions): Promise<CloneResult> {
   // Callers from plain JavaScript get no type check: a missing repository is
   // git's usage error, not a TypeError from deep inside.
   if (typeof o?.repository !== 'string' || o.repository === '') throw new CloneError('You must specify a repository to clone.');
-  if (o.directory !== undefined && (typeof o.directory !== 'string' || o.directory === '')) {
-    throw new CloneError('the directory to clone into must be a non-empty string', { url: o.repository });
+  if (o.directory !== undefined && typeof o.directory !== 'string') {
+    throw new CloneError('the directory to clone into must be a string', { url: o.repository });
+  }
+  if (o.directory === '') {
+    // git's words for an empty <directory>: its mkdir fails for a work tree;
+    // a bare repository gets as far as saying where it clones to.
+    if (!o.bare && !o.mirror) throw new CloneError("could not create work tree dir '': No such file or directory", { url: o.repository, path: '' });
+    o.onProgress?.({ phase: 'start', directory: '', bare: true, local: false });
+    throw new CloneError('The empty string is not a valid path', { url: o.repository, path: '' });
   }
   return (await cloneRepository(o)).result;
 }

@@ -512,7 +512,7 @@ test('a target that cannot be made: git\'s messages, and what was in its place l
   mkdirSync(base);
   writeFileSync(join(base, 'file'), 'mine\n');
   symlinkSync('nowhere', join(base, 'dangling'));
-  for (const [target, extra] of [['file/sub', []], ['file/sub', ['--bare']], ['dangling', []]] as const) {
+  for (const [target, extra] of [['file/sub', []], ['file/sub', ['--bare']], ['dangling', []], ['', []], ['', ['--bare']], ['', ['--mirror']]] as const) {
     const theirs = spawnSync('git', ['clone', ...extra, fx.path('repo.git'), target], { cwd: base, env: gitEnv, encoding: 'utf8' });
     const ours = await wasmgit(['clone', ...extra, fx.path('repo.git'), target], base);
     assert.is(theirs.status, 128, theirs.stderr);
