@@ -29,6 +29,7 @@ import { transportAllowed, transportName } from './transport/config.ts';
 import { bundlePackMessage, isBundleFile, readBundleHeader } from './transport/bundle.ts';
 import type { FixThinOptions } from './pack/fix-thin.ts';
 import { TransportError } from './protocol/errors.ts';
+import { typeCode } from './transport/local-repo.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 import { addAlternates, alternateHaves, dissociate, referenceObjectDirs, writeServerInfo } from './clone/alternates.ts';
@@ -223,16 +224,6 @@ function isEmptyDir(path: string): boolean {
     return readdirSync(path).length === 0;
   } catch {
     return false;
-  }
-}
-
-/** Whether every wanted object is readable already, through the alternates (fetch-pack's everything_local). */
-async function haveAll(gitDir: string, packs: string[], wants: string[]): Promise<boolean> {
-  const objects = await openRepositoryObjects(gitDir, packs);
-  try {
-    return wants.every((oid) => objects.has(oid));
-  } finally {
-    await objects.close();
   }
 }
 
@@ -548,50 +539,57 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     let shallow: string[] = [];
     const empty = plan.mapped.length === 0;
     if (shared) addAlternates(gitDir, [`${findGitDir(source.url)!.commonDir}/objects`]);
-    // fetch-pack's everything_local(): what the alternates hold already is not fetched at all
-    // (a bundle has no fetch-pack: git unbundles it whole whatever is borrowed).
     const lending = references.length > 0 || !!bundled?.haves.length;
-    const borrowed = shared || (lending && !empty && !deepen && !source.local && source.bundle === undefined && (await haveAll(gitDir, packs, plan.wants)));
-    if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
-    if (!empty && !borrowed) {
-      // A bundle's prerequisites are met by what the references lend, its thin pack completed from them.
-      const lent = source.bundle !== undefined && references.length ? await lentPrerequisites(gitDir, source.bundle) : undefined;
-      const haves = lent ? lent.haves : lending && !source.local ? [...new Set([...(bundled?.haves ?? []), ...(references.length ? alternateHaves(gitDir) : [])])] : undefined;
-      // With haves the server sends a thin pack, as it does for git (deltas against
-      // what is here): the indexer completes it from the bundle's pack and the alternates.
-      const bases = !lent && haves?.length ? await localBases(gitDir, packs) : undefined;
-      const fetched = await fetchPack(conn, {
-        gitDir,
-        request: {
-          wants: plan.wants,
-          depth: source.local ? undefined : o.depth,
-          shallowSince: source.local ? undefined : o.shallowSince,
-          shallowExclude: source.local ? undefined : o.shallowExclude,
-          filter,
-          includeTag: plan.includeTag,
-          haves: haves?.length ? haves : undefined,
-          thinPack: !!bases,
-          noProgress: !o.serverProgress,
-          serverOptions,
+    // What is here already (the bundle's pack, the alternates), in one store: it
+    // tells whether the fetch is needed at all, and completes a thin pack.
+    const here = lending && !empty && !shared && !source.local ? await localBases(gitDir, packs) : undefined;
+    try {
+      // fetch-pack's everything_local(): what the alternates hold already is not fetched at all
+      // (a bundle has no fetch-pack: git unbundles it whole whatever is borrowed).
+      const borrowed = shared || (!!here && !deepen && source.bundle === undefined && plan.wants.every((oid) => here.has(oid)));
+      if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
+      if (!empty && !borrowed) {
+        // A bundle's prerequisites are met by what the references lend, its thin pack completed from them.
+        const lent = source.bundle !== undefined && references.length ? lentPrerequisites(source.bundle, here!) : undefined;
+        const haves = lent ?? (lending && !source.local ? [...new Set([...(bundled?.haves ?? []), ...(references.length ? alternateHaves(gitDir) : [])])] : undefined);
+        // With haves the server sends a thin pack, as it does for git (deltas against
+        // what is here): the indexer completes it from the bundle's pack and the alternates.
+        const thin = lent === undefined && !!haves?.length;
+        const fetched = await fetchPack(conn, {
+          gitDir,
+          request: {
+            wants: plan.wants,
+            depth: source.local ? undefined : o.depth,
+            shallowSince: source.local ? undefined : o.shallowSince,
+            shallowExclude: source.local ? undefined : o.shallowExclude,
+            filter,
+            includeTag: plan.includeTag,
+            haves: haves?.length ? haves : undefined,
+            thinPack: thin,
+            noProgress: !o.serverProgress,
+            serverOptions,
+            signal: o.signal,
+          },
+          // A bundle's pack is unbundled whole, not as a promisor pack (git writes no .promisor file).
+          promisorRefs: filter && source.bundle === undefined ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
+          index,
+          emit,
           signal: o.signal,
-        },
-        // A bundle's pack is unbundled whole, not as a promisor pack (git writes no .promisor file).
-        promisorRefs: filter && source.bundle === undefined ? plan.mapped.map((m) => `${m.oid} ${m.remote}\n`).join('') : undefined,
-        index,
-        emit,
-        signal: o.signal,
-        fixThin: lent?.fixThin ?? bases?.fixThin,
-      }).finally(() => Promise.all([lent?.close(), bases?.close()])).catch((err) => {
-        // The indexer speaks of offsets in the pack: say which file, and where its pack starts.
-        if (source.bundle === undefined || err instanceof WasmgitError || err instanceof TransportError || o.signal?.aborted) throw err;
-        throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
-      });
-      if (fetched.pack) packs.push(fetched.pack);
-      // The new boundary of a deepening fetch, or the shallow source's own (as
-      // git, which then writes it too: the clone is shallow where its source is).
-      shallow = fetched.shallow;
-      if (shallow.length && !deepen && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
-      if (source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
+          fixThin: lent !== undefined || thin ? here?.fixThin : undefined,
+        }).catch((err) => {
+          // The indexer speaks of offsets in the pack: say which file, and where its pack starts.
+          if (source.bundle === undefined || err instanceof WasmgitError || err instanceof TransportError || o.signal?.aborted) throw err;
+          throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
+        });
+        if (fetched.pack) packs.push(fetched.pack);
+        // The new boundary of a deepening fetch, or the shallow source's own (as
+        // git, which then writes it too: the clone is shallow where its source is).
+        shallow = fetched.shallow;
+        if (shallow.length && !deepen && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
+        if (source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
+      }
+    } finally {
+      await here?.close();
     }
     throwIfAborted(o.signal);
 
@@ -781,18 +779,16 @@ function initSparseCheckout(gitDir: string, config: ConfigWriter, bare: boolean,
   writeFileSync(join(gitDir, 'info', 'sparse-checkout'), '/*\n!/*/\n');
 }
 
-const TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-
 /**
  * The prerequisites of the bundle at `path` that the new repository has
- * through its alternates (--reference), and those objects as the bases of a
- * thin pack (index-pack --fix-thin, as git's unbundle runs it). close() when done.
+ * through its alternates (--reference), to be the bases of its thin pack
+ * (index-pack --fix-thin, as git's unbundle runs it); undefined for a bundle
+ * with none.
  */
-async function lentPrerequisites(gitDir: string, path: string): Promise<{ haves: string[]; fixThin: FixThinOptions; close(): Promise<void> } | undefined> {
+function lentPrerequisites(path: string, here: { has(oid: string): boolean }): string[] | undefined {
   const prerequisites = readBundleHeader(path).prerequisites;
   if (!prerequisites.length) return undefined;
-  const bases = await localBases(gitDir, []);
-  return { ...bases, haves: prerequisites.filter((p) => bases.has(p.oid)).map((p) => p.oid) };
+  return prerequisites.filter((p) => here.has(p.oid)).map((p) => p.oid);
 }
 
 /**
@@ -805,7 +801,7 @@ async function localBases(gitDir: string, packs: string[]): Promise<{ has(oid: s
   const lookup = (id: string) => {
     if (!store.has(id)) return null;
     const o = store.read(id);
-    return { type: TYPE_CODES[o.type], data: o.data };
+    return { type: typeCode(o.type), data: o.data };
   };
   return { has: (oid) => store.has(oid), fixThin: { lookup }, close: () => store.close() };
 }
