@@ -468,7 +468,8 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // transport_get(), after those warnings: protocol.<name>.allow and
     // $GIT_ALLOW_PROTOCOL apply to what the user typed too (a path is `file`);
     // a submodule's URL is not the user's, so `user` (file's default) refuses it.
-    // A bundle is read from the file found, as git's transport_get(remote, path).
+    // A bundle is read from the file found, as git's transport_get(remote, path);
+    // url.<base>.insteadOf applies to the transport's URL, remote.<name>.url keeps what was given.
     const transportUrl = source.bundle ?? (source.local ? source.url : rewriteUrl(source.url, allConfig));
     if (!transportAllowed(transportUrl, cfgLookup, env, !sub)) throw new CloneError(`transport '${transportName(transportUrl)}' not allowed`, { url: source.url });
     const deepen = n.deepen && !source.local;
@@ -477,7 +478,6 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // fetch_bundle_uri(), before the remote is asked for anything.
     const bundled = o.bundleUri !== undefined ? await fetchBundleUri(o.bundleUri, gitDir, { cwd, env, config: new Map(allConfig), emit, index, signal: o.signal }) : null;
     throwIfAborted(o.signal);
-    // url.<base>.insteadOf applies to the transport's URL; remote.<name>.url keeps what was given (as git).
     // builtin/clone.c reads the header of the file it found; one that is no bundle
     // is then taken for a repository, and upload-pack refuses it.
     if (source.bundle !== undefined && !isBundleFile(source.bundle)) {

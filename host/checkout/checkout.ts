@@ -39,8 +39,6 @@ export interface CheckoutOptions {
   /** The tree to check out (40 hex digits). */
   treeOid: string;
   packs: PackHandle[];
-  /** Object directories whose loose objects are read too (an alternate's, say). */
-  looseDirs?: string[];
   /** Entries written so far and in all, for "Updating files: N% (n/total)". */
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
@@ -118,7 +116,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
   const shared = opts.objects;
   const core = shared?.store.core ?? opts.core ?? (await loadCore());
   let packs = opts.packs;
-  const openStore = () => ObjectStore.open(core, packs, { looseDirs: opts.looseDirs });
+  const openStore = () => ObjectStore.open(core, packs);
   let store = shared?.store ?? openStore();
   const addPacks = (more: PackHandle[]) => {
     if (shared) {

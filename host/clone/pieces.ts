@@ -190,8 +190,6 @@ export interface RepositoryObjects {
   addPacks(packs: string[]): void;
   /** The packs this clone wrote. */
   readonly packs: string[];
-  /** Where else objects are read from: the packs of the alternates (--reference, --shared), and loose objects. */
-  readonly elsewhere: { packs: PackHandle[]; looseDirs: string[] };
   /** The store reading all of them (replaced by addPacks), for a checkout to read through on the same core. */
   readonly store: ObjectStore;
   close(): Promise<void>;
@@ -217,7 +215,6 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
     get store() {
       return store;
     },
-    elsewhere,
     has: (oid) => store.has(oid),
     read,
     peelToCommit(oid) {
