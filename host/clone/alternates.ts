@@ -4,10 +4,11 @@
 // so whatever they hold is read from there; the fetch tells the server that
 // the objects their refs name are here already (haves), so it sends only the
 // rest; --dissociate then copies the borrowed objects in and drops the file.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CloneError } from '../errors.ts';
-import { objectDirs, packFiles, readRefs, resolveRef } from '../transport/local-repo.ts';
+import { alternatesOf, listLoose, objectDirs, packFiles, readRefs, resolveRef } from '../transport/local-repo.ts';
+import { gitfileAt, isDirectory } from '../repo/git-dir.ts';
 import { compareRefNames } from '../repo/refs.ts';
 
 /** A repository to borrow objects from; `ifAble`: one that cannot be used is skipped with a notice. */
@@ -16,20 +17,10 @@ export interface Reference {
   ifAble?: boolean;
 }
 
-const isDirectory = (p: string) => {
+/** `p`'s real path, or null when it does not resolve. */
+function realpathOr(p: string): string | null {
   try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
-
-/** A gitfile's target (`gitdir: <path>`, relative to the file's directory), or null when `p` is not one. */
-function gitfileTarget(p: string): string | null {
-  try {
-    if (!statSync(p).isFile()) return null;
-    const m = /^gitdir: (.+?)\r?\n?$/.exec(readFileSync(p, 'utf8'));
-    return m ? realpathSync(resolve(dirname(p), m[1])) : null;
+    return realpathSync(p);
   } catch {
     return null;
   }
@@ -54,7 +45,8 @@ function referenceGitDir(path: string, cwd: string): string {
       throw new CloneError(`path '${path}' does not exist`, { path });
     }
   }
-  let gitDir = gitfileTarget(real) ?? gitfileTarget(join(real, '.git'));
+  const gitfile = gitfileAt(real) ?? gitfileAt(join(real, '.git'));
+  let gitDir = gitfile === null ? null : realpathOr(gitfile);
   if (gitDir === null) {
     if (isDirectory(join(real, '.git', 'objects'))) gitDir = join(real, '.git');
     else if (isDirectory(join(real, 'objects'))) gitDir = real;
@@ -89,8 +81,7 @@ export function addAlternates(gitDir: string, dirs: string[]): void {
   if (!dirs.length) return;
   const file = join(gitDir, 'objects', 'info', 'alternates');
   mkdirSync(dirname(file), { recursive: true });
-  const had = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  writeFileSync(file, had + dirs.map((d) => `${d}\n`).join(''));
+  appendFileSync(file, dirs.map((d) => `${d}\n`).join(''));
 }
 
 /**
@@ -131,12 +122,7 @@ export async function dissociate(gitDir: string, packRepository: (repo: string) 
   if (!existsSync(file)) return [];
   const own = join(gitDir, 'objects');
   const added: string[] = [];
-  const direct = readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => resolve(own, l));
-  for (const dir of direct) {
+  for (const dir of alternatesOf(own)) {
     const repo = dirname(dir);
     const pack = isDirectory(join(repo, 'refs')) ? await packRepository(repo) : null;
     if (pack) added.push(pack);
@@ -160,14 +146,11 @@ function copyObjects(dir: string, own: string): string[] {
       copyFileSync(pack, to);
       copied.push(to);
     }
-    for (const fan of readdirSync(from)) {
-      if (!/^[0-9a-f]{2}$/.test(fan) || !isDirectory(join(from, fan))) continue;
-      for (const name of readdirSync(join(from, fan))) {
-        const to = join(own, fan, name);
-        if (existsSync(to)) continue;
-        mkdirSync(join(own, fan), { recursive: true });
-        copyFileSync(join(from, fan, name), to);
-      }
+    for (const { oid, path } of listLoose(from, 20)) {
+      const to = join(own, oid.slice(0, 2), oid.slice(2));
+      if (existsSync(to)) continue;
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(path, to);
     }
   }
   return copied;

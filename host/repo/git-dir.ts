@@ -73,6 +73,17 @@ function validHead(head: string): boolean {
   }
 }
 
+/** The directory the gitfile at `file` names (read_gitfile_gently()), or null when there is none. */
+export function gitfileAt(file: string): string | null {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return null;
+  }
+  return st.isFile() && st.size > 8 ? gitfileTarget(file, st.size) : null;
+}
+
 /** The directory a gitfile points to, or null when the file is not one. */
 function gitfileTarget(file: string, size: number): string | null {
   if (size > GITFILE_MAX) return null;
@@ -88,7 +99,7 @@ function gitfileTarget(file: string, size: number): string | null {
   return isAbsolute(target) ? target : resolve(dirname(file), target);
 }
 
-function isDirectory(p: string): boolean {
+export function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {

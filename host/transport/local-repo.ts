@@ -133,16 +133,23 @@ export function objectDirs(commonDir: string): string[] {
     if (depth > 5) throw new RepoError(`${abs}: alternates nested more than 5 deep`);
     if (!existsSync(abs)) throw new RepoError(`alternate object directory '${abs}' does not exist`);
     out.push(abs);
-    const alt = join(abs, 'info', 'alternates');
-    if (!existsSync(alt)) return;
-    for (let line of readFileSync(alt, 'utf8').split('\n')) {
-      line = line.trim();
-      if (!line || line.startsWith('#')) continue;
-      if (line.startsWith('"')) throw new RepoError(`${alt}: quoted alternate paths are not supported`);
-      visit(isAbsolute(line) ? line : resolve(abs, line), depth + 1);
-    }
+    for (const alt of alternatesOf(abs)) visit(alt, depth + 1);
   };
   visit(join(commonDir, 'objects'), 0);
+  return out;
+}
+
+/** The object directories `objectsDir`'s info/alternates names, in order, made absolute (none without the file). */
+export function alternatesOf(objectsDir: string): string[] {
+  const file = join(objectsDir, 'info', 'alternates');
+  if (!existsSync(file)) return [];
+  const out: string[] = [];
+  for (let line of readFileSync(file, 'utf8').split('\n')) {
+    line = line.trim();
+    if (!line || line.startsWith('#')) continue;
+    if (line.startsWith('"')) throw new RepoError(`${file}: quoted alternate paths are not supported`);
+    out.push(isAbsolute(line) ? line : resolve(objectsDir, line));
+  }
   return out;
 }
 
