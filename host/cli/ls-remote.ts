@@ -153,13 +153,13 @@ ${formatOptions(specs)}
     const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
     try {
       // For the server: a local path read directly (no upload-pack), or a bundle, takes none.
-      const local = classify(target);
-      const direct = local.kind === 'local' && (opts['upload-pack'] === undefined || isBundleFile(local.path));
+      const kind = classify(target);
+      const direct = kind.kind === 'local' && (opts['upload-pack'] === undefined || isBundleFile(kind.path));
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
       const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
       // git's native transports refuse them on v0/v1; its HTTP helper passes them on
       // for v2 only and drops them silently otherwise.
-      if (serverOptions.length && adv.protocol < 2 && classify(target).kind !== 'http') {
+      if (serverOptions.length && adv.protocol < 2 && kind.kind !== 'http') {
         process.stderr.write("hint: see protocol.version in 'git help config' for more details\n");
         throw new Error('server options require protocol version 2 or later');
       }

@@ -148,18 +148,17 @@ export class ObjectStore {
     this.putId(oid);
     const at = Number(this.core.exports.objectLocate(this.idBuf));
     if (at >= 0 || !this.looseDirs.length) return at;
-    if (this.loosePath(oid) === null) return -1;
     const hex = typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex');
+    if (this.loosePath(hex) === null) return -1;
     let slot = this.looseSlots.get(hex);
     if (slot === undefined) this.looseSlots.set(hex, (slot = this.looseSlots.size));
     // Above any (pack << 48 | offset) of the packs registered.
     return 2 ** 52 + slot;
   }
 
-  /** The file of loose object `oid` in the first object directory that has it, or null. */
-  private loosePath(oid: string | Uint8Array): string | null {
+  /** The file of loose object `hex` in the first object directory that has it, or null. */
+  private loosePath(hex: string): string | null {
     if (!this.looseDirs.length) return null;
-    const hex = typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex');
     const fs = nodeFs();
     for (const dir of this.looseDirs) {
       const path = `${dir}/${hex.slice(0, 2)}/${hex.slice(2)}`;
@@ -215,9 +214,10 @@ export class ObjectStore {
     const e = this.core.exports;
     const t = e.objectRead(this.idBuf);
     if (t === 0) {
-      const loose = this.loosePath(oid);
+      const hex = typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex');
+      const loose = this.loosePath(hex);
       if (loose !== null) return this.viewLoose(loose);
-      throw new MissingObjectError(typeof oid === 'string' ? oid : Buffer.from(oid).toString('hex'));
+      throw new MissingObjectError(hex);
     }
     if (t < 0) throw this.core.lastError(t);
     return { type: TYPES[t - 1], data: this.core.bytes(e.objectDataPtr(), e.objectDataLen()) };

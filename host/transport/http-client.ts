@@ -251,25 +251,23 @@ export class HttpClient {
             }
           },
         };
+        /** The rest of the body and the connection dropped. */
+        const drop = () => {
+          cleanup();
+          res.destroy();
+          cr.destroy();
+        };
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           contentType: ct,
           body,
-          discard: () => {
-            cleanup();
-            res.destroy();
-            cr.destroy();
-          },
+          discard: drop,
           release: () => {
             // What is left is normally the end of a chunked body. A server that
             // sends more, or holds the answer open, loses the connection instead:
             // the next request must not wait behind it.
-            const giveUp = setTimeout(() => {
-              cleanup();
-              res.destroy();
-              cr.destroy();
-            }, RELEASE_MS);
+            const giveUp = setTimeout(drop, RELEASE_MS);
             giveUp.unref();
             void (async () => {
               let left = RELEASE_BYTES;
@@ -277,8 +275,7 @@ export class HttpClient {
                 for (let r = await it.next(); !r.done; r = await it.next()) {
                   left -= r.value.length;
                   if (left < 0) {
-                    res.destroy();
-                    cr.destroy();
+                    drop();
                     break;
                   }
                 }
