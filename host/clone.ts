@@ -24,8 +24,8 @@ import { assertRefName, refNameProblem } from './repo/refname.ts';
 import { checkoutHead, fetchPack, openRepositoryObjects, connect, receivePack, stderrNotes, type Connection, type IndexSettings, type RepositoryObjects } from './clone/pieces.ts';
 import { cloneSubmodules } from './clone/submodules.ts';
 import { filterSpec } from './clone/filter.ts';
-import { classify, rewriteUrl } from './transport/url.ts';
-import { transportAllowed, transportName } from './transport/config.ts';
+import { rewriteUrl } from './transport/url.ts';
+import { serverOptionsRefusal, transportAllowed, transportName } from './transport/config.ts';
 import { bundlePackMessage, isBundleFile, readBundleHeader } from './transport/bundle.ts';
 import type { FixThinOptions } from './pack/fix-thin.ts';
 import { TransportError } from './protocol/errors.ts';
@@ -488,11 +488,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     const serverOptions = source.local || source.bundle !== undefined || !o.serverOptions?.length ? undefined : o.serverOptions;
     const adv = await conn.remote.advertise({ prefixes: lsRefsPrefixes(n, o, extraRefspecs), serverOptions });
     throwIfAborted(o.signal);
-    // git's native transports refuse them on v0/v1; its HTTP helper passes them on
-    // for v2 only and drops them silently otherwise.
-    if (serverOptions && adv.protocol < 2 && classify(transportUrl).kind !== 'http') {
-      emit({ phase: 'note', message: "hint: see protocol.version in 'git help config' for more details\n", always: true });
-      throw new CloneError('server options require protocol version 2 or later', { url: source.url });
+    const refused = serverOptions ? serverOptionsRefusal(adv.protocol, transportUrl) : null;
+    if (refused) {
+      emit({ phase: 'note', message: refused.hint, always: true });
+      throw new CloneError(refused.message, { url: source.url });
     }
     // builtin/clone.c reads a bundle's header itself and refuses a partial one.
     if (source.bundle !== undefined && adv.capabilities.has('filter')) throw new CloneError('cannot clone from filtered bundle', { url: source.url, path: source.bundle });

@@ -6,7 +6,7 @@ import type { Command } from './commands.ts';
 import { classify, isBundleFile, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
 import { lastValue, parseConfigParameter, readUserConfig } from '../repo/config.ts';
-import { transportAllowed, transportName } from '../transport/config.ts';
+import { serverOptionsRefusal, transportAllowed, transportName } from '../transport/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
 
 const specs: OptionSpec[] = [
@@ -157,11 +157,10 @@ ${formatOptions(specs)}
       const direct = kind.kind === 'local' && (opts['upload-pack'] === undefined || isBundleFile(kind.path));
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
       const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
-      // git's native transports refuse them on v0/v1; its HTTP helper passes them on
-      // for v2 only and drops them silently otherwise.
-      if (serverOptions.length && adv.protocol < 2 && kind.kind !== 'http') {
-        process.stderr.write("hint: see protocol.version in 'git help config' for more details\n");
-        throw new Error('server options require protocol version 2 or later');
+      const refused = serverOptions.length ? serverOptionsRefusal(adv.protocol, target) : null;
+      if (refused) {
+        process.stderr.write(refused.hint);
+        throw new Error(refused.message);
       }
       const lines = formatLsRemote(adv, filter);
       if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,7 @@
 
 import { TransportError } from '../protocol/errors.ts';
 import { parseMaybeBool } from '../repo/config.ts';
+import { classify } from './url.ts';
 
 export function configGet(config: Map<string, string> | undefined, key: string): string | undefined {
   if (!config) return undefined;
@@ -52,4 +53,15 @@ export function transportAllowed(url: string, cfg: (key: string) => string | und
   if (policy === 'always') return true;
   if (policy !== 'user') return false;
   return fromUser && (env.GIT_PROTOCOL_FROM_USER === undefined || parseMaybeBool(env.GIT_PROTOCOL_FROM_USER) !== false);
+}
+
+/**
+ * Why server options cannot go to a remote that answered in `protocol`, in
+ * git's words, or null when they can: git's native transports refuse them on
+ * v0/v1; its HTTP helper passes them on for v2 only and drops them silently
+ * otherwise.
+ */
+export function serverOptionsRefusal(protocol: number, url: string): { hint: string; message: string } | null {
+  if (protocol >= 2 || classify(url).kind === 'http') return null;
+  return { hint: "hint: see protocol.version in 'git help config' for more details\n", message: 'server options require protocol version 2 or later' };
 }
