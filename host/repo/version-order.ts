@@ -69,6 +69,14 @@ function suffixOrder(x: Buffer, y: Buffer, at: number, suffixes: Buffer[]): numb
   return cx >= 0 ? -1 : 1;
 }
 
+/** The suffixes as bytes, made once per list: a sort compares thousands of pairs with the same one. */
+const suffixCache = new WeakMap<readonly string[], Buffer[]>();
+function suffixBytes(suffixes: readonly string[]): Buffer[] {
+  let bytes = suffixCache.get(suffixes);
+  if (!bytes) suffixCache.set(suffixes, (bytes = suffixes.map((s) => Buffer.from(s))));
+  return bytes;
+}
+
 /**
  * <0, 0 or >0 as `a` sorts before, with or after `b` in version order;
  * `suffixes` are versionsort.suffix's values, in configuration order.
@@ -83,7 +91,7 @@ export function versionCompare(a: string, b: string, suffixes: string[] = []): n
     const cy = i < y.length ? y[i] : 0;
     if (cx !== cy) {
       if (suffixes.length) {
-        const bySuffix = suffixOrder(x, y, i, suffixes.map((s) => Buffer.from(s)));
+        const bySuffix = suffixOrder(x, y, i, suffixBytes(suffixes));
         if (bySuffix !== 0) return bySuffix;
       }
       const rule = RULE[state][cls(cx) * 3 + cls(cy)];
