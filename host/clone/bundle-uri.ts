@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpClient } from '../transport/http-client.ts';
-import { isBundleFile, openBundle, readBundleHeader } from '../transport/bundle.ts';
+import { isBundleFile, openBundle } from '../transport/bundle.ts';
 import { writeLooseRef } from '../repo/refs.ts';
 import { receivePack, type IndexSettings } from './pieces.ts';
 import type { CloneEvent } from '../clone.ts';
@@ -64,12 +64,12 @@ export async function fetchBundleUri(uri: string, gitDir: string, opts: BundleUr
       warn(`file at URI '${uri}' is not a bundle or bundle list`);
       return failed();
     }
-    const header = readBundleHeader(path);
     const remote = openBundle(path, path, { env: opts.env, config: opts.config, signal: opts.signal });
     let pack: string | null = null;
+    let refs: { name: string; oid: string }[];
     try {
-      const adv = await remote.advertise({});
-      const wants = [...new Set(adv.refs.map((r) => r.oid))];
+      refs = (await remote.advertise({})).refs;
+      const wants = [...new Set(refs.map((r) => r.oid))];
       if (wants.length) {
         // Quietly, as git unbundles it: no meters.
         const r = await receivePack(remote, gitDir, { wants, noProgress: true, signal: opts.signal }, { emit: () => {}, index: opts.index, signal: opts.signal });
@@ -82,10 +82,10 @@ export async function fetchBundleUri(uri: string, gitDir: string, opts: BundleUr
       await remote.close();
     }
     // Its branches become refs/bundles/<name>; other references are not kept.
-    for (const ref of header.refs) {
+    for (const ref of refs) {
       if (ref.name.startsWith('refs/heads/')) writeLooseRef(gitDir, `refs/bundles/${ref.name.slice('refs/heads/'.length)}`, ref.oid);
     }
-    return { pack, haves: [...new Set(header.refs.map((r) => r.oid))] };
+    return { pack, haves: [...new Set(refs.map((r) => r.oid))] };
   } finally {
     if (download) rmSync(download, { force: true });
   }
