@@ -30,6 +30,7 @@ import { bundlePackMessage, isBundleFile, readBundleHeader } from './transport/b
 import type { FixThinOptions } from './pack/fix-thin.ts';
 import { TransportError } from './protocol/errors.ts';
 import { typeCode } from './transport/local-repo.ts';
+import { openLocal } from './transport/local.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 import { addAlternates, alternateHaves, dissociate, referenceObjectDirs, writeServerInfo } from './clone/alternates.ts';
@@ -670,20 +671,19 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     // (git repacks only when there are alternates).
     if (o.dissociate && existsSync(join(gitDir, 'objects', 'info', 'alternates'))) {
       await objects.close();
-      // Each alternate repository read whole into one pack, as a local clone reads it.
-      packs.push(
-        ...(await dissociate(gitDir, async (repo) => {
-          const local = await connect(repo, { env, config: new Map(allConfig), signal: o.signal });
-          try {
-            const wants = [...new Set((await local.remote.advertise({})).refs.map((ref) => ref.oid))];
-            if (!wants.length) return null;
-            const r = await receivePack(local.remote, gitDir, { wants, noProgress: true, signal: o.signal }, { emit: () => {}, index, signal: o.signal });
-            return r.pack?.pack ?? null;
-          } finally {
-            await local.close();
-          }
-        })),
-      );
+      // The clone read as a local repository: every object its refs reach, into one pack.
+      const kept = await dissociate(gitDir, async () => {
+        const local = openLocal(gitDir, gitDir, { env, config: new Map(allConfig), signal: o.signal }, true);
+        try {
+          const wants = [...new Set((await local.advertise({})).refs.map((ref) => ref.oid))];
+          if (!wants.length) return null;
+          const r = await receivePack(local, gitDir, { wants, noProgress: true, signal: o.signal }, { emit: () => {}, index, signal: o.signal });
+          return r.pack?.pack ?? null;
+        } finally {
+          await local.close();
+        }
+      });
+      packs.splice(0, packs.length, ...kept);
       objects = await openRepositoryObjects(gitDir, packs);
       const repository = objects;
       writeServerInfo(gitDir, (oid) => peelTag(repository, oid));

@@ -4,10 +4,10 @@
 // so whatever they hold is read from there; the fetch tells the server that
 // the objects their refs name are here already (haves), so it sends only the
 // rest; --dissociate then copies the borrowed objects in and drops the file.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CloneError } from '../errors.ts';
-import { alternatesOf, listLoose, objectDirs, packFiles, readRefs, resolveRef } from '../transport/local-repo.ts';
+import { objectDirs, packFiles, readRefs, resolveRef } from '../transport/local-repo.ts';
 import { gitfileAt, isDirectory } from '../repo/git-dir.ts';
 import { compareRefNames } from '../repo/refs.ts';
 
@@ -109,51 +109,32 @@ export function alternateHaves(gitDir: string): string[] {
 }
 
 /**
- * --dissociate: the repository stops depending on its alternates. git repacks
- * (`git repack -a -d`); here each alternate that is a repository's object
- * directory is read whole into one new pack by `packRepository` (as a local
- * clone reads a repository: every object it has, its own alternates' too),
- * and any other is copied in as it is (its packs and loose objects). That
- * keeps more than git when the alternates hold unrelated objects, never
- * less. objects/info/alternates is removed. Returns the packs added.
+ * --dissociate: the repository stops depending on its alternates, as git's
+ * `git repack -a -d` leaves it. `repack` reads the repository itself (its
+ * alternates followed, as a local clone reads a repository) and packs every
+ * object its refs reach into one new pack; the packs there before are then
+ * removed, and objects/info/alternates. Objects of the alternates that no
+ * ref reaches stay behind, as with git. Returns the pack that remains (none
+ * when the refs reach nothing).
  */
-export async function dissociate(gitDir: string, packRepository: (repo: string) => Promise<string | null>): Promise<string[]> {
+export async function dissociate(gitDir: string, repack: () => Promise<string | null>): Promise<string[]> {
   const file = join(gitDir, 'objects', 'info', 'alternates');
   if (!existsSync(file)) return [];
   const own = join(gitDir, 'objects');
-  const added: string[] = [];
-  for (const dir of alternatesOf(own)) {
-    const repo = dirname(dir);
-    const pack = isDirectory(join(repo, 'refs')) ? await packRepository(repo) : null;
-    if (pack) added.push(pack);
-    else added.push(...copyObjects(dir, own));
+  const before = packFiles(own);
+  const pack = await repack();
+  // A partial clone's objects come from its promisor remote: the new pack is one of its packs too (git's
+  // repack marks the pack of promisor objects with an empty .promisor file).
+  const promisor = (p: string) => p.replace(/\.pack$/, '.promisor');
+  if (pack && before.some((b) => existsSync(promisor(b.pack))) && !existsSync(promisor(pack))) writeFileSync(promisor(pack), '');
+  for (const old of before) {
+    if (old.pack === pack) continue; // the same objects in the same order: the pack is already there
+    rmSync(old.idx, { force: true });
+    rmSync(old.pack, { force: true });
+    for (const ext of ['.rev', '.promisor', '.keep']) rmSync(old.pack.replace(/\.pack$/, ext), { force: true });
   }
   rmSync(file);
-  return added;
-}
-
-/** Copies the packs and loose objects of object directory `dir` (and of its own alternates) into `own`; returns the packs copied. */
-function copyObjects(dir: string, own: string): string[] {
-  const copied: string[] = [];
-  // The directory and, for a repository's objects/, the alternates it has itself.
-  const dirs = basename(dir) === 'objects' ? objectDirs(dirname(dir)) : [dir];
-  for (const from of dirs.filter((d) => d !== own)) {
-    for (const { pack, idx } of packFiles(from)) {
-      const to = join(own, 'pack', basename(pack));
-      if (existsSync(to)) continue;
-      mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(idx, join(own, 'pack', basename(idx)));
-      copyFileSync(pack, to);
-      copied.push(to);
-    }
-    for (const { oid, path } of listLoose(from, 20)) {
-      const to = join(own, oid.slice(0, 2), oid.slice(2));
-      if (existsSync(to)) continue;
-      mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(path, to);
-    }
-  }
-  return copied;
+  return pack ? [pack] : [];
 }
 
 /**

@@ -68,6 +68,25 @@ export class LocalCore {
     }
   }
 
+  private contentPtr = 0;
+  private contentCap = 0;
+
+  /**
+   * Object `data` of type `type` (1-4) as a whole pack entry: its header, then
+   * its content as a zlib stream at level 1, built by the core; copied out.
+   */
+  wholeEntry(type: number, data: Uint8Array): Uint8Array {
+    const c = this.core;
+    if (data.length > this.contentCap) {
+      // The core frees only its latest allocation: a larger buffer is taken and the old one left.
+      this.contentCap = Math.max(data.length, this.contentCap * 2, WINDOW);
+      this.contentPtr = c.alloc(this.contentCap);
+    }
+    c.bytes(this.contentPtr, data.length).set(data);
+    const n = c.check(c.exports.packThinEntry(type, this.contentPtr, data.length, 1));
+    return c.bytes(c.exports.packThinEntryPtr(), n).slice();
+  }
+
   /** Adler-32 of linear memory at (ptr, len), continuing from `adler` (start with 1). */
   adler32(adler: number, ptr: number, len: number): number {
     return this.core.exports.adler32Update(adler, ptr, len) >>> 0;

@@ -140,7 +140,7 @@ export function objectDirs(commonDir: string): string[] {
 }
 
 /** The object directories `objectsDir`'s info/alternates names, in order, made absolute (none without the file). */
-export function alternatesOf(objectsDir: string): string[] {
+function alternatesOf(objectsDir: string): string[] {
   const file = join(objectsDir, 'info', 'alternates');
   if (!existsSync(file)) return [];
   const out: string[] = [];
@@ -307,7 +307,7 @@ export class SourceObjects {
     private readonly core: LocalCore,
     private readonly dirs: string[],
     packs: PackHandle[],
-    hashLen: number,
+    readonly hashLen: number,
   ) {
     this.packPaths = packs.map((p) => String(p.pack));
     const opts = { objectFormat: hashLen === 32 ? ('sha256' as const) : ('sha1' as const), cacheBytes: CACHE_BYTES };

@@ -13,6 +13,13 @@
 //     blocks (inflating is the core's job; storing needs no compressor);
 //   - a SHA-1 trailer over all of it.
 // Memory holds the pack indexes and one output chunk, never the pack.
+//
+// Opened with `reachableOnly` (what `clone --dissociate` repacks with, as git
+// runs `git repack -a -d`), the stream holds only the objects the wants reach,
+// as upload-pack would send them: the walk reads commits, tags and trees
+// (never blobs, whose type the tree entry gives) and stops at the repository's
+// shallow commits; a delta kept whose base nothing reaches is sent as its
+// whole object (the core reads and compresses it), so the pack is complete.
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,7 +119,8 @@ class PackWriter {
 
 
 interface Plan {
-  packs: { index: PackIndex; keep: Uint8Array; skipped: number }[]; // keep[k] for offset-order position k
+  /** keep[k] for offset-order position k; rebuild[k]: a delta sent as its whole object. */
+  packs: { index: PackIndex; keep: Uint8Array; skipped: number; rebuild?: Uint8Array }[];
   loose: { oid: string; path: string }[];
   total: number;
 }
@@ -125,6 +133,7 @@ class LocalRemote implements Remote {
     readonly url: string,
     private readonly path: string,
     private readonly opts: OpenOptions,
+    private readonly reachableOnly: boolean,
   ) {}
 
   private core(): Promise<LocalCore> {
@@ -242,8 +251,113 @@ class LocalRemote implements Remote {
     return { packs, loose, total };
   }
 
-  /** Copies one pack's entries; `header(offset)` parses an entry header (the core does), needed only when some entries are left out. */
-  private async copyPack(w: PackWriter, entry: Plan['packs'][number], header: (offset: number) => EntryHeader): Promise<void> {
+  /**
+   * Narrows `plan` to what `wants` reach (shallow commits' parents not
+   * followed), marking the kept deltas whose base is not kept to go whole.
+   * `objects` reads the repository, its pack number i being plan.packs[i].
+   * In a `partial` clone an object not here is passed over, as the filter
+   * left it out.
+   */
+  private async narrow(plan: Plan, wants: string[], shallow: Set<string>, objects: SourceObjects, partial: boolean): Promise<void> {
+    const packs = plan.packs;
+    // Offset-order position of each entry, by its place in id order.
+    const positions = packs.map(({ index }) => {
+      const at = new Uint32Array(index.count);
+      for (let k = 0; k < index.count; k++) at[index.byOffset[k]] = k;
+      return at;
+    });
+    const dup = packs.map((p) => p.keep.slice()); // 1: this pack's copy is the one the stream would carry
+    for (const p of packs) p.keep.fill(0);
+    const loose = new Map(plan.loose.map((o) => [o.oid, o]));
+    const kept: typeof plan.loose = [];
+    const keptLoose = new Set<string>();
+    const deltas: [number, number][] = []; // kept entries, whose headers are looked at once the walk is done
+    /** Keeps `oid`'s entry (or loose object); false when it is already kept. */
+    const keep = (oid: string): boolean => {
+      const bin = Buffer.from(oid, 'hex');
+      for (let p = 0; p < packs.length; p++) {
+        const i = packs[p].index.find(bin);
+        if (i < 0 || !dup[p][positions[p][i]]) continue;
+        const k = positions[p][i];
+        if (packs[p].keep[k]) return false;
+        packs[p].keep[k] = 1;
+        deltas.push([p, k]);
+        return true;
+      }
+      const obj = loose.get(oid);
+      // A partial clone lacks what its filter left out: the promisor remote has it (git: --missing=allow-promisor).
+      if (!obj && partial) return false;
+      if (!obj) throw new RepoError(`object ${oid} is missing`);
+      if (keptLoose.has(oid)) return false;
+      keptLoose.add(oid);
+      kept.push(obj);
+      return true;
+    };
+    const BLOB = 3;
+    const stack: [string, number][] = wants.map((w) => [w, 0]);
+    const h = objects.hashLen;
+    while (stack.length) {
+      const [oid, kind] = stack.pop()!;
+      if (!keep(oid) || kind === BLOB) continue;
+      const { type, data } = await objects.read(oid);
+      if (type === typeCode('tree')) {
+        for (let at = 0; at < data.length; ) {
+          const space = data.indexOf(0x20, at);
+          const nul = data.indexOf(0, space);
+          if (space < 0 || nul < 0 || nul + 1 + h > data.length) throw new RepoError(`tree ${oid} is malformed at byte ${at}`);
+          const mode = Buffer.from(data.subarray(at, space)).toString('latin1');
+          const id = Buffer.from(data.subarray(nul + 1, nul + 1 + h)).toString('hex');
+          at = nul + 1 + h;
+          if (mode === '160000') continue; // a submodule's commit is not here
+          stack.push([id, mode === '40000' ? 0 : BLOB]);
+        }
+        continue;
+      }
+      if (type !== typeCode('commit') && type !== typeCode('tag')) continue;
+      const text = Buffer.from(data).toString('latin1');
+      const end = text.indexOf('\n\n');
+      for (const line of (end < 0 ? text : text.slice(0, end)).split('\n')) {
+        const [key, value] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
+        if (key === 'tree' || key === 'object') stack.push([value, 0]);
+        else if (key === 'parent' && !shallow.has(oid)) stack.push([value, 0]);
+      }
+    }
+    // A kept delta whose base nothing reaches goes as the whole object (as pack-objects does
+    // when it cannot reuse a delta): its base would be an object git's repack leaves out.
+    const isKept = (oid: Uint8Array): boolean => {
+      for (let p = 0; p < packs.length; p++) {
+        const i = packs[p].index.find(oid);
+        if (i >= 0 && dup[p][positions[p][i]]) return packs[p].keep[positions[p][i]] === 1;
+      }
+      return keptLoose.has(Buffer.from(oid).toString('hex'));
+    };
+    for (const [p, k] of deltas) {
+      const { index } = packs[p];
+      const head = objects.entryHeader(p, index.offsets[index.byOffset[k]]);
+      let base: Uint8Array | null = null;
+      if (head.type === OBJ_OFS_DELTA) {
+        const at = index.positionOfOffset(head.baseOffset!);
+        if (at < 0) throw new RepoError(`${index.packPath}: delta at offset ${index.offsets[index.byOffset[k]]} names a base at ${head.baseOffset}, where no entry starts`);
+        base = index.oidAt(index.byOffset[at]);
+      } else if (head.type === OBJ_REF_DELTA) base = head.baseId!;
+      if (base && !isKept(base)) (packs[p].rebuild ??= new Uint8Array(index.count))[k] = 1;
+    }
+    plan.total = kept.length;
+    for (const p of packs) {
+      const n = p.keep.reduce((a, b) => a + b, 0);
+      p.skipped = p.index.count - n;
+      plan.total += n;
+    }
+    plan.loose = kept;
+  }
+
+  /**
+   * Copies one pack's entries; `header(offset)` parses an entry header (the
+   * core does), needed only when some entries are left out. `whole(k)`, for a
+   * delta at offset-order position k whose base the stream lacks, gives the
+   * object as a whole entry (a walked plan's deltas of unreachable bases).
+   */
+  private async copyPack(w: PackWriter, entry: Plan['packs'][number], header: (offset: number) => EntryHeader, whole?: (k: number) => Promise<Uint8Array>): Promise<void> {
     const { index, keep, skipped } = entry;
     const fd = openSync(index.packPath, 'r');
     try {
@@ -272,6 +386,14 @@ class LocalRemote implements Remote {
           runStart = -1;
         }
         if (!kept) continue;
+        if (whole && h && (h.type === OBJ_OFS_DELTA || h.type === OBJ_REF_DELTA) && (entry.rebuild?.[k] ?? 0) === 1) {
+          if (runStart >= 0) {
+            await w.copy(fd, runStart, off, index.packPath);
+            runStart = -1;
+          }
+          await w.write(await whole(k));
+          continue;
+        }
         if (rewrite) {
           const pos = index.positionOfOffset(h!.baseOffset!);
           if (pos < 0) throw new RepoError(`${index.packPath}: delta at offset ${off} names a base at ${h!.baseOffset}, where no entry starts`);
@@ -354,6 +476,8 @@ class LocalRemote implements Remote {
         const core = await this.core();
         const dirs = objectDirs(commonDir);
         const plan = this.plan(dirs, hashLen);
+        const shallowFile = join(commonDir, 'shallow');
+        const shallow = existsSync(shallowFile) ? readFileSync(shallowFile, 'utf8').split('\n').filter(Boolean) : [];
         for (const oid of req.wants) {
           const bin = Buffer.from(oid, 'hex');
           const present =
@@ -361,23 +485,29 @@ class LocalRemote implements Remote {
           if (!present) throw new TransportError('protocol', `object ${oid} wanted but not in the repository at '${this.url}'`, this.url);
         }
         // The source's own shallow boundary carries over to what it sends.
-        const shallowFile = join(commonDir, 'shallow');
-        if (existsSync(shallowFile)) result.shallow = readFileSync(shallowFile, 'utf8').split('\n').filter(Boolean);
-
+        result.shallow = shallow;
+        const handle = (p: Plan['packs'][number]) => ({ pack: p.index.packPath, idx: p.index.idxPath });
+        // Packs that lose entries have theirs walked one by one, their headers parsed by the core. A walked
+        // plan reads objects too: then one reader (the core holds one set of packs) has every pack, in plan order.
+        const walked = this.reachableOnly ? new SourceObjects(core, dirs, plan.packs.map(handle), hashLen) : null;
+        let headers: SourceObjects | null = walked;
         const w = new PackWriter(sink, core, signal);
-        const header = new Uint8Array(12);
-        header.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]);
-        new DataView(header.buffer).setUint32(8, plan.total);
-        await w.write(header);
-        // Packs that lose entries have theirs walked one by one, their headers parsed by the core.
-        const partial = plan.packs.filter((p) => p.skipped > 0);
-        const headers = partial.length
-          ? new SourceObjects(core, [], partial.map((p) => ({ pack: p.index.packPath, idx: p.index.idxPath })), hashLen)
-          : null;
         try {
+          const partialClone = () => plan.packs.some((p) => existsSync(p.index.packPath.replace(/\.pack$/, '.promisor')));
+          if (walked) await this.narrow(plan, req.wants, new Set(shallow), walked, partialClone());
+          const partial = walked ? plan.packs : plan.packs.filter((p) => p.skipped > 0);
+          headers ??= partial.length ? new SourceObjects(core, [], partial.map(handle), hashLen) : null;
+          const header = new Uint8Array(12);
+          header.set([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2]);
+          new DataView(header.buffer).setUint32(8, plan.total);
+          await w.write(header);
           for (const p of plan.packs) {
             const n = partial.indexOf(p);
-            await this.copyPack(w, p, (off) => headers!.entryHeader(n, off));
+            const whole = async (k: number) => {
+              const { type, data } = await walked!.read(Buffer.from(p.index.oidAt(p.index.byOffset[k])).toString('hex'));
+              return core.wholeEntry(type, data);
+            };
+            await this.copyPack(w, p, (off) => headers!.entryHeader(n, off), walked ? whole : undefined);
           }
         } finally {
           headers?.close();
@@ -395,6 +525,10 @@ class LocalRemote implements Remote {
   async close(): Promise<void> {}
 }
 
-export function openLocal(url: string, path: string, opts: OpenOptions): Remote {
-  return new LocalRemote(url, path, opts);
+/**
+ * The repository at `path`, read directly. `reachableOnly`: a fetch sends only
+ * what its wants reach, as upload-pack would, instead of every object there.
+ */
+export function openLocal(url: string, path: string, opts: OpenOptions, reachableOnly = false): Remote {
+  return new LocalRemote(url, path, opts, reachableOnly);
 }

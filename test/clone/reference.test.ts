@@ -13,7 +13,7 @@ import { clone } from '../../host/clone.ts';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { tempDir } from '../helpers/git.ts';
 import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
-import { assertSameClone, git, gitAsync, gitEnv } from './fixture.ts';
+import { assertSameClone, git, gitAsync, gitEnv, treeListing } from './fixture.ts';
 
 const run = (cmd: string, args: string[], cwd: string) => runAsync(cmd, args, { cwd, env: gitEnv });
 const wasmgit = (args: string[], cwd: string) => wasmgitAsync(args, { cwd, env: gitEnv });
@@ -136,13 +136,8 @@ test('--dissociate: the borrowed objects packed in before the checkout, as git l
   assertSameClone(ours, theirs);
   assert.is(alternates(ours), '(none)');
   assert.is(readFileSync(join(ours, '.git/info/refs'), 'utf8'), readFileSync(join(theirs, '.git/info/refs'), 'utf8'));
-  // objects/info/packs lists the packs there, as git's lists its one (git repacks all into one; the fetched pack stays here).
-  const listed = readFileSync(join(ours, '.git/objects/info/packs'), 'utf8');
-  assert.match(listed, /^(P pack-[0-9a-f]{40}\.pack\n)+\n$/);
-  assert.match(readFileSync(join(theirs, '.git/objects/info/packs'), 'utf8'), /^(P pack-[0-9a-f]{40}\.pack\n)+\n$/);
-  const packFilesHere = readdirSync(join(ours, '.git/objects/pack')).filter((f) => f.endsWith('.pack')).sort();
-  assert.equal(listed.trim().split('\n').map((l) => l.slice(2)).sort(), packFilesHere);
-  assert.match(git(ours, ['count-objects', '-v']), /^count: 0$/m, 'nothing loose: the borrowed objects are packed');
+  // One pack, as git's repack leaves: what the refs reach, borrowed and fetched alike; objects/info/packs names it.
+  assertOnePackAsGit(ours, theirs);
   renameSync(join(tmp.dir, 'seed'), join(tmp.dir, 'seed-away'));
   try {
     const fsck = await run('git', ['fsck', '--full', '--strict', '--no-dangling'], ours);
@@ -153,6 +148,97 @@ test('--dissociate: the borrowed objects packed in before the checkout, as git l
     renameSync(join(tmp.dir, 'seed-away'), join(tmp.dir, 'seed'));
   }
 });
+
+test('--dissociate from a reference holding unrelated history, packed or loose, deep or shallow: only what the refs reach is kept, as git keeps it', async () => {
+  const d = tmp.dir;
+  git(d, ['clone', '-q', 'seed', 'mixed']);
+  const mixed = join(d, 'mixed');
+  git(mixed, ['checkout', '-q', '--orphan', 'unrelated']);
+  writeFileSync(join(mixed, 'other.txt'), 'nothing upstream has\n');
+  git(mixed, ['add', '-A']);
+  git(mixed, ['commit', '-q', '-m', 'unrelated']);
+  const unrelated = git(mixed, ['rev-parse', 'unrelated']).trim();
+  // full.git: everything upstream has, packed with deltas, and the unrelated commit fetched in as a branch of its own.
+  git(join(d, 'full.git'), ['fetch', '-q', mixed, 'unrelated:refs/heads/unrelated']);
+  git(join(d, 'full.git'), ['repack', '-a', '-d', '-q']);
+  // bigger.git: upstream, and a branch nothing upstream reaches whose a.txt holds the tip's and more, so that
+  // repack stores the tip's a.txt as a delta (of it, or of an older a.txt): with --depth 1 its base is
+  // unreachable, so it must go as a whole object.
+  git(d, ['clone', '-q', '--mirror', 'upstream.git', 'bigger.git']);
+  const bigger = join(d, 'bigger.git');
+  const tipBlob = git(bigger, ['rev-parse', 'main:a.txt']).trim();
+  const tip = git(bigger, ['cat-file', 'blob', tipBlob]);
+  const blob = git(bigger, ['hash-object', '-w', '--stdin'], tip + 'x\n'.repeat(2000)).trim();
+  const tree = git(bigger, ['mktree'], `100644 blob ${blob}\ta.txt\n`).trim();
+  git(bigger, ['update-ref', 'refs/heads/bigger', git(bigger, ['commit-tree', '-m', 'bigger', tree]).trim()]);
+  git(bigger, ['repack', '-a', '-d', '-q']);
+  const [idx] = readdirSync(join(bigger, 'objects/pack')).filter((f) => f.endsWith('.idx'));
+  const line = git(bigger, ['verify-pack', '-v', join(bigger, 'objects/pack', idx)]).split('\n').find((l) => l.startsWith(tipBlob));
+  assert.match(line ?? '', /^[0-9a-f]{40} blob +\d+ \d+ \d+ \d+ [0-9a-f]{40}$/, `the tip's a.txt is a delta: ${line}`);
+  const cases: [string, string, string[]][] = [
+    ['bigger.git', 'v2', ['--depth', '1']],
+    ['mixed', 'v2', []],
+    ['mixed', 'v0', []],
+    ['full.git', 'v2', []],
+    ['full.git', 'v2', ['--depth', '2']],
+    ['mixed', 'v2', ['--depth', '2']],
+  ];
+  for (const [reference, tag, extra] of cases) {
+    const what = `${reference} ${tag} ${extra.join(' ')}`;
+    const url = (tag === 'v2' ? server : v0).url('upstream.git');
+    const name = `${reference}-${tag}-${extra.length}`.replace(/\W/g, '-');
+    const ours = join(d, `ours-${name}`);
+    const theirs = join(d, `git-${name}`);
+    const args = ['clone', '-q', ...extra, '--dissociate', '--reference', reference, url];
+    const w = await wasmgit([...args, ours], d);
+    assert.is(w.code, 0, `${what}: ${w.stderr}`);
+    await gitAsync(d, [...args, theirs]);
+    assertSameClone(ours, theirs);
+    assertOnePackAsGit(ours, theirs);
+    const here = await run('git', ['cat-file', '-e', unrelated], ours);
+    assert.ok(here.code !== 0, `${what}: the unrelated commit is not kept`);
+    assert.is(here.code, (await run('git', ['cat-file', '-e', unrelated], theirs)).code, what);
+  }
+});
+
+test('--dissociate in a partial clone: what the filter left out is passed over, and the packs stay promisor packs', async () => {
+  const d = tmp.dir;
+  git(join(d, 'upstream.git'), ['config', 'uploadpack.allowFilter', 'true']);
+  const url = server.url('upstream.git');
+  const ours = join(d, 'ours-partial');
+  const theirs = join(d, 'git-partial');
+  // The seed lacks commits 4 and 5 and their blobs: the filter leaves those blobs out, the checkout fetches the tip's.
+  const args = ['clone', '-q', '--filter=blob:none', '--dissociate', '--reference', 'seed', url];
+  const w = await wasmgit([...args, ours], d);
+  assert.is(w.code, 0, w.stderr);
+  await gitAsync(d, [...args, theirs]);
+  assert.is(alternates(ours), '(none)');
+  const packs = readdirSync(join(ours, '.git/objects/pack')).filter((f) => f.endsWith('.pack'));
+  assert.ok(packs.length >= 1);
+  for (const p of packs) assert.ok(existsSync(join(ours, '.git/objects/pack', p.replace(/\.pack$/, '.promisor'))), `${p} is a promisor pack`);
+  const fsck = await run('git', ['fsck', '--full', '--strict', '--no-dangling'], ours);
+  assert.is(fsck.code, 0, fsck.stdout + fsck.stderr);
+  // Through the server (git may fetch what it lacks lazily): asynchronously, so that it can answer.
+  const status = await run('git', ['status', '--porcelain'], ours);
+  assert.is(status.stdout + status.stderr, '');
+  assert.equal(treeListing(ours), treeListing(theirs), 'work trees');
+  const log = async (repo: string) => (await run('git', ['log', '--format=%s'], repo)).stdout;
+  assert.is(await log(ours), await log(theirs));
+});
+
+/** Both clones hold one pack, of the same objects, listed in objects/info/packs; nothing loose. */
+function assertOnePackAsGit(ours: string, theirs: string): void {
+  const packsOf = (repo: string) => readdirSync(join(repo, '.git/objects/pack')).filter((f) => f.endsWith('.pack'));
+  const listed = readFileSync(join(ours, '.git/objects/info/packs'), 'utf8');
+  assert.is(listed, `P ${packsOf(ours)[0]}\n\n`);
+  assert.match(readFileSync(join(theirs, '.git/objects/info/packs'), 'utf8'), /^P pack-[0-9a-f]{40}\.pack\n\n$/);
+  assert.is(packsOf(ours).length, 1);
+  const objects = (repo: string) =>
+    git(repo, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)']).trim().split('\n').sort();
+  assert.equal(objects(ours), objects(theirs), 'the same objects');
+  const count = (repo: string) => git(repo, ['count-objects', '-v']).split('\n').filter((l) => /^(count|in-pack|packs):/.test(l));
+  assert.equal(count(ours), count(theirs), 'nothing loose, one pack');
+}
 
 test("references that cannot be used: git's message and exit status, nothing left; --reference-if-able goes on with a notice", async () => {
   const url = server.url('upstream.git');
