@@ -308,9 +308,11 @@ export class SourceObjects {
     private readonly dirs: string[],
     packs: PackHandle[],
     readonly hashLen: number,
+    /** The core's base cache: small unless `bigCache`, for a reader of many objects (the core's default then). */
+    bigCache = false,
   ) {
     this.packPaths = packs.map((p) => String(p.pack));
-    const opts = { objectFormat: hashLen === 32 ? ('sha256' as const) : ('sha1' as const), cacheBytes: CACHE_BYTES };
+    const opts = { objectFormat: hashLen === 32 ? ('sha256' as const) : ('sha1' as const), cacheBytes: bigCache ? undefined : CACHE_BYTES };
     this.store = asRepoError('', () => ObjectStore.open(core.core, packs, opts));
   }
 
@@ -329,6 +331,11 @@ export class SourceObjects {
       if (existsSync(p)) return p;
     }
     return null;
+  }
+
+  /** Where the packs hold `oid` (the first pack that has it, in the order given), or null. */
+  entryOf(oid: string | Uint8Array): { pack: number; offset: number } | null {
+    return this.store.entryOf(oid);
   }
 
   /** Whether the repository stores `oid` (loose or in a pack). */
@@ -363,13 +370,13 @@ export class SourceObjects {
 
   /** The type of an object, reading as little as possible (entry headers, or a loose object's first bytes). */
   async typeOf(oid: string): Promise<number> {
-    const loose = this.loosePath(oid);
-    if (loose) {
+    const at = this.store.entryOf(oid);
+    if (!at) {
+      const loose = this.loosePath(oid);
+      if (!loose) throw new RepoError(`object ${oid} is missing`);
       const head = await this.inflateFile(loose, 64);
       return typeCode(Buffer.from(head).toString('latin1').split(' ')[0]);
     }
-    const at = this.store.entryOf(oid);
-    if (!at) throw new RepoError(`object ${oid} is missing`);
     let { offset } = at;
     for (let depth = 0; depth < 10000; depth++) {
       const h = this.entryHeader(at.pack, offset);
@@ -380,21 +387,22 @@ export class SourceObjects {
     throw new RepoError(`${this.packPaths[at.pack]}: delta chain too deep at offset ${at.offset}`);
   }
 
-  /** The object `oid`: a loose one if there is one, else the core reads it from the packs. */
-  async read(oid: string): Promise<{ type: number; data: Uint8Array }> {
-    const loose = this.loosePath(oid);
-    if (loose) {
-      const all = await this.inflateFile(loose);
-      const nul = all.indexOf(0);
-      const [typeName, sizeText] = Buffer.from(all.subarray(0, nul)).toString('latin1').split(' ');
-      const data = all.subarray(nul + 1);
-      if (nul < 0 || Number(sizeText) !== data.length) throw new RepoError(`${loose}: bad loose object header`);
-      return { type: typeCode(typeName), data };
+  /** The object `oid`: the core reads it from the packs, or else it is a loose one. */
+  async read(id: string | Uint8Array): Promise<{ type: number; data: Uint8Array }> {
+    const at = this.store.entryOf(id);
+    if (at) {
+      const { type, data } = asRepoError(`${this.packPaths[at.pack]}: `, () => this.store.read(id));
+      return { type: typeCode(type), data };
     }
-    const at = this.store.entryOf(oid);
-    if (!at) throw new RepoError(`object ${oid} is missing`);
-    const { type, data } = asRepoError(`${this.packPaths[at.pack]}: `, () => this.store.read(oid));
-    return { type: typeCode(type), data };
+    const oid = typeof id === 'string' ? id : Buffer.from(id).toString('hex');
+    const loose = this.loosePath(oid);
+    if (!loose) throw new RepoError(`object ${oid} is missing`);
+    const all = await this.inflateFile(loose);
+    const nul = all.indexOf(0);
+    const [typeName, sizeText] = Buffer.from(all.subarray(0, nul)).toString('latin1').split(' ');
+    const data = all.subarray(nul + 1);
+    if (nul < 0 || Number(sizeText) !== data.length) throw new RepoError(`${loose}: bad loose object header`);
+    return { type: typeCode(typeName), data };
   }
 
   /** Follows tag objects to the first non-tag object. */

@@ -258,32 +258,32 @@ class LocalRemote implements Remote {
    * In a `partial` clone an object not here is passed over, as the filter
    * left it out.
    */
-  private async narrow(plan: Plan, wants: string[], shallow: Set<string>, objects: SourceObjects, partial: boolean): Promise<void> {
+  private async narrow(plan: Plan, wants: string[], shallow: string[], objects: SourceObjects, partial: boolean): Promise<void> {
     const packs = plan.packs;
-    // Offset-order position of each entry, by its place in id order.
-    const positions = packs.map(({ index }) => {
-      const at = new Uint32Array(index.count);
-      for (let k = 0; k < index.count; k++) at[index.byOffset[k]] = k;
-      return at;
-    });
-    const dup = packs.map((p) => p.keep.slice()); // 1: this pack's copy is the one the stream would carry
     for (const p of packs) p.keep.fill(0);
     const loose = new Map(plan.loose.map((o) => [o.oid, o]));
     const kept: typeof plan.loose = [];
     const keptLoose = new Set<string>();
     const deltas: [number, number][] = []; // kept entries, whose headers are looked at once the walk is done
+    /**
+     * Where the stream would carry `oid` from: [pack, offset-order position]. The core
+     * searches the packs in plan order, so the first holding it is the one the plan keeps.
+     */
+    const place = (oid: string | Uint8Array): [number, number] | null => {
+      const at = objects.entryOf(oid);
+      return at ? [at.pack, packs[at.pack].index.positionOfOffset(at.offset)] : null;
+    };
     /** Keeps `oid`'s entry (or loose object); false when it is already kept. */
-    const keep = (oid: string): boolean => {
-      const bin = Buffer.from(oid, 'hex');
-      for (let p = 0; p < packs.length; p++) {
-        const i = packs[p].index.find(bin);
-        if (i < 0 || !dup[p][positions[p][i]]) continue;
-        const k = positions[p][i];
+    const keep = (id: Uint8Array): boolean => {
+      const at = place(id);
+      if (at) {
+        const [p, k] = at;
         if (packs[p].keep[k]) return false;
         packs[p].keep[k] = 1;
         deltas.push([p, k]);
         return true;
       }
+      const oid = Buffer.from(id).toString('hex');
       const obj = loose.get(oid);
       // A partial clone lacks what its filter left out: the promisor remote has it (git: --missing=allow-promisor).
       if (!obj && partial) return false;
@@ -293,43 +293,43 @@ class LocalRemote implements Remote {
       kept.push(obj);
       return true;
     };
+    // Ids stay bytes (views of the copies objects.read() returns): hex only for loose objects and errors.
     const BLOB = 3;
-    const stack: [string, number][] = wants.map((w) => [w, 0]);
+    const stack: [Uint8Array, number][] = wants.map((w) => [Buffer.from(w, 'hex'), 0]);
     const h = objects.hashLen;
+    const shallowIds = new Set(shallow);
     while (stack.length) {
-      const [oid, kind] = stack.pop()!;
-      if (!keep(oid) || kind === BLOB) continue;
-      const { type, data } = await objects.read(oid);
+      const [id, kind] = stack.pop()!;
+      if (!keep(id) || kind === BLOB) continue;
+      const { type, data } = await objects.read(id);
       if (type === typeCode('tree')) {
         for (let at = 0; at < data.length; ) {
           const space = data.indexOf(0x20, at);
           const nul = data.indexOf(0, space);
-          if (space < 0 || nul < 0 || nul + 1 + h > data.length) throw new RepoError(`tree ${oid} is malformed at byte ${at}`);
-          const mode = Buffer.from(data.subarray(at, space)).toString('latin1');
-          const id = Buffer.from(data.subarray(nul + 1, nul + 1 + h)).toString('hex');
+          if (space < 0 || nul < 0 || nul + 1 + h > data.length) throw new RepoError(`tree ${Buffer.from(id).toString('hex')} is malformed at byte ${at}`);
+          // Modes as trees store them: 40000 a tree, 160000 a submodule's commit (not here), else a blob.
+          const tree = space - at === 5 && data[at] === 0x34;
+          const gitlink = space - at === 6 && data[at] === 0x31 && data[at + 1] === 0x36;
+          const entry = data.subarray(nul + 1, nul + 1 + h);
           at = nul + 1 + h;
-          if (mode === '160000') continue; // a submodule's commit is not here
-          stack.push([id, mode === '40000' ? 0 : BLOB]);
+          if (!gitlink) stack.push([entry, tree ? 0 : BLOB]);
         }
         continue;
       }
       if (type !== typeCode('commit') && type !== typeCode('tag')) continue;
-      const text = Buffer.from(data).toString('latin1');
+      const text = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
       const end = text.indexOf('\n\n');
+      const parents = !shallowIds.has(Buffer.from(id).toString('hex'));
       for (const line of (end < 0 ? text : text.slice(0, end)).split('\n')) {
-        const [key, value] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
-        if (key === 'tree' || key === 'object') stack.push([value, 0]);
-        else if (key === 'parent' && !shallow.has(oid)) stack.push([value, 0]);
+        const key = line.slice(0, line.indexOf(' '));
+        if (key === 'tree' || key === 'object' || (key === 'parent' && parents)) stack.push([Buffer.from(line.slice(key.length + 1), 'hex'), 0]);
       }
     }
     // A kept delta whose base nothing reaches goes as the whole object (as pack-objects does
     // when it cannot reuse a delta): its base would be an object git's repack leaves out.
     const isKept = (oid: Uint8Array): boolean => {
-      for (let p = 0; p < packs.length; p++) {
-        const i = packs[p].index.find(oid);
-        if (i >= 0 && dup[p][positions[p][i]]) return packs[p].keep[positions[p][i]] === 1;
-      }
-      return keptLoose.has(Buffer.from(oid).toString('hex'));
+      const at = place(oid);
+      return at ? packs[at[0]].keep[at[1]] === 1 : keptLoose.has(Buffer.from(oid).toString('hex'));
     };
     for (const [p, k] of deltas) {
       const { index } = packs[p];
@@ -489,12 +489,13 @@ class LocalRemote implements Remote {
         const handle = (p: Plan['packs'][number]) => ({ pack: p.index.packPath, idx: p.index.idxPath });
         // Packs that lose entries have theirs walked one by one, their headers parsed by the core. A walked
         // plan reads objects too: then one reader (the core holds one set of packs) has every pack, in plan order.
-        const walked = this.reachableOnly ? new SourceObjects(core, dirs, plan.packs.map(handle), hashLen) : null;
+        // (The walk reads every commit and tree, deltas of deltas: the core's default base cache.)
+        const walked = this.reachableOnly ? new SourceObjects(core, dirs, plan.packs.map(handle), hashLen, true) : null;
         let headers: SourceObjects | null = walked;
         const w = new PackWriter(sink, core, signal);
         try {
           const partialClone = () => plan.packs.some((p) => existsSync(p.index.packPath.replace(/\.pack$/, '.promisor')));
-          if (walked) await this.narrow(plan, req.wants, new Set(shallow), walked, partialClone());
+          if (walked) await this.narrow(plan, req.wants, shallow, walked, partialClone());
           const partial = walked ? plan.packs : plan.packs.filter((p) => p.skipped > 0);
           headers ??= partial.length ? new SourceObjects(core, [], partial.map(handle), hashLen) : null;
           const header = new Uint8Array(12);
