@@ -85,11 +85,24 @@ const WINDOW_MAX: usize = 8 << 20;  // entries larger than this are streamed
 // 1.3 MiB pack of 20,000 files was read about 50 times over (64 MiB in 1,000
 // reads). git maps the whole pack; this reads it once.
 const WHOLE_PACK: u64 = 16 << 20;
-let win: usize = 0;
-let winCap: usize = 0;
-let winPack: i32 = -1;
-let winStart: u64 = 0;
-let winLen: usize = 0;
+// A few windows, the least recently used replaced on a miss. Walking history
+// (a clone's repack for --dissociate, a checkout's trees) goes back and forth
+// between packs and between far parts of one: with a single window, each
+// switch between two small packs read a whole pack again.
+const WINDOWS: i32 = 4;
+// Per window: buffer @0, capacity @4, pack @8 (-1: none), length @12, start u64 @16, last use u64 @24.
+const WIN: usize = 32;
+const windows = memory.data(<i32>(WINDOWS * <i32>WIN));
+let winClock: u64 = 0;
+@inline function winRec(w: i32): usize { return windows + <usize>w * WIN; }
+
+function forgetWindows(): void {
+  for (let w = 0; w < WINDOWS; w++) {
+    store<i32>(winRec(w), -1, 8);
+    store<u32>(winRec(w), 0, 12);
+  }
+}
+forgetWindows();
 
 // ---- buffers for one read --------------------------------------------------
 
@@ -159,8 +172,7 @@ function buffer(size: usize, p: i32, off: u64): usize {
 export function objectsReset(): void {
   packCount = 0;
   idLen = 20;
-  winPack = -1;
-  winLen = 0;
+  forgetWindows();
   if (slots) memory.fill(slots, 0, SLOTS * SLOT);
   ringHead = 0;
 }
@@ -496,8 +508,17 @@ export function objectLocate(id: usize): i64 {
  * trailer) on a miss. Returns 0 after a failed read.
  */
 function windowAt(p: i32, off: u64, need: usize, ahead: usize): usize {
-  if (p == winPack && off >= winStart && off + <u64>need <= winStart + <u64>winLen) {
-    return win + <usize>(off - winStart);
+  let lru = 0;
+  let oldest = U64.MAX_VALUE;
+  for (let w = 0; w < WINDOWS; w++) {
+    let r = winRec(w);
+    let start = load<u64>(r, 16);
+    if (load<i32>(r, 8) == p && off >= start && off + <u64>need <= start + <u64>load<u32>(r, 12)) {
+      store<u64>(r, ++winClock, 24);
+      return <usize>load<u32>(r) + <usize>(off - start);
+    }
+    let used = load<u64>(r, 24);
+    if (used < oldest) { oldest = used; lru = w; }
   }
   let limit = packSize(p) - <u64>idLen;
   let start = off;
@@ -509,23 +530,25 @@ function windowAt(p: i32, off: u64, need: usize, ahead: usize): usize {
     want = limit - off;
   }
   let len = <usize>want;
-  if (len > winCap) {
-    let cap = grownCap(winCap, len);
+  let r = winRec(lru);
+  store<i32>(r, -1, 8);
+  if (len > <usize>load<u32>(r, 4)) {
+    let cap = grownCap(<usize>load<u32>(r, 4), len);
     let b = buffer(cap, p, off);
     if (!b) return 0;
-    win = b;
-    winCap = cap;
-    winPack = -1;
+    store<u32>(r, <u32>b);
+    store<u32>(r, <u32>cap, 4);
   }
+  let win = <usize>load<u32>(r);
   let got = readAt(packSource(p), start, win, <u32>len);
-  winPack = p;
-  winStart = start;
-  winLen = <usize>got;
   if (<u64>got < off - start + <u64>need) {
-    winPack = -1;
     fail(E_READ, where(p, off) + "pack ends early (read " + (<u64>got - min<u64>(<u64>got, off - start)).toString() + " of " + need.toString() + " bytes)", off);
     return 0;
   }
+  store<i32>(r, p, 8);
+  store<u32>(r, <u32>got, 12);
+  store<u64>(r, start, 16);
+  store<u64>(r, ++winClock, 24);
   return win + <usize>(off - start);
 }
 
