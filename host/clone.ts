@@ -34,6 +34,7 @@ import { openLocal } from './transport/local.ts';
 import { compileCore } from './core/instance.ts';
 import { afterPendingIo } from './turns.ts';
 import { addAlternates, alternateHaves, dissociate, referenceObjectDirs, writeServerInfo } from './clone/alternates.ts';
+import { linkableObjects, linkObjects } from './clone/local-objects.ts';
 import { fetchBundleUri } from './clone/bundle-uri.ts';
 
 /** One progress or message event; the CLI turns these into git's stderr text (host/progress/printer.ts). */
@@ -112,6 +113,8 @@ export interface CloneOptions {
   reference?: (string | { path: string; ifAble?: boolean })[];
   /** `-s/--shared`: a local source's objects are borrowed (alternates), not copied. Ignored for URLs, as by git. */
   shared?: boolean;
+  /** `--no-hardlinks` (false): a local source's object files are copied, not hardlinked. */
+  hardlinks?: boolean;
   /** `-v`: the transport says what it sends where git's does (HTTP: each POST and its size). */
   verbose?: boolean;
   /** `--dissociate`: before the checkout, copy the borrowed objects in and drop the alternates. */
@@ -548,7 +551,12 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       // (a bundle has no fetch-pack: git unbundles it whole whatever is borrowed).
       const borrowed = shared || (!!here && !deepen && source.bundle === undefined && plan.wants.every((oid) => here.has(oid)));
       if (borrowed && !empty && source.local && !localShallow) emit({ phase: 'note', message: 'done.\n' });
-      if (!empty && !borrowed) {
+      // clone_local(): a local source's object files hardlinked (or copied) as they are, nothing read or indexed.
+      const linkable = !empty && !borrowed && source.local && !localShallow && source.bundle === undefined && !references.length ? linkableObjects(source.url) : null;
+      if (linkable) {
+        packs.push(...linkObjects(linkable, gitDir, { hardlinks: o.hardlinks !== false, mustLink: o.local === true }));
+        emit({ phase: 'note', message: 'done.\n' });
+      } else if (!empty && !borrowed) {
         // A bundle's prerequisites are met by what the references lend, its thin pack completed from them.
         const lent = source.bundle !== undefined && references.length ? lentPrerequisites(source.bundle, here!) : undefined;
         const haves = lent ?? (lending && !source.local ? [...new Set([...(bundled?.haves ?? []), ...(references.length ? alternateHaves(gitDir) : [])])] : undefined);

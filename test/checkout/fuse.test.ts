@@ -116,6 +116,13 @@ if (unavailable) {
       assert.is(git(ours, ['ls-files', '-s']), git(theirs, ['ls-files', '-s']));
       const diff = spawnSync('diff', ['-r', '--no-dereference', '-x', '.git', theirs, ours], { encoding: 'utf8' });
       assert.is(diff.status, 0, diff.stdout + diff.stderr);
+      // A local path: the object files cannot be hardlinked onto the mount, so they are copied there.
+      const local = join(mnt, 'wasmgit-local');
+      const copied = spawnSync(process.execPath, [cli, 'clone', '-q', src, local], { encoding: 'utf8' });
+      assert.is(copied.status, 0, `wasmgit clone of a path: ${copied.stderr}`);
+      git(local, ['fsck', '--full', '--strict', '--no-dangling']);
+      assert.is(git(local, ['status', '--porcelain']), '');
+      assert.is(git(local, ['ls-files', '-s']), git(theirs, ['ls-files', '-s']));
     });
   });
 }

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { skipWithReason } from '../helpers/skip.ts';
 import { fileURLToPath } from 'node:url';
 import type { HttpServer } from '../helpers/servers.ts';
 import { assertSameClone, git, gitAsync, gitEnv, serveFixture, treeListing, type Fixture } from './fixture.ts';
@@ -247,6 +249,62 @@ test('-l and --no-hardlinks, which scripts pass for local clones, give what git 
   const r = await wasmgit(['clone', '-q', '-l', '--no-hardlinks', fx.path('repo.git'), 'ours-local-flags'], work);
   assert.is(r.code, 0, r.stderr);
   assertSameClone(join(work, 'ours-local-flags'), join(work, 'git-local-flags'));
+});
+
+test('a local path: the object files hardlinked as git links them (copied with --no-hardlinks); two packs and loose objects stay as they are', async () => {
+  // A source with two packs, loose objects and a file git's local clone copies too (objects/info/packs).
+  const src = join(work, 'linked-src');
+  git(work, ['clone', '-q', '--no-local', fx.path('repo.git'), src]);
+  for (const i of [1, 2]) {
+    writeFileSync(join(src, `linked${i}.txt`), `linked ${i}\n`);
+    git(src, ['add', '.']);
+    git(src, ['commit', '-qm', `linked ${i}`]);
+    if (i === 1) git(src, ['repack', '-dq']);
+  }
+  git(src, ['update-server-info']);
+  // Files (mode, path, content) under objects/.
+  const objectFiles = (repo: string) => treeListing(join(repo, '.git', 'objects'), () => false).filter((l) => l.startsWith('f '));
+  const inode = (path: string) => lstatSync(path).ino;
+  for (const [tag, extra] of [['links', []], ['copies', ['--no-hardlinks']]] as const) {
+    await gitAsync(work, ['clone', '-q', ...extra, src, `git-${tag}`]);
+    const r = await wasmgit(['clone', '-q', ...extra, src, `ours-${tag}`], work);
+    assert.is(r.code, 0, r.stderr);
+    assertSameClone(join(work, `ours-${tag}`), join(work, `git-${tag}`));
+    const files = objectFiles(join(work, `ours-${tag}`));
+    assert.equal(files, objectFiles(join(work, `git-${tag}`)), `${tag}: objects/ holds what git's holds`);
+    // The source's object files, their content (a copy is made read-write, as git makes it).
+    const content = (l: string) => l.replace(/^f \d+ /, '');
+    assert.equal(files.map(content), objectFiles(src).map(content), `${tag}: the source's object files`);
+    assert.is(files.filter((l) => / pack\/pack-[0-9a-f]{40}\.pack /.test(l)).length, 2, `${tag}: two packs`);
+    assert.ok(files.some((l) => / [0-9a-f]{2}\/[0-9a-f]{38} /.test(l)), `${tag}: loose objects`);
+    for (const rel of readdirSync(join(src, '.git', 'objects', 'pack'))) {
+      const same = inode(join(src, '.git', 'objects', 'pack', rel)) === inode(join(work, `ours-${tag}`, '.git', 'objects', 'pack', rel));
+      assert.is(same, tag === 'links', `${tag}: ${rel} ${tag === 'links' ? 'linked' : 'copied'}`);
+    }
+  }
+});
+
+// Another filesystem than the temporary directory's, where links from it fail (EXDEV).
+const other = '/dev/shm';
+const crossName = 'an explicit --local to another filesystem: git\'s "failed to create link", nothing left; without it the objects are copied';
+if (!existsSync(other) || lstatSync(other).dev === lstatSync(tmpdir()).dev) skipWithReason(test, crossName, `${other} is not another filesystem than ${tmpdir()} here`);
+else test(crossName, async () => {
+  const dst = join(other, `wasmgit-cross-${process.pid}`);
+  const gdst = join(other, `git-cross-${process.pid}`);
+  try {
+    const theirs = spawnSync('git', ['clone', '-q', '--local', fx.path('repo.git'), gdst], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '-q', '--local', fx.path('repo.git'), dst], work);
+    assert.is(ours.code, theirs.status);
+    assert.is(ours.stderr.replaceAll(dst, 'X'), theirs.stderr.replaceAll(gdst, 'X'));
+    assert.not.ok(existsSync(dst), 'nothing left');
+    const plain = await wasmgit(['clone', '-q', fx.path('repo.git'), dst], work);
+    assert.is(plain.code, 0, plain.stderr);
+    assert.is(git(dst, ['status', '--porcelain']), '');
+    assert.is(spawnSync('git', ['fsck', '--full', '--strict'], { cwd: dst, env: gitEnv }).status, 0);
+  } finally {
+    rmSync(dst, { recursive: true, force: true });
+    rmSync(gdst, { recursive: true, force: true });
+  }
 });
 
 test('a SHA-256 repository is refused with a clear message, over a path and file://, leaving nothing', async () => {

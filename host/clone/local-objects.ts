@@ -1,0 +1,89 @@
+// `git clone /path`'s local optimisation (builtin/clone.c clone_local(),
+// copy_or_link_directory()): the source's objects/ directory is hardlinked
+// into the new repository, file by file, or copied where a link cannot be
+// made (another filesystem, a filesystem without links) or with
+// --no-hardlinks. Nothing is read or indexed: the packs and their .idx files
+// are the source's own, as git trusts them too. Files whose names begin with
+// a dot are left out, as git leaves them out.
+//
+// A source with alternates is not handled here (the caller reads it through
+// the local transport, whose one pack holds the alternates' objects too).
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloneError, systemErrorReason } from '../errors.ts';
+import { findGitDir } from '../repo/git-dir.ts';
+import { packFiles } from '../transport/local-repo.ts';
+
+/** The source's objects directory, when its objects can be linked or copied as they are (no alternates); else null. */
+export function linkableObjects(sourcePath: string): string | null {
+  const found = findGitDir(sourcePath);
+  if (!found) return null;
+  const objects = join(found.commonDir, 'objects');
+  const alternates = join(objects, 'info', 'alternates');
+  if (existsSync(alternates) && statSync(alternates).size > 0) return null;
+  return objects;
+}
+
+/**
+ * Links (or copies) every file under `from` (an objects directory) into
+ * `gitDir`/objects. `hardlinks` false: copy everything (--no-hardlinks);
+ * `mustLink` (an explicit --local): a link that fails is an error, as git
+ * makes it. Returns the packs now there.
+ */
+export function linkObjects(from: string, gitDir: string, o: { hardlinks: boolean; mustLink: boolean }): string[] {
+  const to = join(gitDir, 'objects');
+  let link = o.hardlinks;
+  const walk = (src: string, dst: string) => {
+    mkdirSync(dst, { recursive: true });
+    for (const name of readdirSync(src)) {
+      if (name.startsWith('.')) continue;
+      const s = join(src, name);
+      const d = join(dst, name);
+      const st = lstatSync(s);
+      if (st.isDirectory()) {
+        walk(s, d);
+        continue;
+      }
+      if (!st.isFile() || (src === join(from, 'info') && name === 'alternates')) continue;
+      if (link) {
+        try {
+          linkSync(s, d);
+          continue;
+        } catch (err) {
+          if (o.mustLink) throw new CloneError(`failed to create link '${d}': ${systemErrorReason(err) ?? (err as Error).message}`, { path: d, cause: err });
+          // As git: once a link fails, the rest is copied.
+          link = false;
+        }
+      }
+      copyFile(s, d, st);
+    }
+  };
+  walk(from, to);
+  return packFiles(to).map((p) => p.pack);
+}
+
+/**
+ * A copy as git's copy_file_with_time() makes it: a new file of mode 0666
+ * less the umask (not the source's read-only mode), with the source's access
+ * and modification times in whole seconds (utime()).
+ */
+function copyFile(src: string, dst: string, st: import('node:fs').Stats): void {
+  const from = openSync(src, 'r');
+  try {
+    const to = openSync(dst, 'wx', 0o666);
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let pos = 0; ; ) {
+        const n = readSync(from, buf, 0, buf.length, pos);
+        if (n === 0) break;
+        for (let done = 0; done < n; ) done += writeSync(to, buf, done, n - done);
+        pos += n;
+      }
+    } finally {
+      closeSync(to);
+    }
+  } finally {
+    closeSync(from);
+  }
+  utimesSync(dst, Math.floor(st.atimeMs / 1000), Math.floor(st.mtimeMs / 1000));
+}
