@@ -9,7 +9,7 @@
 // A source with alternates is not handled here (the caller reads it through
 // the local transport, whose one pack holds the alternates' objects too).
 import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, utimesSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CloneError, systemErrorReason } from '../errors.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 import { packFiles } from '../transport/local-repo.ts';
@@ -40,6 +40,8 @@ export function linkObjects(from: string, gitDir: string, o: { hardlinks: boolea
       const s = join(src, name);
       const d = join(dst, name);
       const st = lstatSync(s);
+      // A link could make the clone take (or expose) files outside the source (CVE-2023-22490): git refuses.
+      if (st.isSymbolicLink()) throw new CloneError(`symlink '${relative(from, s)}' exists, refusing to clone with --local`, { path: s });
       if (st.isDirectory()) {
         walk(s, d);
         continue;

@@ -284,6 +284,20 @@ test('a local path: the object files hardlinked as git links them (copied with -
   }
 });
 
+test('a symbolic link in the source\'s objects/: refused in git\'s words, nothing left', async () => {
+  for (const [name, target] of [['evil-dir', '/etc'], ['pack/evil-file', '/etc/passwd']]) {
+    const src = join(work, `symlinked-${name.replace('/', '-')}.git`);
+    git(work, ['clone', '-q', '--bare', fx.path('repo.git'), src]);
+    symlinkSync(target, join(src, 'objects', name));
+    const theirs = spawnSync('git', ['clone', '-q', src, 'git-symlinked'], { cwd: work, env: gitEnv, encoding: 'utf8' });
+    const ours = await wasmgit(['clone', '-q', src, 'ours-symlinked'], work);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.code, theirs.status);
+    assert.is(ours.stderr, theirs.stderr);
+    assert.not.ok(existsSync(join(work, 'ours-symlinked')), 'nothing left');
+  }
+});
+
 // Another filesystem than the temporary directory's, where links from it fail (EXDEV).
 const other = '/dev/shm';
 const crossName = 'an explicit --local to another filesystem: git\'s "failed to create link", nothing left; without it the objects are copied';
