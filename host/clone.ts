@@ -706,6 +706,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         gitDir,
         workTree,
         commit: headOid,
+        ref: headBranch ?? undefined,
         // A bundle holds every object: nothing is left to fetch lazily.
         filter: source.bundle === undefined ? filter : undefined,
         sparse: !!o.sparse,

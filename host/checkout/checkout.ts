@@ -38,6 +38,8 @@ export interface CheckoutOptions {
   workTree: string;
   /** The tree to check out (40 hex digits). */
   treeOid: string;
+  /** What a long-running filter process is told besides the path and blob: the branch (refs/heads/...) and commit checked out. */
+  filterMeta?: { ref?: string; treeish?: string };
   packs: PackHandle[];
   /** Entries written so far and in all, for "Updating files: N% (n/total)". */
   onProgress?(done: number, total: number): void;
@@ -128,6 +130,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     store = openStore();
   };
   let writer: WriterThread | null = null;
+  let converter: Converter | null = null;
   try {
     opts.signal?.throwIfAborted();
     // A partial clone may lack trees too (tree:<depth>, object:type): each
@@ -202,7 +205,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       attrBlobs.set(p.toString('latin1', 0, Math.max(0, p.length - 15)), readBlob(store, w, i).data.slice());
     }
     const attributes = new Attributes({ inTree: attrBlobs, gitDir: opts.gitDir, attributesFile: config('core.attributesFile'), env, warn });
-    const converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn });
+    converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn, checkout: opts.filterMeta });
     const plans: (Conversion | null)[] = new Array(n).fill(null);
     for (let i = 0; i < n; i++) {
       if (inTree[i] && (w.modes[i] === 0o100644 || w.modes[i] === 0o100755)) plans[i] = converter.plan(w.paths[i]);
@@ -281,6 +284,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     writeIndex(core, opts.gitDir, entries, trees, stats);
     return { files: written };
   } finally {
+    // Long-running filters end with the checkout, as with the git command.
+    await converter?.close();
     // Once this resolves, the thread makes no more system calls (a failed clone removes what was written).
     await writer?.stop();
     if (!shared) store.close();

@@ -13,6 +13,7 @@ import type { Core } from '../core/instance.ts';
 import { displayPath } from '../core/tree.ts';
 import { Attributes, type AttrValue } from './attributes.ts';
 import { runSmudge } from './smudge.ts';
+import { FilterProcess, FilterProcessGone } from './filter-process.ts';
 import { encodeWorkTree, encodingProblem } from './encoding.ts';
 import { configBool } from '../repo/config.ts';
 
@@ -64,13 +65,16 @@ export interface ConverterOptions {
   env: NodeJS.ProcessEnv;
   /** What git prints to stderr (errors of a non-required filter, encoding failures). */
   warn(message: string): void;
+  /** What a long-running filter is told besides the path and blob: the ref and commit checked out. */
+  checkout?: { ref?: string; treeish?: string };
 }
 
 export class Converter {
   private readonly autocrlf: AutoCrlf;
   private readonly eol: CoreEol;
   private readonly drivers = new Map<string, FilterDriver | null>();
-  private readonly warnedProcess = new Set<string>();
+  /** Long-running filter processes by command, started at their first file. */
+  private readonly processes = new Map<string, FilterProcess>();
 
   constructor(private readonly o: ConverterOptions) {
     const a = o.config('core.autocrlf');
@@ -156,14 +160,20 @@ export class Converter {
     let ok = false;
     if (d.process !== undefined) {
       // apply_filter() prefers the long-running process when one is configured
-      // (an empty one means no filter at all).
-      if (!d.process) {
-        /* nothing runs */
-      } else if (d.required) {
-        throw new ConversionError(`${display}: smudge filter ${d.name} failed: filter.${d.name}.process is configured, and wasmgit does not support long-running filter processes`, display);
-      } else if (!this.warnedProcess.has(d.name)) {
-        this.warnedProcess.add(d.name);
-        this.o.warn(`warning: filter.${d.name}.process is configured, but wasmgit does not support long-running filter processes: files with filter=${d.name} are written unfiltered`);
+      // (an empty one means no filter at all). One that cannot be started is
+      // tried again at the next file, its errors reported again, as git does.
+      let proc = d.process ? this.processes.get(d.process) : undefined;
+      if (d.process && !proc) {
+        const started = await this.started(() => FilterProcess.start(d.process!, { cwd: this.o.workTree, env: this.o.env, warn: this.o.warn }), display);
+        if (started) this.processes.set(d.process, (proc = started));
+      }
+      if (proc) {
+        const meta = { ...this.o.checkout, blob: Buffer.from(id).toString('hex') };
+        const out = await this.started(() => proc!.smudge(path, meta, data), display);
+        if (out) {
+          data = out;
+          ok = true;
+        }
       }
     } else if (d.smudge) {
       const r = await runSmudge(d.smudge, path, data, { cwd: this.o.workTree, env: this.o.env, warn: this.o.warn });
@@ -174,6 +184,23 @@ export class Converter {
     }
     if (!ok && d.required) throw new ConversionError(`${display}: smudge filter ${d.name} failed`, display);
     return data;
+  }
+
+  /** A filter process's work; its end in the middle of the protocol fails the checkout, required or not, as git dies. */
+  private async started<T>(work: () => Promise<T>, display: string): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof FilterProcessGone) throw new ConversionError(err.message, display);
+      throw err;
+    }
+  }
+
+  /** Ends the filter processes started (their input closed, their exit awaited). */
+  async close(): Promise<void> {
+    const all = [...this.processes.values()];
+    this.processes.clear();
+    await Promise.all(all.map((p) => p.close()));
   }
 }
 

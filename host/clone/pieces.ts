@@ -268,6 +268,8 @@ export async function checkoutHead(
     gitDir: string;
     workTree: string;
     commit: string;
+    /** The branch checked out (refs/heads/<name>), when HEAD is not detached. */
+    ref?: string;
     filter?: string;
     emit(e: CloneEvent): void;
     serverProgress: boolean;
@@ -285,6 +287,8 @@ export async function checkoutHead(
     gitDir: o.gitDir,
     workTree: o.workTree,
     treeOid: tree,
+    // What a long-running filter process is told, as git tells it: the branch, the commit.
+    filterMeta: { ref: o.ref, treeish: o.commit },
     packs: [],
     // The clone's objects, on their core: no second instance or index copy for the checkout.
     objects: {

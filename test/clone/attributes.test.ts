@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { clone } from '../../host/clone.ts';
 import { assertSameClone, git, gitAsync, gitEnv, treeListing } from './fixture.ts';
 import { tempDir } from '../helpers/git.ts';
+import { wasmgitAsync } from '../helpers/cli.ts';
 
 const tmp = tempDir('clone-attributes');
 const src = join(tmp.dir, 'src');
@@ -228,15 +229,19 @@ test('a required filter that fails fails the clone with git message', async () =
   assert.not.ok(existsSync(ours));
 });
 
-test('a required long-running filter process is refused by name, not silently skipped', async () => {
+test('a long-running filter process that does not speak the protocol (cat): git\'s errors, and a required one fails the clone', async () => {
+  const theirs = join(tmp.dir, 'git-process');
   const ours = join(tmp.dir, 'ours-process');
-  let err: Error | null = null;
-  try {
-    await clone({ repository: url, directory: ours, config: ['filter.upper.process=cat', 'filter.upper.required=true'], env: gitEnv, cwd: tmp.dir });
-  } catch (e) {
-    err = e as Error;
-  }
-  assert.match(String(err?.message), /f\.up: smudge filter upper failed: .*long-running filter processes/);
+  const config = ['filter.upper.process=cat', 'filter.upper.required=true'].flatMap((c) => ['-c', c]);
+  const g = spawnSync('git', [...config, 'clone', '-q', url, theirs], { env: gitEnv, encoding: 'utf8' });
+  const w = await wasmgitAsync([...config, 'clone', '-q', url, ours], { cwd: tmp.dir, env: gitEnv });
+  assert.is(w.code, 128, w.stderr);
+  assert.is(w.code, g.status);
+  // The filter's lines (the repository's attribute warnings aside; git then keeps its clone, wasmgit removes it).
+  const filterLines = (text: string) => text.split('\n').filter((l) => /subprocess|Unexpected line|died of signal|^fatal:/.test(l));
+  assert.equal(filterLines(w.stderr), filterLines(g.stderr));
+  assert.match(w.stderr, "error: Unexpected line 'git-filter-client', expected git-filter-server\n");
+  assert.match(w.stderr, 'fatal: f.up: smudge filter upper failed\n');
   assert.not.ok(existsSync(ours));
 });
 

@@ -1,0 +1,216 @@
+// A long-running filter process (`filter.<driver>.process`, as Git LFS
+// installs one), spoken to as git's convert.c and sub-process.c speak to it
+// (gitattributes(5), "Long Running Filter Process"; the handshake is
+// gitprotocol-common's long-running-process protocol): one process for the
+// whole checkout, pkt-lines both ways.
+//
+//   handshake  git> git-filter-client, version=2, flush
+//              git< git-filter-server, version=2, flush
+//              git> capability=clean, capability=smudge, capability=delay, flush
+//              git< the capabilities it wants, flush
+//   each file  git> command=smudge, pathname=<path>, [ref=, treeish=,] blob=, flush,
+//                   the content in packets of at most 65516 bytes, flush
+//              git< status=success, flush, the content, flush, [status list], flush
+//
+// A status of `error` fails that file; `abort` fails it and every later one
+// (the filter is asked nothing more). The `delay` capability is offered, as
+// git offers it, but no request says `can-delay=1`: a filter may delay only
+// the files it is told it can, so each answer comes at once.
+import type { ChildProcess } from 'node:child_process';
+import { builtin } from '../builtins.ts';
+import { FLUSH, MAX_PAYLOAD, PktReader, pkt, text, type Pkt } from '../protocol/pktline.ts';
+import { TransportError } from '../protocol/errors.ts';
+
+/** Characters that make git run a command through the shell (run-command.c prepare_shell_cmd()). */
+const SHELL_META = /[|&;<>()$`\\"' \t\n*?[#~=%]/;
+
+export interface SmudgeMeta {
+  /** The ref being checked out (refs/heads/<branch>), when there is one. */
+  ref?: string;
+  /** The commit being checked out (40 hex digits). */
+  treeish?: string;
+  /** The blob's id (40 hex digits). */
+  blob: string;
+}
+
+/** The filter process stopped in the middle of the protocol: git dies then, filter required or not. */
+export class FilterProcessGone extends Error {}
+
+/** Writing to the filter process failed (it has exited): during the handshake, git gives up on starting it. */
+class WriteFailed extends Error {}
+
+export class FilterProcess {
+  private smudgeOk = false;
+  private aborted = false;
+  private exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly reader: PktReader,
+  ) {
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+  }
+
+  /**
+   * Starts `cmd` in `cwd` and shakes hands. Null when it cannot be started
+   * or does not speak the protocol (git's errors reported through `warn`);
+   * FilterProcessGone when it stops during the handshake.
+   */
+  static async start(cmd: string, o: { cwd: string; env: NodeJS.ProcessEnv; warn(message: string): void }): Promise<FilterProcess | null> {
+    const cp = builtin.childProcess();
+    const viaShell = SHELL_META.test(cmd);
+    const child = viaShell
+      ? cp.spawn('sh', ['-c', cmd], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] })
+      : cp.spawn(cmd, [], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const started = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (err) => resolve(err));
+    });
+    if (started) {
+      const why = (started as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : started.message;
+      o.warn(`error: cannot run ${cmd}: ${why}`);
+      o.warn(`error: cannot fork to run subprocess '${cmd}'`);
+      return null;
+    }
+    // Its stderr is the terminal's, as git leaves it: passed on line by line.
+    let pending = '';
+    child.stderr!.on('data', (b: Buffer) => {
+      const lines = (pending + b.toString('utf8')).split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) o.warn(l);
+    });
+    child.stderr!.on('end', () => pending && o.warn(pending));
+    // A filter that exits before reading all it is sent is a failure reported below, not a crash here.
+    child.stdin!.on('error', () => {});
+    const reader = new PktReader(child.stdout![Symbol.asyncIterator](), cmd, () => new FilterProcessGone('the remote end hung up unexpectedly'));
+    const p = new FilterProcess(child, reader);
+    try {
+      try {
+        await p.send([pkt('git-filter-client\n'), pkt('version=2\n'), FLUSH]);
+      } catch (err) {
+        if (!(err instanceof WriteFailed)) throw err;
+        // A process that has already exited (git's write and read race; either failure may come first).
+        o.warn('error: packet write with format failed');
+        o.warn('error: Could not write client identification');
+        o.warn(`error: initialization for subprocess '${cmd}' failed`);
+        child.kill();
+        return null;
+      }
+      const hello = await p.list();
+      if (hello[0] !== 'git-filter-server' || !hello.slice(1).includes('version=2')) {
+        o.warn(hello[0] !== 'git-filter-server' ? `error: Unexpected line '${hello[0] ?? ''}', expected git-filter-server` : 'error: bad version');
+        o.warn(`error: initialization for subprocess '${cmd}' failed`);
+        // git stops it (SIGTERM) and reports how it ended.
+        const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+        child.kill('SIGTERM');
+        if ((await ended) === 'SIGTERM') o.warn(`error: ${cmd} died of signal 15`);
+        return null;
+      }
+      await p.send([pkt('capability=clean\n'), pkt('capability=smudge\n'), pkt('capability=delay\n'), FLUSH]).catch((err) => {
+        throw err instanceof WriteFailed ? new FilterProcessGone('the remote end hung up unexpectedly') : err;
+      });
+      p.smudgeOk = (await p.list()).includes('capability=smudge');
+    } catch (err) {
+      child.kill();
+      throw err;
+    }
+    return p;
+  }
+
+  /** Writes `parts`, waiting for room; rejects with WriteFailed once the process's input is gone. */
+  private send(parts: Uint8Array[]): Promise<void> {
+    const stdin = this.child.stdin!;
+    if (stdin.destroyed || !stdin.writable) return Promise.reject(new WriteFailed());
+    return new Promise((resolve, reject) => {
+      let i = 0;
+      const done = (err?: unknown) => {
+        stdin.off('error', fail);
+        stdin.off('close', fail);
+        stdin.off('drain', next);
+        if (err) reject(new WriteFailed());
+        else resolve();
+      };
+      const fail = (err?: unknown) => done(err ?? new WriteFailed());
+      const next = (): void => {
+        while (i < parts.length) {
+          if (!stdin.write(parts[i++])) {
+            stdin.once('drain', next);
+            return;
+          }
+        }
+        // Written to the pipe; a process gone since is seen when its answer does not come.
+        done();
+      };
+      stdin.once('error', fail);
+      stdin.once('close', fail);
+      next();
+    });
+  }
+
+  /** The next packet; the process's end or garbage is git's fatal packet_read() error. */
+  private async read(): Promise<Pkt> {
+    let p: Pkt | null;
+    try {
+      p = await this.reader.read();
+    } catch (err) {
+      if (err instanceof FilterProcessGone) throw err;
+      throw new FilterProcessGone(err instanceof TransportError && err.kind === 'protocol' ? err.message : 'the remote end hung up unexpectedly');
+    }
+    if (!p) throw new FilterProcessGone('the remote end hung up unexpectedly');
+    return p;
+  }
+
+  /** Data packets up to a flush, as text (their LF taken off). */
+  private async list(): Promise<string[]> {
+    const out: string[] = [];
+    for (;;) {
+      const p = await this.read();
+      if (p.kind === 'flush') return out;
+      if (p.kind === 'data') out.push(text(p.data));
+    }
+  }
+
+  /** The status a list sets ("status=<s>"), or `previous` when it sets none. */
+  private static status(lines: string[], previous: string): string {
+    let s = previous;
+    for (const l of lines) if (l.startsWith('status=')) s = l.slice(7);
+    return s;
+  }
+
+  /** The smudged content of `data` for `path`, or null when the filter refused it (status error or abort). */
+  async smudge(path: Buffer, meta: SmudgeMeta, data: Uint8Array): Promise<Uint8Array | null> {
+    if (!this.smudgeOk || this.aborted) return null;
+    const head = [pkt('command=smudge\n'), pkt(Buffer.concat([Buffer.from('pathname='), path, Buffer.from('\n')]))];
+    if (meta.ref) head.push(pkt(`ref=${meta.ref}\n`));
+    if (meta.treeish) head.push(pkt(`treeish=${meta.treeish}\n`));
+    head.push(pkt(`blob=${meta.blob}\n`), FLUSH);
+    const body: Uint8Array[] = [];
+    for (let o = 0; o < data.length; o += MAX_PAYLOAD) body.push(pkt(data.subarray(o, o + MAX_PAYLOAD)));
+    body.push(FLUSH);
+    try {
+      await this.send([...head, ...body]);
+    } catch (err) {
+      if (err instanceof WriteFailed) throw new FilterProcessGone('the remote end hung up unexpectedly');
+      throw err;
+    }
+    let status = FilterProcess.status(await this.list(), '');
+    if (status === 'success') {
+      const parts: Uint8Array[] = [];
+      for (;;) {
+        const p = await this.read();
+        if (p.kind === 'flush') break;
+        if (p.kind === 'data') parts.push(p.data);
+      }
+      status = FilterProcess.status(await this.list(), status);
+      if (status === 'success') return Buffer.concat(parts);
+    }
+    if (status === 'abort') this.aborted = true;
+    return null;
+  }
+
+  /** Closes its input and waits for it to exit, as git does when the command ends. */
+  async close(): Promise<void> {
+    this.child.stdin!.end();
+    await this.exited;
+  }
+}

@@ -1,0 +1,118 @@
+// Long-running filter processes (`filter.<driver>.process`, as Git LFS
+// installs one) during a clone's checkout, beside `git clone` with the same
+// configuration: the files the filter smudges, what it is told about each
+// (path, branch, commit, blob), its refusals, and a filter that cannot be
+// started. The filter is test/fixtures/filter-process/upcase.mjs.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { git, gitEnv, treeListing } from './fixture.ts';
+import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/git.ts';
+
+const tmp = tempDir('filter-process');
+const src = join(tmp.dir, 'src');
+const filter = fileURLToPath(new URL('../fixtures/filter-process/upcase.mjs', import.meta.url));
+const command = `'${process.execPath}' '${filter}'`;
+
+mkdirSync(join(src, 'dir'), { recursive: true });
+git(tmp.dir, ['init', '-q', '-b', 'main', src]);
+writeFileSync(join(src, '.gitattributes'), '*.up filter=upcase\n');
+writeFileSync(join(src, 'a.up'), 'hello\n');
+// More than one packet (65516 bytes) each way.
+writeFileSync(join(src, 'big.up'), 'many lines of text\n'.repeat(20000));
+writeFileSync(join(src, 'dir', 'b.up'), 'in a directory\n');
+writeFileSync(join(src, 'refuse.up'), 'the filter says no\n');
+writeFileSync(join(src, 'plain.txt'), 'not filtered\n');
+git(src, ['add', '.']);
+git(src, ['commit', '-qm', 'filtered files']);
+git(src, ['tag', 'v1']);
+
+/** Clones `src` with git and wasmgit under the same -c options; each run's filter requests are logged apart. */
+async function both(name: string, config: string[], extra: string[] = []) {
+  const out: Record<'git' | 'ours', { dir: string; code: number | null; stderr: string; requests: string[][] }> = {} as never;
+  for (const who of ['git', 'ours'] as const) {
+    const dir = join(tmp.dir, `${who}-${name}`);
+    const log = join(tmp.dir, `${who}-${name}.log`);
+    rmSync(log, { force: true });
+    const env = { ...gitEnv, FILTER_LOG: log };
+    const args = [...config.flatMap((c) => ['-c', c]), 'clone', '-q', ...extra, src, dir];
+    const r = who === 'git' ? await runAsync('git', args, { cwd: tmp.dir, env }) : await wasmgitAsync(args, { cwd: tmp.dir, env });
+    const requests = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : [];
+    out[who] = { dir, code: r.code, stderr: r.stderr, requests };
+  }
+  return out;
+}
+
+/** The lines git prints after a failed checkout; wasmgit removes the clone instead. */
+const gitKeeps = (stderr: string) => stderr.replace(/warning: Clone succeeded, but checkout failed\.\n(.*\n){2}\n?/, '');
+const sorted = (requests: string[][]) => requests.map((r) => r.join('')).sort();
+
+test('the files a long-running filter smudges, and what it is told of each, as with git clone', async () => {
+  for (const [name, extra] of [['branch', []], ['tag', ['-b', 'v1']]] as const) {
+    const { git: theirs, ours } = await both(name, [`filter.upcase.process=${command}`], [...extra]);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.code, theirs.code);
+    assert.is(ours.stderr, theirs.stderr);
+    assert.equal(treeListing(ours.dir), treeListing(theirs.dir), `${name}: work trees`);
+    assert.is(readFileSync(join(ours.dir, 'a.up'), 'utf8'), 'HELLO\n');
+    assert.is(readFileSync(join(ours.dir, 'refuse.up'), 'utf8'), 'the filter says no\n', 'refused: written as stored');
+    // command, pathname, ref (a branch only), treeish (the commit), blob: the same requests, in the checkout's order.
+    assert.equal(sorted(ours.requests), sorted(theirs.requests), `${name}: requests`);
+    assert.is(ours.requests.length, 4);
+    const head = git(ours.dir, ['rev-parse', 'HEAD']).trim();
+    assert.ok(ours.requests.every((r) => r.includes(`treeish=${head}\n`) && r.includes(name === 'branch' ? 'ref=refs/heads/main\n' : 'command=smudge\n')));
+    assert.is(ours.requests.some((r) => r.some((l) => l.startsWith('ref='))), name === 'branch', `${name}: ref= only for a branch`);
+  }
+});
+
+test('a required filter that refuses a file: git\'s message, exit 128, nothing left', async () => {
+  const { git: theirs, ours } = await both('required', [`filter.upcase.process=${command}`, 'filter.upcase.required=true']);
+  assert.is(ours.code, 128);
+  assert.is(ours.code, theirs.code);
+  assert.is(ours.stderr, gitKeeps(theirs.stderr));
+  assert.is(ours.stderr, 'fatal: refuse.up: smudge filter upcase failed\n');
+  assert.not.ok(existsSync(ours.dir));
+});
+
+test('status=abort: the filter is asked nothing more, and the files after it are written as stored', async () => {
+  const repo = join(tmp.dir, 'abort-src');
+  git(tmp.dir, ['clone', '-q', src, repo]);
+  writeFileSync(join(repo, 'abort.up'), 'stop here\n');
+  git(repo, ['add', '.']);
+  git(repo, ['commit', '-qm', 'abort']);
+  const dir = join(tmp.dir, 'ours-abort');
+  const log = join(tmp.dir, 'ours-abort.log');
+  const r = await wasmgitAsync(['-c', `filter.upcase.process=${command}`, 'clone', '-q', repo, dir], { cwd: tmp.dir, env: { ...gitEnv, FILTER_LOG: log } });
+  assert.is(r.code, 0, r.stderr);
+  const requests = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+  const asked = requests.map((q) => q.find((l) => l.startsWith('pathname='))!.slice(9, -1));
+  assert.is(asked.at(-1), 'abort.up', 'nothing asked after the abort');
+  for (const f of ['a.up', 'big.up', 'dir/b.up']) {
+    const data = readFileSync(join(dir, f), 'utf8');
+    assert.is(data === data.toUpperCase(), asked.includes(f), `${f}: smudged only if asked before the abort`);
+  }
+  assert.is(readFileSync(join(dir, 'abort.up'), 'utf8'), 'stop here\n');
+});
+
+test('a filter command that cannot be run: git\'s errors for each file, which is written as stored; required, git\'s fatal error', async () => {
+  for (const required of [false, true]) {
+    const config = ['filter.upcase.process=no-such-filter-command', ...(required ? ['filter.upcase.required=true'] : [])];
+    const { git: theirs, ours } = await both(`missing-${required}`, config);
+    assert.is(ours.code, required ? 128 : 0, ours.stderr);
+    assert.is(ours.code, theirs.code);
+    assert.match(ours.stderr, "error: cannot run no-such-filter-command: No such file or directory\nerror: cannot fork to run subprocess 'no-such-filter-command'\n");
+    // The fatal line names the first filtered file each checks out (git in index order, wasmgit in pack order).
+    if (required) assert.match(ours.stderr, /\nfatal: [\w/]+\.up: smudge filter upcase failed\n$/);
+    else {
+      // One pair of errors per filtered file, in the order each tool checks them out.
+      assert.is(ours.stderr.split('\n').length, theirs.stderr.split('\n').length);
+      assert.equal(treeListing(ours.dir), treeListing(theirs.dir));
+    }
+  }
+});
+
+test.after(() => tmp.cleanup());
+test.run();
