@@ -8,9 +8,11 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { git, gitEnv, treeListing } from './fixture.ts';
 import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/git.ts';
+import { git as gitIn, tempDir } from '../helpers/git.ts';
+import { skipWithReason } from '../helpers/skip.ts';
 
 const tmp = tempDir('filter-process');
 const src = join(tmp.dir, 'src');
@@ -113,6 +115,44 @@ test('a filter command that cannot be run: git\'s errors for each file, which is
     }
   }
 });
+
+// Git LFS: a real long-running filter, with its objects next to the remote (a file:// remote's
+// .git/lfs/objects, which git-lfs reads without a server). Its configuration goes in a HOME of
+// the test's own, as `git lfs install` writes it.
+const hasLfs = spawnSync('git', ['lfs', 'version'], { encoding: 'utf8' }).status === 0;
+const lfsName = 'Git LFS (git lfs install): the files its filter process downloads, as git clone checks them out, status clean';
+if (!hasLfs) skipWithReason(test, lfsName, 'git-lfs is not installed (Debian package git-lfs)');
+else
+  test(lfsName, async () => {
+    const home = join(tmp.dir, 'lfs-home');
+    mkdirSync(home);
+    // A global config file of its own (gitEnv's is /dev/null, which `git config --global` must never write).
+    const env = { ...gitEnv, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_GLOBAL: join(home, '.gitconfig') };
+    const run = (cwd: string, args: string[]) => gitIn(cwd, args, { env });
+    run(tmp.dir, ['lfs', 'install', '--skip-repo']);
+    const work = join(tmp.dir, 'lfs-work');
+    run(tmp.dir, ['init', '-q', '-b', 'main', work]);
+    run(work, ['lfs', 'track', '*.bin']);
+    writeFileSync(join(work, 'big.bin'), Buffer.alloc(200000, 'lfs content '));
+    writeFileSync(join(work, 'small.bin'), 'small\n');
+    writeFileSync(join(work, 'a.txt'), 'plain\n');
+    run(work, ['add', '.']);
+    run(work, ['commit', '-qm', 'lfs']);
+    const remote = join(tmp.dir, 'lfs-remote.git');
+    run(tmp.dir, ['init', '-q', '--bare', '-b', 'main', remote]);
+    const url = `file://${remote}`;
+    // The pre-push hook `lfs track` installed sends the LFS objects too.
+    run(work, ['push', '-q', url, 'main']);
+    const theirs = join(tmp.dir, 'git-lfs-clone');
+    const ours = join(tmp.dir, 'ours-lfs-clone');
+    await runAsync('git', ['clone', '-q', url, theirs], { cwd: tmp.dir, env });
+    const r = await wasmgitAsync(['clone', '-q', url, ours], { cwd: tmp.dir, env });
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(readFileSync(join(ours, 'big.bin')).equals(readFileSync(join(work, 'big.bin'))), 'big.bin: the LFS object, not its pointer');
+    assert.equal(treeListing(ours), treeListing(theirs));
+    assert.is(run(ours, ['status', '--porcelain']), '');
+    assert.is(run(ours, ['lfs', 'ls-files']), run(theirs, ['lfs', 'ls-files']));
+  });
 
 test.after(() => tmp.cleanup());
 test.run();
