@@ -30,6 +30,7 @@ import { writeIndex } from './index.ts';
 import { Turns } from '../turns.ts';
 import { Attributes } from './attributes.ts';
 import { Converter, type Conversion } from './convert.ts';
+import { DELAYED } from './filter-process.ts';
 import { WriterThread } from './writer.ts';
 import { EXEC, FILE, LINK, STAT_WORDS, putStat } from './writer-protocol.ts';
 
@@ -260,6 +261,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       last = i;
       const plan = plans[i];
       const data = plan ? await converter.apply(plan, w.paths[i], displayPath(w.paths[i]), ptr, len, w.ids[i]) : core.bytes(ptr, len);
+      // A filter process that delayed the file gives it after the others (below).
+      if (data === DELAYED) continue;
       const path = w.paths[i];
       const link = w.modes[i] === S_IFLNK;
       if (writer) {
@@ -276,6 +279,14 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       progress();
     }
     await writer?.finish();
+    // finish_delayed_checkout(): the files filter processes delayed, as they become ready.
+    const byPath = new Map<string, number>();
+    await converter.finishDelayed(async (path, data) => {
+      if (!byPath.size) for (const i of order) byPath.set(w.paths[i].toString('latin1'), i);
+      const i = byPath.get(path.toString('latin1'))!;
+      putStat(stats, i * STAT_WORDS, tree.writeFile(path, data, w.modes[i] === 0o100755));
+      progress();
+    });
 
     const entries: IndexEntry[] = new Array(n);
     for (let i = 0; i < n; i++) entries[i] = { path: w.paths[i], mode: w.modes[i], id: w.ids[i], skipWorktree: !inTree[i] };

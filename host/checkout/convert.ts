@@ -13,7 +13,7 @@ import type { Core } from '../core/instance.ts';
 import { displayPath } from '../core/tree.ts';
 import { Attributes, type AttrValue } from './attributes.ts';
 import { runSmudge } from './smudge.ts';
-import { FilterProcess, FilterProcessGone } from './filter-process.ts';
+import { DELAYED, FilterProcess, FilterProcessGone, type SmudgeMeta } from './filter-process.ts';
 import { encodeWorkTree, encodingProblem } from './encoding.ts';
 import { configBool } from '../repo/config.ts';
 
@@ -75,6 +75,8 @@ export class Converter {
   private readonly drivers = new Map<string, FilterDriver | null>();
   /** Long-running filter processes by command, started at their first file. */
   private readonly processes = new Map<string, FilterProcess>();
+  /** Files a filter process delayed, by process, by path (latin1). */
+  private readonly delayed = new Map<FilterProcess, Map<string, { path: Buffer; display: string; meta: SmudgeMeta; driver: FilterDriver }>>();
 
   constructor(private readonly o: ConverterOptions) {
     const a = o.config('core.autocrlf');
@@ -147,7 +149,7 @@ export class Converter {
    * converted as `c` says: a view into the core's memory (write it before the
    * next call into the core) when only the core's steps apply, else a copy.
    */
-  async apply(c: Conversion, path: Buffer, display: string, ptr: number, len: number, id: Uint8Array): Promise<Uint8Array> {
+  async apply(c: Conversion, path: Buffer, display: string, ptr: number, len: number, id: Uint8Array): Promise<Uint8Array | typeof DELAYED> {
     if (!c.encoding && !c.driver) return convertInCore(this.o.core, ptr, len, c.flags, id);
     let data: Uint8Array = c.flags ? convertInCore(this.o.core, ptr, len, c.flags, id).slice() : this.o.core.bytes(ptr, len).slice();
     if (c.encoding) {
@@ -169,7 +171,13 @@ export class Converter {
       }
       if (proc) {
         const meta = { ...this.o.checkout, blob: Buffer.from(id).toString('hex') };
-        const out = await this.started(() => proc!.smudge(path, meta, data), display);
+        const out = await this.started(() => proc!.smudge(path, meta, data, true), display);
+        if (out === DELAYED) {
+          let mine = this.delayed.get(proc);
+          if (!mine) this.delayed.set(proc, (mine = new Map()));
+          mine.set(path.toString('latin1'), { path, display, meta, driver: d });
+          return DELAYED;
+        }
         if (out) {
           data = out;
           ok = true;
@@ -194,6 +202,34 @@ export class Converter {
       if (err instanceof FilterProcessGone) throw new ConversionError(err.message, display);
       throw err;
     }
+  }
+
+  /**
+   * finish_delayed_checkout(): asks each filter that delayed files for those
+   * it has ready, until it lists none, and hands each file's content to
+   * `write`. A file the filter refuses then is written as stored (a required
+   * filter fails the checkout); one it never delivers fails it.
+   */
+  async finishDelayed(write: (path: Buffer, data: Uint8Array) => Promise<void>): Promise<void> {
+    for (const [proc, files] of this.delayed) {
+      for (;;) {
+        const ready = await this.started(() => proc.available(), '');
+        if (!ready.length) break;
+        for (const p of ready) {
+          const f = files.get(p.toString('latin1'));
+          if (!f) throw new ConversionError(`'${displayPath(p)}' is now available although it has not been delayed earlier`, displayPath(p));
+          files.delete(p.toString('latin1'));
+          const out = await this.started(() => proc.smudge(f.path, f.meta, new Uint8Array(0)), f.display);
+          if (out && out !== DELAYED) await write(f.path, out);
+          else {
+            if (f.driver.required) throw new ConversionError(`${f.display}: smudge filter ${f.driver.name} failed`, f.display);
+            throw new ConversionError(`'${f.display}' was not filtered properly`, f.display);
+          }
+        }
+      }
+      for (const f of files.values()) throw new ConversionError(`'${f.display}' was not filtered properly`, f.display);
+    }
+    this.delayed.clear();
   }
 
   /** Ends the filter processes started (their input closed, their exit awaited). */

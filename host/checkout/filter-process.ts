@@ -13,9 +13,12 @@
 //              git< status=success, flush, the content, flush, [status list], flush
 //
 // A status of `error` fails that file; `abort` fails it and every later one
-// (the filter is asked nothing more). The `delay` capability is offered, as
-// git offers it, but no request says `can-delay=1`: a filter may delay only
-// the files it is told it can, so each answer comes at once.
+// (the filter is asked nothing more). A filter that took the `delay`
+// capability is told `can-delay=1` and may answer `status=delayed` (Git LFS
+// then downloads in batches): once every other file is written, it is asked
+// `command=list_available_blobs` until it lists none, and each path it lists
+// is asked for again, with no content, as git's finish_delayed_checkout()
+// does.
 import type { ChildProcess } from 'node:child_process';
 import { builtin } from '../builtins.ts';
 import { FLUSH, MAX_PAYLOAD, PktReader, pkt, text, type Pkt } from '../protocol/pktline.ts';
@@ -39,8 +42,13 @@ export class FilterProcessGone extends Error {}
 /** Writing to the filter process failed (it has exited): during the handshake, git gives up on starting it. */
 class WriteFailed extends Error {}
 
+/** The answer for a file the filter will give later (after list_available_blobs). */
+export const DELAYED = Symbol('delayed');
+
 export class FilterProcess {
   private smudgeOk = false;
+  /** The filter took the delay capability. */
+  canDelay = false;
   private aborted = false;
   private exited: Promise<void>;
 
@@ -109,7 +117,9 @@ export class FilterProcess {
       await p.send([pkt('capability=clean\n'), pkt('capability=smudge\n'), pkt('capability=delay\n'), FLUSH]).catch((err) => {
         throw err instanceof WriteFailed ? new FilterProcessGone('the remote end hung up unexpectedly') : err;
       });
-      p.smudgeOk = (await p.list()).includes('capability=smudge');
+      const caps = await p.list();
+      p.smudgeOk = caps.includes('capability=smudge');
+      p.canDelay = caps.includes('capability=delay');
     } catch (err) {
       child.kill();
       throw err;
@@ -177,13 +187,20 @@ export class FilterProcess {
     return s;
   }
 
-  /** The smudged content of `data` for `path`, or null when the filter refused it (status error or abort). */
-  async smudge(path: Buffer, meta: SmudgeMeta, data: Uint8Array): Promise<Uint8Array | null> {
+  /**
+   * The smudged content of `data` for `path`; null when the filter refused it
+   * (status error or abort); DELAYED when `mayDelay` and the filter will give
+   * it later.
+   */
+  async smudge(path: Buffer, meta: SmudgeMeta, data: Uint8Array, mayDelay = false): Promise<Uint8Array | null | typeof DELAYED> {
     if (!this.smudgeOk || this.aborted) return null;
     const head = [pkt('command=smudge\n'), pkt(Buffer.concat([Buffer.from('pathname='), path, Buffer.from('\n')]))];
     if (meta.ref) head.push(pkt(`ref=${meta.ref}\n`));
     if (meta.treeish) head.push(pkt(`treeish=${meta.treeish}\n`));
-    head.push(pkt(`blob=${meta.blob}\n`), FLUSH);
+    head.push(pkt(`blob=${meta.blob}\n`));
+    const delay = mayDelay && this.canDelay;
+    if (delay) head.push(pkt('can-delay=1\n'));
+    head.push(FLUSH);
     const body: Uint8Array[] = [];
     for (let o = 0; o < data.length; o += MAX_PAYLOAD) body.push(pkt(data.subarray(o, o + MAX_PAYLOAD)));
     body.push(FLUSH);
@@ -194,6 +211,7 @@ export class FilterProcess {
       throw err;
     }
     let status = FilterProcess.status(await this.list(), '');
+    if (status === 'delayed' && delay) return DELAYED;
     if (status === 'success') {
       const parts: Uint8Array[] = [];
       for (;;) {
@@ -206,6 +224,26 @@ export class FilterProcess {
     }
     if (status === 'abort') this.aborted = true;
     return null;
+  }
+
+  /** The delayed paths the filter has ready (it blocks until one is, or lists none when it has no more). */
+  async available(): Promise<Buffer[]> {
+    try {
+      await this.send([pkt('command=list_available_blobs\n'), FLUSH]);
+    } catch (err) {
+      throw err instanceof WriteFailed ? new FilterProcessGone('the remote end hung up unexpectedly') : err;
+    }
+    const paths: Buffer[] = [];
+    for (;;) {
+      const p = await this.read();
+      if (p.kind === 'flush') break;
+      if (p.kind !== 'data') continue;
+      const line = Buffer.from(p.data[p.data.length - 1] === 10 ? p.data.subarray(0, -1) : p.data);
+      if (line.subarray(0, 9).toString('latin1') === 'pathname=') paths.push(line.subarray(9));
+    }
+    const status = FilterProcess.status(await this.list(), '');
+    if (status !== 'success') throw new FilterProcessGone(`could not get the list of available blobs (${status || 'no status'})`);
+    return paths;
   }
 
   /** Closes its input and waits for it to exit, as git does when the command ends. */

@@ -33,13 +33,13 @@ git(src, ['commit', '-qm', 'filtered files']);
 git(src, ['tag', 'v1']);
 
 /** Clones `src` with git and wasmgit under the same -c options; each run's filter requests are logged apart. */
-async function both(name: string, config: string[], extra: string[] = []) {
+async function both(name: string, config: string[], extra: string[] = [], moreEnv: NodeJS.ProcessEnv = {}) {
   const out: Record<'git' | 'ours', { dir: string; code: number | null; stderr: string; requests: string[][] }> = {} as never;
   for (const who of ['git', 'ours'] as const) {
     const dir = join(tmp.dir, `${who}-${name}`);
     const log = join(tmp.dir, `${who}-${name}.log`);
     rmSync(log, { force: true });
-    const env = { ...gitEnv, FILTER_LOG: log };
+    const env = { ...gitEnv, ...moreEnv, FILTER_LOG: log };
     const args = [...config.flatMap((c) => ['-c', c]), 'clone', '-q', ...extra, src, dir];
     const r = who === 'git' ? await runAsync('git', args, { cwd: tmp.dir, env }) : await wasmgitAsync(args, { cwd: tmp.dir, env });
     const requests = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : [];
@@ -68,6 +68,21 @@ test('the files a long-running filter smudges, and what it is told of each, as w
     assert.ok(ours.requests.every((r) => r.includes(`treeish=${head}\n`) && r.includes(name === 'branch' ? 'ref=refs/heads/main\n' : 'command=smudge\n')));
     assert.is(ours.requests.some((r) => r.some((l) => l.startsWith('ref='))), name === 'branch', `${name}: ref= only for a branch`);
   }
+});
+
+test('a filter that delays its files (as Git LFS batches downloads): asked for them again once the rest is written, as git asks', async () => {
+  const { git: theirs, ours } = await both('delay', [`filter.upcase.process=${command}`], [], { FILTER_DELAY: '1' });
+  assert.is(ours.code, 0, ours.stderr);
+  assert.is(ours.stderr, theirs.stderr);
+  assert.equal(treeListing(ours.dir), treeListing(theirs.dir), 'work trees');
+  assert.is(readFileSync(join(ours.dir, 'big.up'), 'utf8'), 'MANY LINES OF TEXT\n'.repeat(20000));
+  // Each file asked with can-delay=1, then list_available_blobs, each asked again without it, a last empty list.
+  assert.equal(sorted(ours.requests), sorted(theirs.requests), 'requests');
+  const kinds = (requests: string[][]) => requests.map((r) => (r.includes('command=list_available_blobs\n') ? 'list' : r.includes('can-delay=1\n') ? 'delay' : 'again'));
+  // (refuse.up is refused at once, not delayed.)
+  assert.equal(kinds(ours.requests), [...Array(4).fill('delay'), 'list', ...Array(3).fill('again'), 'list']);
+  assert.equal(kinds(ours.requests), kinds(theirs.requests));
+  assert.is(git(ours.dir, ['status', '--porcelain']), git(theirs.dir, ['status', '--porcelain']));
 });
 
 test('a required filter that refuses a file: git\'s message, exit 128, nothing left', async () => {
