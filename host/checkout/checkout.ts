@@ -132,6 +132,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
   };
   let writer: WriterThread | null = null;
   let converter: Converter | null = null;
+  let finished = false;
   try {
     opts.signal?.throwIfAborted();
     // A partial clone may lack trees too (tree:<depth>, object:type): each
@@ -206,7 +207,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       attrBlobs.set(p.toString('latin1', 0, Math.max(0, p.length - 15)), readBlob(store, w, i).data.slice());
     }
     const attributes = new Attributes({ inTree: attrBlobs, gitDir: opts.gitDir, attributesFile: config('core.attributesFile'), env, warn });
-    converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn, checkout: opts.filterMeta });
+    converter = new Converter({ core, attributes, config, workTree: opts.workTree, env, warn, checkout: opts.filterMeta, signal: opts.signal });
     const plans: (Conversion | null)[] = new Array(n).fill(null);
     for (let i = 0; i < n; i++) {
       if (inTree[i] && (w.modes[i] === 0o100644 || w.modes[i] === 0o100755)) plans[i] = converter.plan(w.paths[i]);
@@ -293,10 +294,11 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     const trees: CacheTreeNode[] = [];
     flatten(root, trees);
     writeIndex(core, opts.gitDir, entries, trees, stats);
+    finished = true;
     return { files: written };
   } finally {
-    // Long-running filters end with the checkout, as with the git command.
-    await converter?.close();
+    // Long-running filters end with the checkout, as with the git command (stopped, if it failed).
+    await converter?.close(!finished);
     // Once this resolves, the thread makes no more system calls (a failed clone removes what was written).
     await writer?.stop();
     if (!shared) store.close();

@@ -67,6 +67,8 @@ export interface ConverterOptions {
   warn(message: string): void;
   /** What a long-running filter is told besides the path and blob: the ref and commit checked out. */
   checkout?: { ref?: string; treeish?: string };
+  /** Stops the filter processes (their waits end with the abort's reason). */
+  signal?: AbortSignal;
 }
 
 export class Converter {
@@ -166,7 +168,7 @@ export class Converter {
       // tried again at the next file, its errors reported again, as git does.
       let proc = d.process ? this.processes.get(d.process) : undefined;
       if (d.process && !proc) {
-        const started = await this.started(() => FilterProcess.start(d.process!, { cwd: this.o.workTree, env: this.o.env, warn: this.o.warn }), display);
+        const started = await this.started(() => FilterProcess.start(d.process!, { cwd: this.o.workTree, env: this.o.env, warn: this.o.warn, signal: this.o.signal }), display);
         if (started) this.processes.set(d.process, (proc = started));
       }
       if (proc) {
@@ -199,6 +201,7 @@ export class Converter {
     try {
       return await work();
     } catch (err) {
+      this.o.signal?.throwIfAborted();
       if (err instanceof FilterProcessGone) throw new ConversionError(err.message, display);
       throw err;
     }
@@ -232,11 +235,11 @@ export class Converter {
     this.delayed.clear();
   }
 
-  /** Ends the filter processes started (their input closed, their exit awaited). */
-  async close(): Promise<void> {
+  /** Ends the filter processes started: their input closed and their exit awaited, or (`kill`, after a failure) stopped. */
+  async close(kill = false): Promise<void> {
     const all = [...this.processes.values()];
     this.processes.clear();
-    await Promise.all(all.map((p) => p.close()));
+    await Promise.all(all.map((p) => p.close(kill)));
   }
 }
 

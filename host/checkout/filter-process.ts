@@ -50,13 +50,14 @@ export class FilterProcess {
   /** The filter took the delay capability. */
   canDelay = false;
   private aborted = false;
-  private exited: Promise<void>;
+  /** Resolves to the signal that ended the process (null when it exited by itself). */
+  private readonly exited: Promise<NodeJS.Signals | null>;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly reader: PktReader,
   ) {
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    this.exited = new Promise((resolve) => child.once('close', (_code, signal) => resolve(signal)));
   }
 
   /**
@@ -64,12 +65,12 @@ export class FilterProcess {
    * or does not speak the protocol (git's errors reported through `warn`);
    * FilterProcessGone when it stops during the handshake.
    */
-  static async start(cmd: string, o: { cwd: string; env: NodeJS.ProcessEnv; warn(message: string): void }): Promise<FilterProcess | null> {
+  static async start(cmd: string, o: { cwd: string; env: NodeJS.ProcessEnv; warn(message: string): void; signal?: AbortSignal }): Promise<FilterProcess | null> {
     const cp = builtin.childProcess();
     const viaShell = SHELL_META.test(cmd);
-    const child = viaShell
-      ? cp.spawn('sh', ['-c', cmd], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] })
-      : cp.spawn(cmd, [], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // In a process group of its own, so that stopping it stops what its shell started too.
+    const spawnOpts = { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] as ('pipe')[], detached: true };
+    const child = viaShell ? cp.spawn('sh', ['-c', cmd], spawnOpts) : cp.spawn(cmd, [], spawnOpts);
     const started = await new Promise<Error | null>((resolve) => {
       child.once('spawn', () => resolve(null));
       child.once('error', (err) => resolve(err));
@@ -80,6 +81,10 @@ export class FilterProcess {
       o.warn(`error: cannot fork to run subprocess '${cmd}'`);
       return null;
     }
+    // An abort stops it: a wait for its answer then ends (the caller throws the abort's reason).
+    const stop = () => FilterProcess.terminate(child);
+    o.signal?.addEventListener('abort', stop, { once: true });
+    child.once('close', () => o.signal?.removeEventListener('abort', stop));
     // Its stderr is the terminal's, as git leaves it: passed on line by line.
     let pending = '';
     child.stderr!.on('data', (b: Buffer) => {
@@ -101,7 +106,7 @@ export class FilterProcess {
         o.warn('error: packet write with format failed');
         o.warn('error: Could not write client identification');
         o.warn(`error: initialization for subprocess '${cmd}' failed`);
-        child.kill();
+        FilterProcess.terminate(child);
         return null;
       }
       const hello = await p.list();
@@ -109,9 +114,8 @@ export class FilterProcess {
         o.warn(hello[0] !== 'git-filter-server' ? `error: Unexpected line '${hello[0] ?? ''}', expected git-filter-server` : 'error: bad version');
         o.warn(`error: initialization for subprocess '${cmd}' failed`);
         // git stops it (SIGTERM) and reports how it ended.
-        const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
-        child.kill('SIGTERM');
-        if ((await ended) === 'SIGTERM') o.warn(`error: ${cmd} died of signal 15`);
+        FilterProcess.terminate(child);
+        if ((await p.exited) === 'SIGTERM') o.warn(`error: ${cmd} died of signal 15`);
         return null;
       }
       await p.send([pkt('capability=clean\n'), pkt('capability=smudge\n'), pkt('capability=delay\n'), FLUSH]).catch((err) => {
@@ -121,10 +125,20 @@ export class FilterProcess {
       p.smudgeOk = caps.includes('capability=smudge');
       p.canDelay = caps.includes('capability=delay');
     } catch (err) {
-      child.kill();
+      FilterProcess.terminate(child);
       throw err;
     }
     return p;
+  }
+
+  /** SIGTERM to the process's group (itself, and what its shell started). */
+  private static terminate(child: ChildProcess): void {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
   }
 
   /** Writes `parts`, waiting for room; rejects with WriteFailed once the process's input is gone. */
@@ -246,9 +260,14 @@ export class FilterProcess {
     return paths;
   }
 
-  /** Closes its input and waits for it to exit, as git does when the command ends. */
-  async close(): Promise<void> {
-    this.child.stdin!.end();
+  /**
+   * Closes its input and waits for it to exit, as git does when the command
+   * ends; `kill`: stops it instead (a failed or interrupted checkout does not
+   * wait for a filter busy downloading).
+   */
+  async close(kill = false): Promise<void> {
+    if (kill) FilterProcess.terminate(this.child);
+    else this.child.stdin!.end();
     await this.exited;
   }
 }

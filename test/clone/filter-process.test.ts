@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { git, gitEnv, treeListing } from './fixture.ts';
+import { clone } from '../../host/clone.ts';
 import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
 import { git as gitIn, tempDir } from '../helpers/git.ts';
 import { skipWithReason } from '../helpers/skip.ts';
@@ -83,6 +84,32 @@ test('a filter that delays its files (as Git LFS batches downloads): asked for t
   assert.equal(kinds(ours.requests), [...Array(4).fill('delay'), 'list', ...Array(3).fill('again'), 'list']);
   assert.equal(kinds(ours.requests), kinds(theirs.requests));
   assert.is(git(ours.dir, ['status', '--porcelain']), git(theirs.dir, ['status', '--porcelain']));
+});
+
+test('an abort while a filter process does not answer: the clone rejects with the abort, the process is stopped, nothing left', async () => {
+  // Reads what it is sent and never answers, like a filter stuck on the network.
+  const stuck = join(tmp.dir, 'stuck.sh');
+  const pidFile = join(tmp.dir, 'stuck.pid');
+  writeFileSync(stuck, `echo $$ > '${pidFile}'\nexec cat > /dev/null\n`);
+  const dir = join(tmp.dir, 'ours-stuck');
+  const ac = new AbortController();
+  const done = clone({ repository: src, directory: dir, config: [`filter.upcase.process=sh '${stuck}'`], env: gitEnv, cwd: tmp.dir, signal: ac.signal });
+  while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+  ac.abort();
+  const err = await done.then(() => null, (e: Error) => e);
+  assert.is(err?.name, 'AbortError', String(err));
+  assert.not.ok(existsSync(dir), 'nothing left');
+  // Stopped: gone, or a zombie no one has reaped yet (its parent, the shell, was stopped too).
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const running = () => {
+    try {
+      return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && running(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.not.ok(running(), 'the filter process is stopped');
 });
 
 test('a required filter that refuses a file: git\'s message, exit 128, nothing left', async () => {
