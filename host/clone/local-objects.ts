@@ -4,24 +4,19 @@
 // made (another filesystem, a filesystem without links) or with
 // --no-hardlinks. Nothing is read or indexed: the packs and their .idx files
 // are the source's own, as git trusts them too. Files whose names begin with
-// a dot are left out, as git leaves them out.
-//
-// A source with alternates is not handled here (the caller reads it through
-// the local transport, whose one pack holds the alternates' objects too).
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, utimesSync, writeSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// a dot are left out, as git leaves them out. The source's alternates become
+// the clone's (copy_alternates()): each line made absolute, relative ones
+// taken from the source's objects directory.
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { CloneError, systemErrorReason } from '../errors.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 import { packFiles } from '../transport/local-repo.ts';
 
-/** The source's objects directory, when its objects can be linked or copied as they are (no alternates); else null. */
+/** The source's objects directory, or null when the path leads to no repository. */
 export function linkableObjects(sourcePath: string): string | null {
   const found = findGitDir(sourcePath);
-  if (!found) return null;
-  const objects = join(found.commonDir, 'objects');
-  const alternates = join(objects, 'info', 'alternates');
-  if (existsSync(alternates) && statSync(alternates).size > 0) return null;
-  return objects;
+  return found ? join(found.commonDir, 'objects') : null;
 }
 
 /**
@@ -61,6 +56,16 @@ export function linkObjects(from: string, gitDir: string, o: { hardlinks: boolea
     }
   };
   walk(from, to);
+  const alternates = join(from, 'info', 'alternates');
+  if (existsSync(alternates)) {
+    const lines = readFileSync(alternates, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    if (lines.length) {
+      mkdirSync(join(to, 'info'), { recursive: true });
+      // Each directory once (add_to_alternates_file() skips one already listed).
+      const dirs = new Set(lines.map((l) => (isAbsolute(l) ? normalize(l) : resolve(from, l))));
+      writeFileSync(join(to, 'info', 'alternates'), [...dirs].map((d) => `${d}\n`).join(''));
+    }
+  }
   return packFiles(to).map((p) => p.pack);
 }
 

@@ -284,6 +284,21 @@ test('a local path: the object files hardlinked as git links them (copied with -
   }
 });
 
+test('a local source with alternates (one of them relative): the clone borrows from them as git\'s does', async () => {
+  const base = join(work, 'alt-base.git');
+  git(work, ['clone', '-q', '--bare', fx.path('repo.git'), base]);
+  const src = join(work, 'alt-src.git');
+  git(work, ['clone', '-q', '--bare', '--shared', base, src]);
+  writeFileSync(join(src, 'objects', 'info', 'alternates'), `../../alt-base.git/objects\n${join(base, 'objects')}\n`);
+  await gitAsync(work, ['clone', '-q', src, 'git-alt']);
+  const r = await wasmgit(['clone', '-q', src, 'ours-alt'], work);
+  assert.is(r.code, 0, r.stderr);
+  const alternates = (dir: string) => readFileSync(join(work, dir, '.git', 'objects', 'info', 'alternates'), 'utf8');
+  assert.is(alternates('ours-alt'), alternates('git-alt'));
+  assert.is(alternates('ours-alt'), `${join(base, 'objects')}\n`, 'made absolute, each directory once');
+  assertSameClone(join(work, 'ours-alt'), join(work, 'git-alt'));
+});
+
 test('a symbolic link in the source\'s objects/: refused in git\'s words, nothing left', async () => {
   for (const [name, target] of [['evil-dir', '/etc'], ['pack/evil-file', '/etc/passwd']]) {
     const src = join(work, `symlinked-${name.replace('/', '-')}.git`);
