@@ -76,7 +76,7 @@ type Line = { oid: string; name: string; symref?: string };
 const OBJECT_FIELDS = /^(objectname|objecttype|objectsize|deltabase|tree|parent|numparent|object|type|tag|author|authorname|authoremail|authordate|committer|committername|committeremail|committerdate|tagger|taggername|taggeremail|taggerdate|creator|creatordate|subject|body|contents|signature|trailers|describe)(:.*)?$/;
 
 /** A comparison for git ls-remote's `--sort` keys (ref-filter's: the last key first, then the ref name). */
-export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = []): (a: { name: string }, b: { name: string }) => number {
+export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = [], inRepository = false): (a: { name: string }, b: { name: string }) => number {
   const cmps = keys
     .slice()
     .reverse()
@@ -86,9 +86,12 @@ export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = []): (
       let cmp: (a: string, b: string) => number;
       if (field === 'refname') cmp = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
       else if (field === 'version:refname' || field === 'v:refname') cmp = (a, b) => versionCompare(a, b, versionSuffixes);
-      // Fatal (128), as git's ref-filter dies on a key it cannot use.
-      else if (OBJECT_FIELDS.test(field)) throw new Error(`ls-remote sorts by refname and version:refname only; '${field}' needs the objects`);
-      else throw new Error(`unknown field name: ${field}`);
+      // Fatal (128), as git's ref-filter dies on a key it cannot use: outside a
+      // repository in its words; inside one git reads the objects, which we do not.
+      else if (field === '') throw new Error('malformed field name: ');
+      else if (OBJECT_FIELDS.test(field)) {
+        throw new Error(inRepository ? `ls-remote sorts by refname and version:refname only; '${field}' needs the objects` : `not a git repository, but the field '${field}' requires access to object data`);
+      } else throw new Error(`unknown field name: ${field}`);
       return (a: { name: string }, b: { name: string }) => (reverse ? -cmp(a.name, b.name) : cmp(a.name, b.name));
     });
   return (a, b) => {
@@ -190,11 +193,12 @@ export const lsRemote: Command = {
       patterns,
       sort,
     };
-    lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
+    lsRemoteOrder(filter.sort!, [], repo !== null); // a bad key is refused before connecting, as git does
     // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL, for the URL the user gave.
     if (!transportAllowed(target, (k) => lastValue(entries, k), process.env, true)) throw new Error(`transport '${transportName(target)}' not allowed`);
     // --upload-pack, else remote.<name>.uploadpack (transport_get() takes the remote's, the option overrides it).
-    const uploadPack = (opts['upload-pack'] as string | undefined) ?? remote.uploadPack;
+    // (transport_get() gives the remote's to git's own transports only, not to the HTTP helper.)
+    const uploadPack = (opts['upload-pack'] as string | undefined) ?? (classify(target).kind === 'http' ? undefined : remote.uploadPack);
     const conn = await openRemote(target, { config, uploadPack, onStderr: (text) => process.stderr.write(text) });
     try {
       // For the server: a local path read directly (no upload-pack), or a bundle, takes none.
