@@ -2,7 +2,7 @@
 // each transport: HTTP's 401 (no way to ask; wrong credentials, with the
 // server's text/plain explanation as `remote:` lines), --upload-pack that a
 // transport cannot take (HTTP warns) or that the server refuses (git daemon
-// hangs up), a file:// URL with a host, and sort keys that are not fields.
+// hangs up), a file:// URL with a host or no path at all, and sort keys that are not fields.
 // Both commands run with the same arguments; status, stdout and stderr must be
 // equal byte for byte (ports aside: they are the same servers).
 import { test } from 'uvu';
@@ -49,6 +49,11 @@ test('--upload-pack over HTTP: a warning unless it names git-upload-pack; over g
 
 test('file://<host>/<path>: the host is skipped and the path read', async () => {
   await Promise.all([same([`file://elsewhere${repo}`, 'main']), same([`file://elsewhere${join(tmp.dir, 'missing')}`])]);
+});
+
+test('a location with no path (empty, ssh://host, git://host, file://): refused before connecting, in git\'s words', async () => {
+  await Promise.all([same(['']), same(['ssh://localhost'])]);
+  await Promise.all([same(['git://localhost']), same(['file://'])]);
 });
 
 test('--sort keys that are no field, or need objects outside a repository: fatal, in git\'s words', async () => {
