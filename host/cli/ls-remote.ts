@@ -75,24 +75,73 @@ type Line = { oid: string; name: string; symref?: string };
 // does not have (git refuses them outside a repository too).
 const OBJECT_FIELDS = /^(objectname|objecttype|objectsize|deltabase|tree|parent|numparent|object|type|tag|author|authorname|authoremail|authordate|committer|committername|committeremail|committerdate|tagger|taggername|taggeremail|taggerdate|creator|creatordate|subject|body|contents|signature|trailers|describe)(:.*)?$/;
 
+/** ref-filter.c lstrip_ref_components(): `n` leading components dropped (n < 0: all but the last -n kept). */
+function lstrip(name: string, n: number): string {
+  const parts = name.split('/');
+  const drop = n < 0 ? parts.length + n : n;
+  return drop >= parts.length ? '' : parts.slice(Math.max(0, drop)).join('/');
+}
+
+/** ref-filter.c rstrip_ref_components(): `n` trailing components dropped (n < 0: all but the first -n kept). */
+function rstrip(name: string, n: number): string {
+  const parts = name.split('/');
+  const drop = n < 0 ? parts.length + n : n;
+  return drop >= parts.length ? '' : parts.slice(0, parts.length - Math.max(0, drop)).join('/');
+}
+
+/**
+ * The string a `refname` or `symref` atom gives a ref, with ref-filter's
+ * modifiers (refname_atom_parser_internal()): none, lstrip=<n> (or strip=),
+ * rstrip=<n>. `:short` needs the repository's refs, so it is refused.
+ */
+function refnameAtom(atom: string, base: string, arg: string | undefined): (name: string) => string {
+  if (arg === undefined || arg === '') return (n) => n;
+  const int = (v: string, what: string) => {
+    if (!/^[+-]?\d+$/.test(v)) throw new Error(`Integer value expected refname:${what}=${v}`);
+    return Number(v);
+  };
+  let m = /^(?:lstrip|strip)=(.*)$/s.exec(arg);
+  if (m) {
+    const n = int(m[1], 'lstrip');
+    return (name) => lstrip(name, n);
+  }
+  m = /^rstrip=(.*)$/s.exec(arg);
+  if (m) {
+    const n = int(m[1], 'rstrip');
+    return (name) => rstrip(name, n);
+  }
+  if (arg === 'short') throw new Error(`ls-remote cannot sort by ${base}:short: it needs the repository's refs to shorten names unambiguously`);
+  throw new Error(`unrecognized %(${atom}) argument: ${arg}`);
+}
+
+type Sortable = { name: string; symref?: string };
+
 /** A comparison for git ls-remote's `--sort` keys (ref-filter's: the last key first, then the ref name). */
-export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = [], inRepository = false): (a: { name: string }, b: { name: string }) => number {
+export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = [], inRepository = false): (a: Sortable, b: Sortable) => number {
   const cmps = keys
     .slice()
     .reverse()
     .map((key) => {
       const reverse = key.startsWith('-');
-      const field = reverse ? key.slice(1) : key;
-      let cmp: (a: string, b: string) => number;
-      if (field === 'refname') cmp = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-      else if (field === 'version:refname' || field === 'v:refname') cmp = (a, b) => versionCompare(a, b, versionSuffixes);
+      let field = reverse ? key.slice(1) : key;
+      // version: (v:) compares the atom's value as versions (parse_sorting_atom()).
+      const version = /^v(ersion)?:/.exec(field);
+      if (version) field = field.slice(version[0].length);
+      const colon = field.indexOf(':');
+      const base = colon < 0 ? field : field.slice(0, colon);
+      let value: (l: Sortable) => string;
+      if (base === 'refname' || base === 'symref') {
+        const f = refnameAtom(field, base, colon < 0 ? undefined : field.slice(colon + 1));
+        value = base === 'refname' ? (l) => f(l.name) : (l) => (l.symref ? f(l.symref) : '');
+      }
       // Fatal (128), as git's ref-filter dies on a key it cannot use: outside a
       // repository in its words; inside one git reads the objects, which we do not.
       else if (field === '') throw new Error('malformed field name: ');
       else if (OBJECT_FIELDS.test(field)) {
         throw new Error(inRepository ? `ls-remote sorts by refname and version:refname only; '${field}' needs the objects` : `not a git repository, but the field '${field}' requires access to object data`);
       } else throw new Error(`unknown field name: ${field}`);
-      return (a: { name: string }, b: { name: string }) => (reverse ? -cmp(a.name, b.name) : cmp(a.name, b.name));
+      const cmp = version ? (a: string, b: string) => versionCompare(a, b, versionSuffixes) : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      return (a: Sortable, b: Sortable) => (reverse ? -cmp(value(a), value(b)) : cmp(value(a), value(b)));
     });
   return (a, b) => {
     for (const c of cmps) {
@@ -181,7 +230,7 @@ export const lsRemote: Command = {
     const suffixes = configured('versionsort.suffix');
     const older = configured('versionsort.prereleasesuffix');
     const sort = (opts.sort as string[] | undefined) ?? [];
-    if (suffixes.length && older.length && sort.some((k) => /^-?v(ersion)?:refname$/.test(k))) {
+    if (suffixes.length && older.length && sort.some((k) => /^-?v(ersion)?:/.test(k))) {
       process.stderr.write('warning: ignoring versionsort.prereleasesuffix because versionsort.suffix is set\n');
     }
     const filter: LsRemoteFilter = {

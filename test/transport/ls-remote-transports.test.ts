@@ -2,7 +2,8 @@
 // each transport: HTTP's 401 (no way to ask; wrong credentials, with the
 // server's text/plain explanation as `remote:` lines), --upload-pack that a
 // transport cannot take (HTTP warns) or that the server refuses (git daemon
-// hangs up), a file:// URL with a host or no path at all, and sort keys that are not fields.
+// hangs up), a file:// URL with a host or no path at all, and sort keys: the
+// refname and symref atoms with their modifiers, and keys that are not fields.
 // Both commands run with the same arguments; status, stdout and stderr must be
 // equal byte for byte (ports aside: they are the same servers).
 import { test } from 'uvu';
@@ -59,6 +60,12 @@ test('a location with no path (empty, ssh://host, git://host, file://): refused 
 test('--sort keys that are no field, or need objects outside a repository: fatal, in git\'s words', async () => {
   await Promise.all([same(['--sort=', repo]), same(['--sort=-objectname', repo])]);
   await Promise.all([same(['--sort=authordate:iso', repo]), same(['--sort=-', repo])]);
+  await Promise.all([same(['--sort=refname:lstrip=x', repo]), same(['--sort=v:refname:bogus', repo])]);
+});
+
+test('--sort by refname and symref with lstrip=/rstrip= (negative too), as versions or reversed: the order git prints', async () => {
+  await Promise.all([same(['--sort=refname:lstrip=2', '--symref', repo]), same(['--sort=-refname:lstrip=-1', repo])]);
+  await Promise.all([same(['--sort=refname:rstrip=1', '--sort=-v:refname:strip=2', repo]), same(['--sort=-symref:rstrip=-2', '--symref', repo])]);
 });
 
 test.after(() => tmp.cleanup());
