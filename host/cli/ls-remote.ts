@@ -1,27 +1,51 @@
 // wasmgit ls-remote <repository> [<patterns>...]: lists a remote's refs exactly as
 // `git ls-remote` prints them (`<oid>TAB<ref>`, peeled tags as `<ref>^{}`).
 
-import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, type OptionSpec } from './args.ts';
 import type { Command } from './commands.ts';
 import { classify, isBundleFile, openRemote, type Advertisement } from '../transport/index.ts';
 import { rewriteUrl } from '../transport/url.ts';
-import { lastValue, parseConfigParameter, readUserConfig } from '../repo/config.ts';
+import { lastValue, readUserConfig } from '../repo/config.ts';
+import { discoverGitDir } from '../repo/discover.ts';
 import { serverOptionsRefusal, transportAllowed, transportName } from '../transport/config.ts';
 import { versionCompare } from '../repo/version-order.ts';
 
+// git's option table (builtin/ls-remote.c), in its order: an abbreviation
+// that fits two options names the last two of them, as git does.
 const specs: OptionSpec[] = [
-  { name: 'heads', short: 'h', help: 'limit to refs/heads (-h alone asks for the usage, as with git)' },
-  { name: 'tags', short: 't', help: 'limit to refs/tags' },
-  { name: 'refs', help: 'do not show peeled tags or pseudorefs like HEAD' },
-  { name: 'symref', help: 'show the ref a symbolic ref (HEAD) points to' },
-  { name: 'quiet', short: 'q', help: 'do not print the remote URL' },
-  { name: 'exit-code', help: 'exit with status 2 when no matching refs are found' },
-  { name: 'get-url', help: 'print the URL after url.<base>.insteadOf rewriting, and exit' },
-  { name: 'server-option', short: 'o', value: true, multiple: true, arg: 'option', help: 'send <option> to the server (protocol v2; repeatable)' },
-  { name: 'upload-pack', value: true, arg: 'exec', help: 'path of git-upload-pack on the remote host' },
-  { name: 'sort', value: true, multiple: true, arg: 'key', help: 'sort by refname or version:refname (v:refname), - first to reverse; the last --sort is the primary key' },
-  { name: 'config', short: 'c', value: true, multiple: true, arg: 'key=value', help: 'set a configuration value (e.g. http.extraHeader)' },
+  { name: 'quiet', short: 'q', negatable: true, help: 'do not print remote URL' },
+  { name: 'upload-pack', value: true, negatable: true, arg: 'exec', help: 'path of git-upload-pack on the remote host' },
+  { name: 'exec', value: true, negatable: true, aliasOf: 'upload-pack', help: '' },
+  { name: 'tags', short: 't', negatable: true, help: 'limit to tags' },
+  { name: 'heads', short: 'h', negatable: true, help: 'limit to heads' },
+  { name: 'refs', negatable: true, help: 'do not show peeled tags' },
+  { name: 'get-url', negatable: true, help: 'take url.<base>.insteadOf into account' },
+  { name: 'sort', value: true, multiple: true, negatable: true, arg: 'key', help: 'field name to sort on' },
+  { name: 'exit-code', negatable: true, help: 'exit with exit code 2 if no matching refs are found' },
+  { name: 'symref', negatable: true, help: 'show underlying ref in addition to the object pointed by it' },
+  { name: 'server-option', short: 'o', value: true, multiple: true, negatable: true, arg: 'server-specific', help: 'option to transmit' },
 ];
+
+/** git ls-remote's usage (parse-options layout: help text at column 26, or on the next line). */
+function usage(): string {
+  const head = 'usage: wasmgit ls-remote ';
+  const pad = ' '.repeat(head.length);
+  const rows = specs
+    .filter((s) => !s.aliasOf)
+    .map((s) => {
+      const left = `    ${s.short ? `-${s.short}, ` : ''}--${s.name}${s.value ? ` <${s.arg}>` : ''}`;
+      return left.length <= 24 ? `${left.padEnd(26)}${s.help}` : `${left}\n${' '.repeat(26)}${s.help}`;
+    });
+  return `${head}[--heads] [--tags] [--refs] [--upload-pack=<exec>]
+${pad}[-q | --quiet] [--exit-code] [--get-url] [--sort=<key>]
+${pad}[--symref] [<repository> [<refs>...]]
+
+${rows.join('\n')}
+
+`;
+}
 
 /** git's tail match: a pattern matches a ref equal to it or ending in `/<pattern>`, with `*`, `?` and `[...]` globs. */
 function tailMatcher(patterns: string[]): (name: string) => boolean {
@@ -51,21 +75,73 @@ type Line = { oid: string; name: string; symref?: string };
 // does not have (git refuses them outside a repository too).
 const OBJECT_FIELDS = /^(objectname|objecttype|objectsize|deltabase|tree|parent|numparent|object|type|tag|author|authorname|authoremail|authordate|committer|committername|committeremail|committerdate|tagger|taggername|taggeremail|taggerdate|creator|creatordate|subject|body|contents|signature|trailers|describe)(:.*)?$/;
 
+/** ref-filter.c lstrip_ref_components(): `n` leading components dropped (n < 0: all but the last -n kept). */
+function lstrip(name: string, n: number): string {
+  const parts = name.split('/');
+  const drop = n < 0 ? parts.length + n : n;
+  return drop >= parts.length ? '' : parts.slice(Math.max(0, drop)).join('/');
+}
+
+/** ref-filter.c rstrip_ref_components(): `n` trailing components dropped (n < 0: all but the first -n kept). */
+function rstrip(name: string, n: number): string {
+  const parts = name.split('/');
+  const drop = n < 0 ? parts.length + n : n;
+  return drop >= parts.length ? '' : parts.slice(0, parts.length - Math.max(0, drop)).join('/');
+}
+
+/**
+ * The string a `refname` or `symref` atom gives a ref, with ref-filter's
+ * modifiers (refname_atom_parser_internal()): none, lstrip=<n> (or strip=),
+ * rstrip=<n>. `:short` needs the repository's refs, so it is refused.
+ */
+function refnameAtom(atom: string, base: string, arg: string | undefined): (name: string) => string {
+  if (arg === undefined || arg === '') return (n) => n;
+  const int = (v: string, what: string) => {
+    if (!/^[+-]?\d+$/.test(v)) throw new Error(`Integer value expected refname:${what}=${v}`);
+    return Number(v);
+  };
+  let m = /^(?:lstrip|strip)=(.*)$/s.exec(arg);
+  if (m) {
+    const n = int(m[1], 'lstrip');
+    return (name) => lstrip(name, n);
+  }
+  m = /^rstrip=(.*)$/s.exec(arg);
+  if (m) {
+    const n = int(m[1], 'rstrip');
+    return (name) => rstrip(name, n);
+  }
+  if (arg === 'short') throw new Error(`ls-remote cannot sort by ${base}:short: it needs the repository's refs to shorten names unambiguously`);
+  throw new Error(`unrecognized %(${atom}) argument: ${arg}`);
+}
+
+type Sortable = { name: string; symref?: string };
+
 /** A comparison for git ls-remote's `--sort` keys (ref-filter's: the last key first, then the ref name). */
-export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = []): (a: { name: string }, b: { name: string }) => number {
+export function lsRemoteOrder(keys: string[], versionSuffixes: string[] = [], inRepository = false): (a: Sortable, b: Sortable) => number {
   const cmps = keys
     .slice()
     .reverse()
     .map((key) => {
       const reverse = key.startsWith('-');
-      const field = reverse ? key.slice(1) : key;
-      let cmp: (a: string, b: string) => number;
-      if (field === 'refname') cmp = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-      else if (field === 'version:refname' || field === 'v:refname') cmp = (a, b) => versionCompare(a, b, versionSuffixes);
-      // Fatal (128), as git's ref-filter dies on a key it cannot use.
-      else if (OBJECT_FIELDS.test(field)) throw new Error(`ls-remote sorts by refname and version:refname only; '${field}' needs the objects`);
-      else throw new Error(`unknown field name: ${field}`);
-      return (a: { name: string }, b: { name: string }) => (reverse ? -cmp(a.name, b.name) : cmp(a.name, b.name));
+      let field = reverse ? key.slice(1) : key;
+      // version: (v:) compares the atom's value as versions (parse_sorting_atom()).
+      const version = /^v(ersion)?:/.exec(field);
+      if (version) field = field.slice(version[0].length);
+      const colon = field.indexOf(':');
+      const base = colon < 0 ? field : field.slice(0, colon);
+      let value: (l: Sortable) => string;
+      if (base === 'refname' || base === 'symref') {
+        const f = refnameAtom(field, base, colon < 0 ? undefined : field.slice(colon + 1));
+        value = base === 'refname' ? (l) => f(l.name) : (l) => (l.symref ? f(l.symref) : '');
+      }
+      // Fatal (128), as git's ref-filter dies on a key it cannot use: outside a
+      // repository in its words; inside one git reads the objects, which we do not.
+      else if (field === '') throw new Error('malformed field name: ');
+      else if (OBJECT_FIELDS.test(field)) {
+        throw new Error(inRepository ? `ls-remote sorts by refname and version:refname only; '${field}' needs the objects` : `not a git repository, but the field '${field}' requires access to object data`);
+      } else throw new Error(`unknown field name: ${field}`);
+      const cmp = version ? (a: string, b: string) => versionCompare(a, b, versionSuffixes) : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      return (a: Sortable, b: Sortable) => (reverse ? -cmp(value(a), value(b)) : cmp(value(a), value(b)));
     });
   return (a, b) => {
     for (const c of cmps) {
@@ -107,25 +183,44 @@ function prefixesFor(f: LsRemoteFilter): string[] | undefined {
   return p.length ? p : undefined;
 }
 
+/** The branch HEAD names in `gitDir`, or null when detached or unreadable. */
+function currentBranch(gitDir: string): string | null {
+  try {
+    return /^ref: refs\/heads\/(.+?)\s*$/.exec(readFileSync(join(gitDir, 'HEAD'), 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * remote.c remote_get(): the remote `dest` names (a configured remote's first
+ * URL, else `dest` itself as a URL), or with no `dest` the current branch's
+ * remote (branch.<name>.remote, else origin) when it has a URL. URLs go
+ * through url.<base>.insteadOf. Null when there is no remote to use.
+ */
+function resolveRemote(dest: string | undefined, entries: [string, string][], gitDir: string | null): { url: string; uploadPack?: string } | null {
+  const branch = gitDir ? currentBranch(gitDir) : null;
+  const name = dest ?? (branch !== null ? lastValue(entries, `branch.${branch}.remote`) : undefined) ?? 'origin';
+  // Subsections keep their case; the section and key are canonical (lower case).
+  const urls = entries.filter(([k]) => k === `remote.${name}.url`).map(([, v]) => v);
+  if (urls.length) return { url: rewriteUrl(urls[0], entries), uploadPack: lastValue(entries, `remote.${name}.uploadpack`) };
+  return dest === undefined ? null : { url: rewriteUrl(dest, entries) };
+}
+
 export const lsRemote: Command = {
   summary: 'List references in a remote repository',
-  usage: () => `usage: wasmgit ls-remote [options] <repository> [<patterns>...]
-
-${formatOptions(specs)}
-`,
+  usage,
   async run(argv) {
-    const { opts, positional } = parseArgs(argv, specs);
-    const [url, ...patterns] = positional;
-    if (!url) throw new UsageError('a repository is required');
-    // The user's configuration as git reads it, then -c values.
-    const entries: [string, string][] = readUserConfig(process.env);
-    for (const kv of (opts.config as string[] | undefined) ?? []) {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) throw new UsageError(`bad config '${kv}': expected key=value`);
-      entries.push(parseConfigParameter(kv));
-    }
+    // Options end at the first argument that is not one: `ls-remote <url> --tags` looks for a ref named --tags, as in git.
+    const { opts, positional } = parseArgs(argv, specs, { abbreviations: true, stopAtNonOption: true });
+    const [dest, ...patterns] = positional;
+    // The user's configuration as git reads it: system, global, the repository's (when run in one), then -c values.
+    const repo = discoverGitDir();
+    const entries: [string, string][] = readUserConfig(process.env, repo ? join(repo.commonDir, 'config') : undefined);
     const config = new Map(entries);
-    const target = rewriteUrl(url, entries);
+    const remote = resolveRemote(dest, entries, repo?.gitDir ?? null);
+    if (!remote) throw new Error('No remote configured to list refs from.');
+    const target = remote.url;
     if (opts['get-url']) {
       process.stdout.write(`${target}\n`);
       return 0;
@@ -135,7 +230,7 @@ ${formatOptions(specs)}
     const suffixes = configured('versionsort.suffix');
     const older = configured('versionsort.prereleasesuffix');
     const sort = (opts.sort as string[] | undefined) ?? [];
-    if (suffixes.length && older.length && sort.some((k) => /^-?v(ersion)?:refname$/.test(k))) {
+    if (suffixes.length && older.length && sort.some((k) => /^-?v(ersion)?:/.test(k))) {
       process.stderr.write('warning: ignoring versionsort.prereleasesuffix because versionsort.suffix is set\n');
     }
     const filter: LsRemoteFilter = {
@@ -147,26 +242,31 @@ ${formatOptions(specs)}
       patterns,
       sort,
     };
-    lsRemoteOrder(filter.sort!); // a bad key is refused before connecting, as git does
+    lsRemoteOrder(filter.sort!, [], repo !== null); // a bad key is refused before connecting, as git does
     // transport_get(): protocol.<name>.allow and $GIT_ALLOW_PROTOCOL, for the URL the user gave.
     if (!transportAllowed(target, (k) => lastValue(entries, k), process.env, true)) throw new Error(`transport '${transportName(target)}' not allowed`);
-    const remote = await openRemote(target, { config, uploadPack: opts['upload-pack'] as string | undefined, onStderr: (text) => process.stderr.write(text) });
+    // --upload-pack, else remote.<name>.uploadpack (transport_get() takes the remote's, the option overrides it).
+    // (transport_get() gives the remote's to git's own transports only, not to the HTTP helper.)
+    const uploadPack = (opts['upload-pack'] as string | undefined) ?? (classify(target).kind === 'http' ? undefined : remote.uploadPack);
+    const conn = await openRemote(target, { config, uploadPack, onStderr: (text) => process.stderr.write(text) });
     try {
       // For the server: a local path read directly (no upload-pack), or a bundle, takes none.
       const kind = classify(target);
-      const direct = kind.kind === 'local' && (opts['upload-pack'] === undefined || isBundleFile(kind.path));
+      const direct = kind.kind === 'local' && (uploadPack === undefined || isBundleFile(kind.path));
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
-      const adv = await remote.advertise({ prefixes: prefixesFor(filter), serverOptions });
+      const adv = await conn.advertise({ prefixes: prefixesFor(filter), serverOptions });
       const refused = serverOptions.length ? serverOptionsRefusal(adv.protocol, target) : null;
       if (refused) {
         process.stderr.write(refused.hint);
         throw new Error(refused.message);
       }
+      // With no repository named, git says which one it listed.
+      if (dest === undefined && !opts.quiet) process.stderr.write(`From ${target}\n`);
       const lines = formatLsRemote(adv, filter);
       if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
       return opts['exit-code'] && lines.length === 0 ? 2 : 0;
     } finally {
-      await remote.close();
+      await conn.close();
     }
   },
 };

@@ -116,7 +116,8 @@ async function main(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       // parse-options: the usage right after the error line, and only for an unknown option.
-      process.stderr.write(`error: ${err.message}\n${err.withUsage ? cmd.usage() : ''}`);
+      process.stderr.write(`error: ${err.message}\n${err.withUsage && !err.usageToStdout ? cmd.usage() : ''}`);
+      if (err.withUsage && err.usageToStdout) process.stdout.write(cmd.usage());
       return 129;
     }
     const relayed = relayedBy(err);

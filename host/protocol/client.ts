@@ -47,7 +47,12 @@ export class ProtocolClient {
     if (this.conv) return this.conv;
     const r = await this.channel.open();
     const first = await r.read();
-    if (!first) throw hungUp(this.url, 'no ref advertisement');
+    if (!first) {
+      // connect.c die_initial_contact(): a connection that closes before saying
+      // anything is a refusal (git daemon turning down the program asked for).
+      if (!this.channel.stateless) throw new TransportError('connection', 'Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.', this.url);
+      throw hungUp(this.url, 'no ref advertisement');
+    }
     let conv: Conversation;
     const line = first.kind === 'data' ? text(first.data) : '';
     if (line === 'version 2') {

@@ -250,9 +250,10 @@ export function parseConfig(text: string, file = 'config'): [string, string][] {
 /**
  * The user's system and global config, as git reads them for a command run
  * outside any repository (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_SYSTEM,
- * GIT_CONFIG_GLOBAL and XDG_CONFIG_HOME honoured; includes are not followed).
+ * GIT_CONFIG_GLOBAL and XDG_CONFIG_HOME honoured; includes are not followed),
+ * then the `local` repository config file when given, then the command line's.
  */
-export function readUserConfig(env: NodeJS.ProcessEnv = process.env): [string, string][] {
+export function readUserConfig(env: NodeJS.ProcessEnv = process.env, local?: string): [string, string][] {
   const files: string[] = [];
   if (!env.GIT_CONFIG_NOSYSTEM || env.GIT_CONFIG_NOSYSTEM === '0' || env.GIT_CONFIG_NOSYSTEM === 'false') {
     files.push(env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
@@ -273,6 +274,13 @@ export function readUserConfig(env: NodeJS.ProcessEnv = process.env): [string, s
       continue;
     }
     out.push(...parseConfig(text, f));
+  }
+  if (local !== undefined) {
+    try {
+      out.push(...parseConfig(readFileSync(local, 'utf8'), local));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
   out.push(...environmentConfig(env));
   return out;

@@ -1,6 +1,6 @@
 // git:// (gitprotocol-pack, "Git Transport"): a TCP connection to git daemon,
 // default port 9418, opened by one pkt-line naming the service, the path and the
-// host: `git-upload-pack /path\0host=<host>\0`, then `\0version=2\0` as an extra
+// host: `git-upload-pack /path\0host=<host>\0` (the program as --upload-pack names it), then `\0version=2\0` as an extra
 // parameter to ask for protocol v2.
 
 import { builtin } from '../builtins.ts';
@@ -51,7 +51,8 @@ export function openGit(url: string, loc: { host: string; port: number; hostHead
         sock.removeAllListeners('error');
         const conn = socketConnection(sock);
         const extra = version > 0 ? `\0version=${version}\0` : '';
-        conn.write(pkt(`git-upload-pack ${loc.path}\0host=${loc.hostHeader}\0${extra}`)).then(() => resolve(conn));
+        // connect.c names the program to run as given (--upload-pack, remote.<name>.uploadpack): the daemon refuses other names.
+        conn.write(pkt(`${opts.uploadPack ?? 'git-upload-pack'} ${loc.path}\0host=${loc.hostHeader}\0${extra}`)).then(() => resolve(conn));
       });
     });
   return new ChannelRemote(url, new StreamChannel(url, connect), opts.signal);

@@ -18,6 +18,8 @@ const SERVICE = 'git-upload-pack';
 /** Request bodies larger than this are sent gzipped, as git's remote-curl sends them (post_rpc). */
 const GZIP_REQUEST_OVER = 1024;
 const MAX_REDIRECTS = 5;
+/** How much of an error answer's text is read to show it. */
+const MESSAGE_MAX = 64 * 1024;
 // Some hosts serve the smart protocol only to user agents that start with `git/`;
 // libgit2 and others identify the same way, naming themselves in the comment.
 const USER_AGENT = `git/2.0 (wasmgit/${VERSION})`;
@@ -125,36 +127,55 @@ export class HttpChannel implements Channel {
         continue;
       }
       if (s === 401) {
-        res.discard();
         if (askedForCredentials || this.cred?.source === 'url') {
+          if (follow) await this.showMessage(res);
+          res.discard();
           if (this.cred) await reportCredential(this.credCtx, this.cred, 'reject');
           throw new TransportError('auth', `Authentication failed for '${this.url}'`, this.url);
         }
+        res.discard();
         askedForCredentials = true;
         try {
           this.credCtx.url = this.base;
           this.cred = await fillCredential(this.credCtx);
         } catch (err) {
           if (!(err instanceof CredentialError)) throw err;
-          throw new TransportError('auth', `Authentication failed for '${this.url}': ${err.message}`, this.url);
+          // git's credential_fill() dies with its own words ("could not read Username for ..."), nothing around them.
+          throw new TransportError('auth', err.message, this.url);
         }
         continue;
       }
       if (s >= 200 && s < 300 && askedForCredentials && this.cred) await reportCredential(this.credCtx, this.cred, 'approve');
-      if (s === 404 || s === 410) {
-        res.discard();
-        throw new TransportError('not-found', `repository '${this.url}' not found`, this.url);
-      }
-      if (s === 403 || s === 407) {
-        res.discard();
-        throw new TransportError('auth', `unable to access '${this.url}': The requested URL returned error: ${s}`, this.url);
-      }
       if (s < 200 || s >= 300) {
+        if (follow) await this.showMessage(res);
         res.discard();
-        throw new TransportError('remote-error', `unable to access '${this.url}': The requested URL returned error: ${s}`, this.url);
       }
+      if (s === 404 || s === 410) throw new TransportError('not-found', `repository '${this.url}' not found`, this.url);
+      if (s === 403 || s === 407) throw new TransportError('auth', `unable to access '${this.url}': The requested URL returned error: ${s}`, this.url);
+      if (s < 200 || s >= 300) throw new TransportError('remote-error', `unable to access '${this.url}': The requested URL returned error: ${s}`, this.url);
       return res;
     }
+  }
+
+  /**
+   * http.c show_http_message(): a refused discovery request's text/plain body
+   * is the server's explanation, shown line by line as `remote: <line>` before
+   * git's own fatal line. Other types (HTML error pages) are not shown.
+   */
+  private async showMessage(res: HttpResponse): Promise<void> {
+    if (res.contentType !== 'text/plain' || !this.opts.onStderr) return;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (let r = await res.body.next(); !r.done && size < MESSAGE_MAX; r = await res.body.next()) {
+        parts.push(r.value);
+        size += r.value.length;
+      }
+    } catch {
+      // a body cut short: show what came
+    }
+    const msg = Buffer.concat(parts).subarray(0, MESSAGE_MAX).toString('utf8').trim();
+    if (msg) this.opts.onStderr(msg.split('\n').map((l) => `remote: ${l}\n`).join(''));
   }
 
   private reader(res: HttpResponse): PktReader {
@@ -226,6 +247,9 @@ export class HttpChannel implements Channel {
 
 /** The smart-HTTP remote for `url` (credentials in it are used, never shown). */
 export function openHttp(url: string, opts: OpenOptions): Remote {
+  // transport-helper.c: the HTTP helper has no "servpath" option to take another
+  // upload-pack than the default (which is asked for anyway, so git says nothing).
+  if (opts.uploadPack !== undefined && opts.uploadPack !== 'git-upload-pack') opts.onStderr?.('warning: setting remote service path not supported by protocol\n');
   const channel = new HttpChannel(url, opts);
   return new ChannelRemote(channel.url.replace(/\/$/, ''), channel, opts.signal);
 }

@@ -23,6 +23,8 @@ export { isBundleFile, readBundleHeader, BundleFormatError, type BundleHeader } 
 
 export async function openRemote(url: string, opts: OpenOptions = {}): Promise<Remote> {
   wantedProtocol(opts.config, url); // refuses a protocol.version git does not know, before connecting
+  // connect.c git_connect(): no path (an empty location, `ssh://host`, `git://host`, `file://`) is refused before connecting.
+  if (url === '' || /^(ssh|git\+ssh|ssh\+git|git|file):\/\/[^/]*$/i.test(url)) throw new TransportError('unsupported', "no path specified; see 'git help pull' for valid url syntax", url);
   const loc = classify(url);
   switch (loc.kind) {
     case 'http':

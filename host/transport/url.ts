@@ -42,10 +42,9 @@ export function classify(location: string, cwd = process.cwd()): Location {
     const rest = location.slice(scheme[0].length);
     if (s === 'http' || s === 'https') return { kind: 'http', url: location };
     if (s === 'file') {
-      // file:///path, or file://localhost/path
+      // file:///path; a host (file://localhost/path, file://elsewhere/path) is
+      // skipped, as connect.c parse_connect_url() skips it: the path is local.
       const slash = rest.indexOf('/');
-      const host = slash < 0 ? rest : rest.slice(0, slash);
-      if (host && host !== 'localhost') return { kind: 'unsupported', scheme: `file://${host}` };
       return { kind: 'file', path: decodeURIComponent(slash < 0 ? '/' : rest.slice(slash)) };
     }
     const slash = rest.indexOf('/');
