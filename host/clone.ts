@@ -10,7 +10,7 @@
 // when it was given an empty one.
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { AbortError, CloneError, ConfigError, DestinationExistsError, RefNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
+import { AbortError, CloneError, ConfigError, DestinationExistsError, RefNotFoundError, RepositoryNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
 import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
@@ -310,7 +310,9 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
 export async function clone(o: CloneOptions): Promise<CloneResult> {
   // Callers from plain JavaScript get no type check: a missing repository is
   // git's usage error, not a TypeError from deep inside.
-  if (typeof o?.repository !== 'string' || o.repository === '') throw new CloneError('You must specify a repository to clone.');
+  if (typeof o?.repository !== 'string') throw new CloneError('You must specify a repository to clone.');
+  // An empty one is given, and names nothing: git's words for it.
+  if (o.repository === '') throw new RepositoryNotFoundError("repository '' does not exist", { url: '' });
   if (o.directory !== undefined && typeof o.directory !== 'string') {
     throw new CloneError('the directory to clone into must be a string', { url: o.repository });
   }

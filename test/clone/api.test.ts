@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clone, CloneError } from '../../host/api.ts';
+import { clone, CloneError, RepositoryNotFoundError } from '../../host/api.ts';
 
 async function refusal(options: unknown): Promise<CloneError> {
   try {
@@ -18,11 +18,14 @@ async function refusal(options: unknown): Promise<CloneError> {
   throw new Error('unreachable');
 }
 
-test('a missing or empty repository is git\'s usage error', async () => {
-  for (const o of [{}, { repository: '' }, { url: '/some/repo', directory: 'x' }, { repository: 42 }]) {
+test('a missing repository is git\'s usage error; an empty one is one that does not exist, in git\'s words', async () => {
+  for (const o of [{}, { url: '/some/repo', directory: 'x' }, { repository: 42 }]) {
     const e = await refusal(o);
     assert.is(e.message, 'You must specify a repository to clone.');
   }
+  const empty = await refusal({ repository: '' });
+  assert.instance(empty, RepositoryNotFoundError);
+  assert.is(empty.message, "repository '' does not exist");
 });
 
 test('a directory that is not a non-empty string is refused (the empty one in git\'s words), and nothing is created', async () => {

@@ -391,6 +391,12 @@ test('usage errors exit 129 with git\'s messages', async () => {
   const none = await wasmgit(['clone'], work);
   assert.is(none.code, 129);
   assert.match(none.stderr, /^fatal: You must specify a repository to clone\.\n\nusage: wasmgit clone/);
+  // An empty one is given: a repository that does not exist, as git says.
+  const empty = await wasmgit(['clone', ''], work);
+  const gitEmpty = spawnSync('git', ['clone', ''], { cwd: work, env: gitEnv, encoding: 'utf8' });
+  assert.is(empty.code, 128);
+  assert.is(empty.code, gitEmpty.status);
+  assert.is(empty.stderr, gitEmpty.stderr);
   const many = await wasmgit(['clone', 'a', 'b', 'c'], work);
   assert.is(many.code, 129);
   assert.match(many.stderr, /^fatal: Too many arguments\./);
