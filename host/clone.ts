@@ -603,6 +603,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (source.bundle !== undefined) for (const p of packed) if ((p.peeled = peelTag(objects, p.oid)) !== undefined) peeledAny = true;
     const packedText = peeledAny ? formatPackedRefs(packed) : planned;
     if (refs.length) writePackedRefs(gitDir, packedText);
+    // A shallow source's boundary (no deepening asked): only the commits that
+    // came are recorded, as fetch-pack's update_shallow() does for a clone.
+    if (shallow.length && !deepen) shallow = shallow.filter((oid) => objects!.has(oid));
     if (shallow.length) writeShallow(gitDir, shallow);
     // ...then tags the server sent along (include-tag) as loose refs (write_followtags).
     if (n.singleBranch && !o.noTags) {

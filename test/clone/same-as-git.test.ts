@@ -97,6 +97,22 @@ test('-c remote.origin.fetch naming HEAD: the remote HEAD fetched into the ref i
   await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
 });
 
+test('a shallow source over protocol v0: its advertised boundary becomes the shallow file, only the commits that came', async () => {
+  const shallow = fx.path('shallow-v0.git');
+  git(fx.root, ['clone', '-q', '--bare', '--depth', '1', '--no-single-branch', `file://${fx.path('repo.git')}`, shallow]);
+  const v0 = ['-c', 'protocol.version=0'];
+  for (const [args, opts] of [
+    [[], {}],
+    [['--single-branch', '-b', 'dev'], { singleBranch: true, branch: 'dev' }],
+    [['--bare'], { bare: true }],
+  ] as [string[], Omit<CloneOptions, 'repository'>][]) {
+    const { ours } = await both([...v0, ...args], { ...opts, repo: 'shallow-v0.git', config: ['protocol.version=0'] }, { bare: opts.bare });
+    const gd = opts.bare ? ours : join(ours, '.git');
+    assert.ok(existsSync(join(gd, 'shallow')), 'a shallow file');
+    assert.is(git(ours, ['rev-parse', '--is-shallow-repository']).trim(), 'true');
+  }
+});
+
 test('--no-tags, -o and -c: config written as git writes it', async () => {
   await both(['--no-tags', '-o', 'up', '-c', 'foo.Bar=baz qux', '-c', 'core.autocrlf=false', '-c', 'remote.up.tagOpt=x'], {
     noTags: true,
