@@ -86,7 +86,11 @@ export interface RefPlan {
   unbornHead?: string;
   /** The clone's own refspec, as written to remote.<name>.fetch (none for a bare non-mirror clone). */
   fetchRefspec?: string;
-  /** Ask the server to include tags pointing into what is sent (single-branch clones). */
+  /**
+   * Ask the server to include tags pointing into what is sent: builtin/clone.c
+   * sets TRANS_OPT_FOLLOWTAGS for every single-branch clone, --no-tags or not
+   * (--no-tags only keeps write_followtags() from making refs of them).
+   */
   includeTag: boolean;
   /** Prefix under which remote-tracking refs live (`refs/remotes/origin/`, or `refs/heads/` when bare). */
   branchTop: string;
@@ -151,7 +155,7 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   }
   if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, mapTags);
 
-  const plan: RefPlan = { mapped, wants: [], includeTag: o.singleBranch && !o.noTags, branchTop };
+  const plan: RefPlan = { mapped, wants: [], includeTag: o.singleBranch, branchTop };
   if (mapped.length) {
     plan.remoteHead = head;
     plan.remoteHeadPointsAt = guessRemoteHead(head, mapped.filter((m) => m.local), o.defaultBranch);

@@ -97,6 +97,12 @@ test('-c remote.origin.fetch naming HEAD: the remote HEAD fetched into the ref i
   await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
 });
 
+test('--single-branch --no-tags: tags still asked for along (include-tag), as git asks, but no refs made of them', async () => {
+  // git fsck then finds the same dangling tag object in both clones.
+  await both(['--single-branch', '--no-tags', '-b', 'dev'], { singleBranch: true, noTags: true, branch: 'dev' });
+  await both(['--depth', '1', '--no-tags'], { depth: 1, noTags: true });
+});
+
 test('a shallow source over protocol v0: its advertised boundary becomes the shallow file, only the commits that came', async () => {
   const shallow = fx.path('shallow-v0.git');
   git(fx.root, ['clone', '-q', '--bare', '--depth', '1', '--no-single-branch', `file://${fx.path('repo.git')}`, shallow]);
