@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { AbortError, CloneError, ConfigError, DestinationExistsError, RefNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
-import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
+import { expandRefPrefix, planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
 import { configBool, configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
@@ -294,7 +294,8 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
   for (const spec of [...extraRefspecs, n.mirror ? '+refs/*:refs/*' : '+refs/heads/*:']) {
     const src = spec.replace(/^\+/, '').split(':')[0];
     const star = src.indexOf('*');
-    out.push(star >= 0 ? src.slice(0, star) : src);
+    if (star >= 0) out.push(src.slice(0, star));
+    else out.push(...expandRefPrefix(src || 'HEAD'));
   }
   if (o.branch !== undefined) {
     const b = o.branch;
@@ -592,6 +593,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       await here?.close();
     }
     throwIfAborted(o.signal);
+    // write_remote_refs(): one ref transaction for every mapped ref, which
+    // refuses a name written twice (after the fetch, as git's does).
+    if (plan.duplicate) throw new CloneError(`multiple updates for ref '${plan.duplicate}' not allowed`, { url: source.url });
 
     objects = await openRepositoryObjects(gitDir, packs);
     // update_remote_refs(): one packed-refs file for everything fetched (written,
@@ -862,7 +866,8 @@ function planRefsWarning(refs: AdvertisedRef[], headTarget: string | undefined, 
   try {
     return planRefs(refs, headTarget, o);
   } catch (err) {
-    if (err instanceof RefNotFoundError && o.singleBranch && refs.length) emit({ phase: 'warning', message: `Could not find remote branch ${o.branch} to clone.` });
+    // (Not for an exact remote.<name>.fetch source the clone did not find: git dies on that alone.)
+    if (err instanceof RefNotFoundError && o.singleBranch && refs.length && o.branch !== undefined && err.ref === o.branch) emit({ phase: 'warning', message: `Could not find remote branch ${o.branch} to clone.` });
     throw err;
   }
 }
