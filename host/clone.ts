@@ -410,9 +410,6 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       throw new CloneError('unable to write parameters to config file', { url: source.url });
     }
     if (n.stickyProblem) throw n.stickyProblem;
-    if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
-    if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
-    if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });
 
     // remote.c: valid_remote_name — the name must make a valid ref below
     // refs/remotes/. git checks it after saying where it clones to.
@@ -467,6 +464,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });
       }
     }
+    // ...and only then is a shallow source refused, or read as a remote (builtin/clone.c).
+    if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
+    if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
+    if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });
     // transport_get(), after those warnings: protocol.<name>.allow and
     // $GIT_ALLOW_PROTOCOL apply to what the user typed too (a path is `file`);
     // a submodule's URL is not the user's, so `user` (file's default) refuses it.
