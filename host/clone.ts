@@ -293,6 +293,8 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
   const out = ['HEAD'];
   for (const spec of [...extraRefspecs, n.mirror ? '+refs/*:refs/*' : '+refs/heads/*:']) {
     const src = spec.replace(/^\+/, '').split(':')[0];
+    // refspec_ref_prefixes(): negative refspecs and object ids name no ref to list.
+    if (src.startsWith('^') || /^[0-9a-f]{40}$/.test(src)) continue;
     const star = src.indexOf('*');
     if (star >= 0) out.push(src.slice(0, star));
     else out.push(...expandRefPrefix(src || 'HEAD'));

@@ -105,12 +105,20 @@ function localRefName(dst: string): string | null {
  * must be there (git dies otherwise, before fetching).
  */
 function fetchMap(spec: Refspec, refs: AdvertisedRef[], add: (r: AdvertisedRef, map: (name: string) => string | null) => void, url?: string): void {
+  // A negative refspec (^<ref>) maps nothing here: clone does not apply it.
+  if (spec.src.startsWith('^')) return;
   if (spec.src.includes('*')) {
     const map = compileRefspec(spec);
     for (const r of refs) add(r, map);
     return;
   }
   const name = spec.src || 'HEAD';
+  // A full object id is fetched as itself (the refspec's exact_sha1), whatever the remote advertises.
+  if (/^[0-9a-f]{40}$/.test(name)) {
+    const local = localRefName(spec.dst);
+    add({ name, oid: name }, () => local);
+    return;
+  }
   const found = findRefByAbbrev(refs, name);
   if (!found) throw new RefNotFoundError(`couldn't find remote ref ${name}`, { ref: name, url });
   const local = localRefName(spec.dst);

@@ -98,7 +98,9 @@ test('-c remote.origin.fetch naming HEAD: the remote HEAD fetched into the ref i
 });
 
 test('-c remote.origin.fetch with an exact source: its short name resolved as git resolves it, a bare name stored as a branch', async () => {
-  for (const spec of ['dev:foo', 'heads/dev:refs/remotes/origin/d2', 'light:refs/l', 'dev:']) await both(['-c', `remote.origin.fetch=${spec}`], { config: [`remote.origin.fetch=${spec}`] });
+  // A negative refspec maps nothing in a clone; a full object id is fetched as itself.
+  const oid = git(fx.path('repo.git'), ['rev-parse', 'dev~1']).trim();
+  for (const spec of ['dev:foo', 'heads/dev:refs/remotes/origin/d2', 'light:refs/l', 'dev:', '^refs/heads/dev', `${oid}:refs/x`]) await both(['-c', `remote.origin.fetch=${spec}`], { config: [`remote.origin.fetch=${spec}`] });
   const config = ['remote.origin.fetch=dev:refs/d2'];
   await both(['--single-branch', '-b', 'dev', '-c', config[0]], { singleBranch: true, branch: 'dev', config });
 });
