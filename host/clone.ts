@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { AbortError, CloneError, ConfigError, DestinationExistsError, RefNotFoundError, RepositoryNotFoundError, SparseCheckoutError, SubmoduleError, WasmgitError, systemErrorMessage, systemErrorReason } from './errors.ts';
 import { guessDirectoryName } from './clone/dirname.ts';
-import { planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
+import { expandRefPrefix, planRefs, type AdvertisedRef, type RefPlan } from './clone/refmap.ts';
 import { resolveSource, type Source } from './clone/source.ts';
 import { configBool, configNumber, ConfigWriter, lastValue, parseConfigParameter, readUserConfig } from './repo/config.ts';
 import { initRepository, writeConfig } from './repo/init.ts';
@@ -296,8 +296,11 @@ function lsRefsPrefixes(n: Normalized, o: CloneOptions, extraRefspecs: string[])
   const out = ['HEAD'];
   for (const spec of [...extraRefspecs, n.mirror ? '+refs/*:refs/*' : '+refs/heads/*:']) {
     const src = spec.replace(/^\+/, '').split(':')[0];
+    // refspec_ref_prefixes(): negative refspecs and object ids name no ref to list.
+    if (src.startsWith('^') || /^[0-9a-f]{40}$/.test(src)) continue;
     const star = src.indexOf('*');
-    out.push(star >= 0 ? src.slice(0, star) : src);
+    if (star >= 0) out.push(src.slice(0, star));
+    else out.push(...expandRefPrefix(src || 'HEAD'));
   }
   if (o.branch !== undefined) {
     const b = o.branch;
@@ -414,9 +417,6 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       throw new CloneError('unable to write parameters to config file', { url: source.url });
     }
     if (n.stickyProblem) throw n.stickyProblem;
-    if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
-    if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
-    if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });
 
     // remote.c: valid_remote_name — the name must make a valid ref below
     // refs/remotes/. git checks it after saying where it clones to.
@@ -471,6 +471,10 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
         if (set) emit({ phase: 'warning', message: `${flag} is ignored in local clones; use file:// instead.` });
       }
     }
+    // ...and only then is a shallow source refused, or read as a remote (builtin/clone.c).
+    if (localShallow && n.rejectShallow) throw new CloneError('source repository is shallow, reject to clone.', { url: source.url });
+    if (o.local && localShallow) emit({ phase: 'warning', message: 'source repository is shallow, ignoring --local' });
+    if (o.local && (!source.local || localShallow)) emit({ phase: 'warning', message: '--local is ignored' });
     // transport_get(), after those warnings: protocol.<name>.allow and
     // $GIT_ALLOW_PROTOCOL apply to what the user typed too (a path is `file`);
     // a submodule's URL is not the user's, so `user` (file's default) refuses it.
@@ -602,6 +606,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
       await here?.close();
     }
     throwIfAborted(o.signal);
+    // write_remote_refs(): one ref transaction for every mapped ref, which
+    // refuses a name written twice (after the fetch, as git's does).
+    if (plan.duplicate) throw new CloneError(`multiple updates for ref '${plan.duplicate}' not allowed`, { url: source.url });
 
     objects = await openRepositoryObjects(gitDir, packs);
     // update_remote_refs(): one packed-refs file for everything fetched (written,
@@ -613,6 +620,9 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
     if (source.bundle !== undefined) for (const p of packed) if ((p.peeled = peelTag(objects, p.oid)) !== undefined) peeledAny = true;
     const packedText = peeledAny ? formatPackedRefs(packed) : planned;
     if (refs.length) writePackedRefs(gitDir, packedText);
+    // A shallow source's boundary (no deepening asked): only the commits that
+    // came are recorded, as fetch-pack's update_shallow() does for a clone.
+    if (shallow.length && !deepen) shallow = shallow.filter((oid) => objects!.has(oid));
     if (shallow.length) writeShallow(gitDir, shallow);
     // ...then tags the server sent along (include-tag) as loose refs (write_followtags).
     if (n.singleBranch && !o.noTags) {
@@ -870,7 +880,8 @@ function planRefsWarning(refs: AdvertisedRef[], headTarget: string | undefined, 
   try {
     return planRefs(refs, headTarget, o);
   } catch (err) {
-    if (err instanceof RefNotFoundError && o.singleBranch && refs.length) emit({ phase: 'warning', message: `Could not find remote branch ${o.branch} to clone.` });
+    // (Not for an exact remote.<name>.fetch source the clone did not find: git dies on that alone.)
+    if (err instanceof RefNotFoundError && o.singleBranch && refs.length && o.branch !== undefined && err.ref === o.branch) emit({ phase: 'warning', message: `Could not find remote branch ${o.branch} to clone.` });
     throw err;
   }
 }

@@ -58,6 +58,73 @@ function compileRefspec(spec: Refspec): (name: string) => string | null {
   };
 }
 
+/** refs.c's ref_rev_parse_rules: the full names a short name may stand for, most specific first. */
+const REV_PARSE_RULES: ((name: string) => string)[] = [
+  (n) => n,
+  (n) => `refs/${n}`,
+  (n) => `refs/tags/${n}`,
+  (n) => `refs/heads/${n}`,
+  (n) => `refs/remotes/${n}`,
+  (n) => `refs/remotes/${n}/HEAD`,
+];
+
+/** expand_ref_prefix(): the ls-refs prefixes that a refspec's exact source name may match. */
+export function expandRefPrefix(name: string): string[] {
+  return REV_PARSE_RULES.map((rule) => rule(name));
+}
+
+/**
+ * remote.c's find_ref_by_name_abbrev(): the ref that `name` names, the one
+ * matched by the earliest rule winning (and the first such ref on a tie).
+ */
+function findRefByAbbrev<T extends { name: string }>(refs: T[], name: string): T | undefined {
+  let best: T | undefined;
+  let bestScore = 0;
+  for (const r of refs) {
+    const i = REV_PARSE_RULES.findIndex((rule) => rule(name) === r.name);
+    const score = i < 0 ? 0 : REV_PARSE_RULES.length - i;
+    if (score > bestScore) {
+      best = r;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** remote.c's get_local_ref(): where an exact refspec stores what it fetches (a short name is a branch). */
+function localRefName(dst: string): string | null {
+  if (dst === '') return null;
+  if (dst.startsWith('refs/')) return dst;
+  if (dst.startsWith('heads/') || dst.startsWith('tags/') || dst.startsWith('remotes/')) return `refs/${dst}`;
+  return `refs/heads/${dst}`;
+}
+
+/**
+ * get_fetch_map() for one refspec over `refs`: a pattern maps every name it
+ * matches; an exact source names one ref, by its full or short name, and
+ * must be there (git dies otherwise, before fetching).
+ */
+function fetchMap(spec: Refspec, refs: AdvertisedRef[], add: (r: AdvertisedRef, map: (name: string) => string | null) => void, url?: string): void {
+  // A negative refspec (^<ref>) maps nothing here: clone does not apply it.
+  if (spec.src.startsWith('^')) return;
+  if (spec.src.includes('*')) {
+    const map = compileRefspec(spec);
+    for (const r of refs) add(r, map);
+    return;
+  }
+  const name = spec.src || 'HEAD';
+  // A full object id is fetched as itself (the refspec's exact_sha1), whatever the remote advertises.
+  if (/^[0-9a-f]{40}$/.test(name)) {
+    const local = localRefName(spec.dst);
+    add({ name, oid: name }, () => local);
+    return;
+  }
+  const found = findRefByAbbrev(refs, name);
+  if (!found) throw new RefNotFoundError(`couldn't find remote ref ${name}`, { ref: name, url });
+  const local = localRefName(spec.dst);
+  add(found, () => local);
+}
+
 export interface PlanOptions {
   remoteName: string;
   bare: boolean;
@@ -86,8 +153,18 @@ export interface RefPlan {
   unbornHead?: string;
   /** The clone's own refspec, as written to remote.<name>.fetch (none for a bare non-mirror clone). */
   fetchRefspec?: string;
-  /** Ask the server to include tags pointing into what is sent (single-branch clones). */
+  /**
+   * Ask the server to include tags pointing into what is sent: builtin/clone.c
+   * sets TRANS_OPT_FOLLOWTAGS for every single-branch clone, --no-tags or not
+   * (--no-tags only keeps write_followtags() from making refs of them).
+   */
   includeTag: boolean;
+  /**
+   * A local ref that two mappings both write (the user's remote.<name>.fetch
+   * overlapping the clone's own refspec or the tags'): git's ref transaction
+   * refuses it after the fetch. The first such name in sorted order, as git names it.
+   */
+  duplicate?: string;
   /** Prefix under which remote-tracking refs live (`refs/remotes/origin/`, or `refs/heads/` when bare). */
   branchTop: string;
 }
@@ -113,12 +190,13 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
   const srcPrefix = o.mirror ? 'refs/' : 'refs/heads/';
   const branchTop = o.bare ? srcPrefix : `refs/remotes/${o.remoteName}/`;
   const ownSpec = parseRefspec(`+${srcPrefix}*:${branchTop}*`);
-  const specs = [...(o.extraRefspecs ?? []).map(parseRefspec), ownSpec].map(compileRefspec);
+  const specs = [...(o.extraRefspecs ?? []).map(parseRefspec), ownSpec];
   let head = refs.find((r) => r.name === 'HEAD');
   if (head && !head.symrefTarget && headTarget) head = { ...head, symrefTarget: headTarget };
 
   const mapped: MappedRef[] = [];
   const seenLocal = new Set<string>();
+  const duplicates: string[] = [];
   const add = (r: AdvertisedRef, map: (name: string) => string | null) => {
     const local = map(r.name);
     if (local === null) return;
@@ -126,7 +204,10 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
     if (local !== r.name) assertRefName(local); // a ref mapped to its own name was checked with all the others below
     const known = seenLocal.size;
     seenLocal.add(local); // one hash lookup: the size says whether the name was new
-    if (seenLocal.size === known) return;
+    if (seenLocal.size === known) {
+      duplicates.push(local);
+      return;
+    }
     mapped.push({ remote: r.name, local, oid: r.oid, peeled: r.peeled });
   };
   for (const r of refs) if (r.name !== 'HEAD') assertRefName(r.name);
@@ -141,17 +222,19 @@ export function planRefs(refs: AdvertisedRef[], headTarget: string | undefined, 
       chosen = guessed && refs.find((r) => r.name === guessed.remote);
     } else chosen = findRemoteBranch(refs, o.branch);
     if (chosen) {
-      for (const s of specs) add(chosen, s);
+      // git maps the one chosen ref alone: an exact refspec naming another is not found.
+      for (const s of specs) fetchMap(s, [chosen], add, o.url);
       add(chosen, mapTags); // --branch=<tag> fetches the tag itself
     }
   } else {
     if (head) mapped.push(headEntry(head));
     // Only a refspec naming HEAD itself maps it (git: `+HEAD:refs/remotes/origin/head`); the clone's own never does.
-    for (const s of specs) for (const r of refs) add(r, s);
+    for (const s of specs) fetchMap(s, refs, add, o.url);
   }
   if (!o.mirror && !o.singleBranch && !o.noTags) for (const r of refs) add(r, mapTags);
 
-  const plan: RefPlan = { mapped, wants: [], includeTag: o.singleBranch && !o.noTags, branchTop };
+  const plan: RefPlan = { mapped, wants: [], includeTag: o.singleBranch, branchTop };
+  if (duplicates.length) plan.duplicate = duplicates.sort()[0];
   if (mapped.length) {
     plan.remoteHead = head;
     plan.remoteHeadPointsAt = guessRemoteHead(head, mapped.filter((m) => m.local), o.defaultBranch);

@@ -17,6 +17,11 @@ export interface Advertisement {
   protocol: 0 | 1 | 2;
   capabilities: Map<string, string | true>;
   objectFormat: 'sha1' | 'sha256';
+  /**
+   * A shallow repository's own boundary, as protocol v0/v1 advertises it
+   * (`shallow <oid>` after the refs); v2 sends it in the fetch's shallow-info.
+   */
+  shallow?: string[];
 }
 
 export interface FetchRequest {

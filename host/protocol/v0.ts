@@ -19,6 +19,7 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
   const refs: RemoteRef[] = [];
   let capsText = '';
   let sawCaps = false;
+  const shallow: string[] = [];
   const onLine = (buf: Uint8Array, start: number, end: number) => {
     let line = text(buf.subarray(start, end));
     const nul = line.indexOf('\0');
@@ -29,7 +30,13 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
       }
       line = line.slice(0, nul);
     }
-    if (line.startsWith('shallow ')) return; // the server's own shallow boundary; nothing for a client to do
+    if (line.startsWith('shallow ')) {
+      // The server's own shallow boundary: what it sends stops there (get_remote_heads' shallow_points).
+      const oid = line.slice(8);
+      if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oid)) throw new TransportError('protocol', `protocol error: bad shallow line '${line}'`, r.url);
+      shallow.push(oid);
+      return;
+    }
     const sp = line.indexOf(' ');
     if (sp < 0) throw new TransportError('protocol', `protocol error: bad ref advertisement line '${line}'`, r.url);
     const oid = line.slice(0, sp);
@@ -59,6 +66,7 @@ export async function readV0Advertisement(r: PktReader, protocol: 0 | 1): Promis
     protocol,
     capabilities: caps,
     objectFormat: caps.get('object-format') === 'sha256' ? 'sha256' : 'sha1',
+    ...(shallow.length ? { shallow } : {}),
   };
 }
 
@@ -67,6 +75,8 @@ export interface V0Plan {
   sideband: boolean;
   deepen: boolean;
   warnings: string[];
+  /** The server's own shallow boundary, from its advertisement. */
+  advertisedShallow?: string[];
 }
 
 /** Builds the whole upload-request, wants through `done`; the same bytes serve stateful and stateless transports. */
@@ -109,13 +119,17 @@ export function buildV0Request(adv: Advertisement, req: FetchRequest, url: strin
   parts.push(FLUSH);
   for (const oid of req.haves ?? []) parts.push(pkt(`have ${oid}\n`));
   parts.push(pkt('done\n'));
-  return { body: concat(parts), sideband, deepen, warnings };
+  return { body: concat(parts), sideband, deepen, warnings, advertisedShallow: adv.shallow };
 }
 
 /** Reads the answer to buildV0Request's bytes, streaming the pack into `sink`. */
 export async function readV0Response(r: PktReader, plan: V0Plan, sink: FetchSink): Promise<FetchResult> {
   const result: FetchResult = { shallow: [], unshallow: [] };
   if (plan.warnings.length) result.warnings = plan.warnings;
+  // A shallow server that is not asked to deepen answers no shallow list: its
+  // advertised boundary is the one the pack stops at (fetch-pack's
+  // prepare_shallow_info(), as v2's shallow-info carries it).
+  if (!plan.deepen && plan.advertisedShallow?.length) result.shallow = [...plan.advertisedShallow];
   if (plan.deepen) {
     for (;;) {
       const p = await r.expect();

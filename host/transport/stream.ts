@@ -95,6 +95,8 @@ export class StreamChannel implements Channel {
   private conn: Connection | null = null;
   private last: Connection | null = null; // kept after end() so explain() can read its stderr
   private reader: PktReader | null = null;
+  /** A request was sent: the other side's first answer had come (git's initial contact was made). */
+  private sent = false;
 
   constructor(
     readonly url: string,
@@ -105,12 +107,14 @@ export class StreamChannel implements Channel {
     const conn = await this.connect();
     this.conn = conn;
     this.last = conn;
+    this.sent = false;
     this.reader = new PktReader(conn.readable[Symbol.asyncIterator](), this.url, (err) => hungUp(this.url, (err as Error)?.message));
     return this.reader;
   }
 
   async send(body: Uint8Array): Promise<PktReader> {
     if (!this.conn || !this.reader) throw new TransportError('protocol', 'no conversation to send to', this.url);
+    this.sent = true;
     await this.conn.write(body);
     return this.reader;
   }
@@ -139,19 +143,22 @@ export class StreamChannel implements Channel {
     const stderr = conn.stderr();
     if (!stderr.trim() && (code === 0 || code === null || code === 'running')) return err;
     // A program that failed without a word gets git's closing words alone.
-    return couldNotRead(this.url, stderr, undefined, conn.stderrShown);
+    return couldNotRead(this.url, stderr, undefined, conn.stderrShown, this.sent);
   }
 }
 
 /**
  * git's closing words when a spawned transport fails, with the child's stderr
  * before them (`shown`: it was already passed on, so the CLI prints only the closing words).
+ * "Could not read from remote repository" is connect.c's die_initial_contact();
+ * once the other side had answered (`contacted`), an early end is packet_read()'s
+ * "the remote end hung up unexpectedly", as when upload-pack refuses a request.
  */
-export function couldNotRead(url: string, stderr: string, fallback?: string, shown = false): TransportError {
+export function couldNotRead(url: string, stderr: string, fallback?: string, shown = false, contacted = false): TransportError {
   // The CLI adds its own `fatal: `; keep the child's other lines as they are.
   const said = stderr.trim().replace(/^fatal: /, '');
   const notFound = /does not appear to be a git repository|not a git repository|no such repository|repository '.*' (does not exist|not found)/i.test(said);
-  const reason = 'Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.';
+  const reason = contacted ? 'the remote end hung up unexpectedly' : 'Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.';
   const message = said || fallback ? `${said || fallback}\n${reason}` : reason;
   return new TransportError(notFound ? 'not-found' : 'connection', message, url, stderr.trim() ? { text: shown ? '' : stderr.replace(/\n*$/, '\n'), reason } : undefined);
 }

@@ -108,6 +108,16 @@ test('a shallow source: the clone is shallow too, as git makes it; --reject-shal
       assert.not.ok(existsSync(join(work, name)), `${name} is not left behind`);
     }
   }
+  // A local path's warnings for what a local clone ignores come before the refusal, as in builtin/clone.c.
+  for (const refuse of [['--reject-shallow', '--depth', '1', '--filter=blob:none'], ['-l', '--shallow-since=@1700000000', '-c', 'clone.rejectShallow=true']]) {
+    const name = `refused-warned-${refuse[0]}`;
+    const theirs = await stderrOf(['clone', ...refuse, shallowSrc, name]);
+    const ours = await wasmgit(['clone', ...refuse, shallowSrc, name], work);
+    assert.is(theirs.code, 128, theirs.stderr);
+    assert.is(ours.code, 128, ours.stderr);
+    assert.is(ours.stderr, theirs.stderr, `${name}: stderr`);
+    assert.not.ok(existsSync(join(work, name)), `${name} is not left behind`);
+  }
   // A source that is not shallow passes --reject-shallow; -l with a URL is ignored with git's warning.
   const theirs = await stderrOf(['clone', '-l', '--reject-shallow', `file://${fx.path('repo.git')}`, 'git-l-url']);
   const ours = await wasmgit(['clone', '-l', '--reject-shallow', `file://${fx.path('repo.git')}`, 'ours-l-url'], work);

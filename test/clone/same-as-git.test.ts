@@ -97,6 +97,77 @@ test('-c remote.origin.fetch naming HEAD: the remote HEAD fetched into the ref i
   await both(['--mirror', '-c', config[0]], { mirror: true, config }, { bare: true });
 });
 
+test('-c remote.origin.fetch with an exact source: its short name resolved as git resolves it, a bare name stored as a branch', async () => {
+  // A negative refspec maps nothing in a clone; a full object id is fetched as itself.
+  const oid = git(fx.path('repo.git'), ['rev-parse', 'dev~1']).trim();
+  for (const spec of ['dev:foo', 'heads/dev:refs/remotes/origin/d2', 'light:refs/l', 'dev:', '^refs/heads/dev', `${oid}:refs/x`]) await both(['-c', `remote.origin.fetch=${spec}`], { config: [`remote.origin.fetch=${spec}`] });
+  const config = ['remote.origin.fetch=dev:refs/d2'];
+  await both(['--single-branch', '-b', 'dev', '-c', config[0]], { singleBranch: true, branch: 'dev', config });
+});
+
+/** git refuses the clone: wasmgit must too, with git's message, and leave no directory behind. */
+async function bothRefuse(args: string[], opts: Omit<CloneOptions, 'repository'>) {
+  const url = server.url('repo.git');
+  const n = ++seq;
+  const theirs = join(work, `git-${n}`);
+  const ours = join(work, `ours-${n}`);
+  const failed = await gitAsync(work, ['clone', '-q', ...args, url, theirs]).then(
+    () => null,
+    (err: Error) => err.message,
+  );
+  assert.ok(failed, `git clone ${args.join(' ')} should fail`);
+  const fatal = /fatal: (.*)/.exec(failed!)![1];
+  let ourError: unknown = null;
+  await clone({ ...opts, repository: url, directory: ours, env: gitEnv, cwd: work }).catch((err) => (ourError = err));
+  assert.ok(ourError instanceof Error, `clone with ${args.join(' ')} should fail as git's does (${fatal})`);
+  assert.is((ourError as Error).message, fatal);
+  assert.not.ok(existsSync(theirs));
+  assert.not.ok(existsSync(ours), 'the failed clone is removed');
+}
+
+test('-c remote.origin.fetch writing a ref the clone writes too: refused after the fetch, as git\'s ref transaction refuses it', async () => {
+  for (const [args, opts] of [
+    [['-c', 'remote.origin.fetch=+refs/heads/*:refs/remotes/origin/*'], {}],
+    [['-c', 'remote.origin.fetch=refs/tags/*:refs/tags/*'], {}],
+    [['-c', 'remote.origin.fetch=+refs/heads/dev:refs/remotes/origin/main'], {}],
+    [['--single-branch', '-c', 'remote.origin.fetch=+refs/heads/*:refs/remotes/origin/*'], { singleBranch: true }],
+    [['--single-branch', '-b', 'light', '-c', 'remote.origin.fetch=refs/tags/*:refs/tags/*'], { singleBranch: true, branch: 'light' }],
+    [['--bare', '-c', 'remote.origin.fetch=+refs/heads/*:refs/heads/*'], { bare: true }],
+    [['--mirror', '-c', 'remote.origin.fetch=+refs/heads/*:refs/heads/*'], { mirror: true }],
+  ] as [string[], Omit<CloneOptions, 'repository'>][]) {
+    await bothRefuse(args, { ...opts, config: [args[args.indexOf('-c') + 1]] });
+  }
+});
+
+test('-c remote.origin.fetch with an exact source the clone does not map: refused before the fetch', async () => {
+  await bothRefuse(['-c', 'remote.origin.fetch=nope:refs/x'], { config: ['remote.origin.fetch=nope:refs/x'] });
+  // A single-branch clone maps its one branch only.
+  await bothRefuse(['--single-branch', '-c', 'remote.origin.fetch=+refs/heads/dev:refs/remotes/origin/dev'], { singleBranch: true, config: ['remote.origin.fetch=+refs/heads/dev:refs/remotes/origin/dev'] });
+  await bothRefuse(['--single-branch', '-c', 'remote.origin.fetch=HEAD:refs/h'], { singleBranch: true, config: ['remote.origin.fetch=HEAD:refs/h'] });
+});
+
+test('--single-branch --no-tags: tags still asked for along (include-tag), as git asks, but no refs made of them', async () => {
+  // git fsck then finds the same dangling tag object in both clones.
+  await both(['--single-branch', '--no-tags', '-b', 'dev'], { singleBranch: true, noTags: true, branch: 'dev' });
+  await both(['--depth', '1', '--no-tags'], { depth: 1, noTags: true });
+});
+
+test('a shallow source over protocol v0: its advertised boundary becomes the shallow file, only the commits that came', async () => {
+  const shallow = fx.path('shallow-v0.git');
+  git(fx.root, ['clone', '-q', '--bare', '--depth', '1', '--no-single-branch', `file://${fx.path('repo.git')}`, shallow]);
+  const v0 = ['-c', 'protocol.version=0'];
+  for (const [args, opts] of [
+    [[], {}],
+    [['--single-branch', '-b', 'dev'], { singleBranch: true, branch: 'dev' }],
+    [['--bare'], { bare: true }],
+  ] as [string[], Omit<CloneOptions, 'repository'>][]) {
+    const { ours } = await both([...v0, ...args], { ...opts, repo: 'shallow-v0.git', config: ['protocol.version=0'] }, { bare: opts.bare });
+    const gd = opts.bare ? ours : join(ours, '.git');
+    assert.ok(existsSync(join(gd, 'shallow')), 'a shallow file');
+    assert.is(git(ours, ['rev-parse', '--is-shallow-repository']).trim(), 'true');
+  }
+});
+
 test('--no-tags, -o and -c: config written as git writes it', async () => {
   await both(['--no-tags', '-o', 'up', '-c', 'foo.Bar=baz qux', '-c', 'core.autocrlf=false', '-c', 'remote.up.tagOpt=x'], {
     noTags: true,

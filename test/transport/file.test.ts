@@ -73,6 +73,21 @@ test('pack-objects failing on the remote side: remote-error from side-band 3, pr
   }
 });
 
+test('upload-pack refusing a request after its advertisement: its words, then "the remote end hung up unexpectedly" (not the initial-contact message)', async () => {
+  // git: packet_read() dies so once upload-pack has answered; "Could not read from remote repository" is for a first contact that fails.
+  for (const version of ['2', '0']) {
+    const remote = await openRemote(url, { env: testEnv, config: new Map([['protocol.version', version]]) });
+    const err = await transportFailure(async () => {
+      const adv = await remote.advertise();
+      await remote.fetch({ wants: [adv.refs[0].oid], shallowExclude: ['no-such-ref'] }, collectingSink());
+    });
+    await remote.close();
+    assert.is(err.kind, 'connection', `v${version}`);
+    assert.is(err.message, 'git upload-pack: ambiguous deepen-not: deepen-not no-such-ref\nthe remote end hung up unexpectedly', `v${version}`);
+    assert.equal(err.relayed, { text: 'fatal: git upload-pack: ambiguous deepen-not: deepen-not no-such-ref\n', reason: 'the remote end hung up unexpectedly' }, `v${version}`);
+  }
+});
+
 test('a missing repository: not-found with upload-pack\'s words', async () => {
   const missing = join(tmp.dir, 'missing.git');
   const remote = await openRemote(`file://${missing}`, { env: testEnv });
