@@ -7,7 +7,7 @@
 // a dot are left out, as git leaves them out. The source's alternates become
 // the clone's (copy_alternates()): each line made absolute, relative ones
 // taken from the source's objects directory.
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, opendirSync, readFileSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { CloneError, systemErrorReason } from '../errors.ts';
 import { findGitDir } from '../repo/git-dir.ts';
@@ -30,7 +30,7 @@ export function linkObjects(from: string, gitDir: string, o: { hardlinks: boolea
   let link = o.hardlinks;
   const walk = (src: string, dst: string) => {
     mkdirSync(dst, { recursive: true });
-    for (const name of readdirSync(src)) {
+    for (const name of inDirectoryOrder(src)) {
       if (name.startsWith('.')) continue;
       const s = join(src, name);
       const d = join(dst, name);
@@ -93,4 +93,16 @@ function copyFile(src: string, dst: string, st: import('node:fs').Stats): void {
     closeSync(from);
   }
   utimesSync(dst, Math.floor(st.atimeMs / 1000), Math.floor(st.mtimeMs / 1000));
+}
+
+/** The names in directory `dir` in the order the filesystem gives them, as git's readdir() walk meets them. */
+function inDirectoryOrder(dir: string): string[] {
+  const d = opendirSync(dir);
+  const names: string[] = [];
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) names.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return names;
 }
