@@ -6,6 +6,7 @@
 // zlib, delta or pack entry data.
 
 import { loadCore, type Core } from '../core/instance.ts';
+import { PackCore } from '../core/pack.ts';
 
 const INFLATE_DONE = 1;
 const INFLATE_NEED_INPUT = 2;
@@ -68,23 +69,16 @@ export class LocalCore {
     }
   }
 
-  private contentPtr = 0;
-  private contentCap = 0;
+  private pack: PackCore | null = null;
 
   /**
    * Object `data` of type `type` (1-4) as a whole pack entry: its header, then
-   * its content as a zlib stream at level 1, built by the core; copied out.
+   * its content as a zlib stream at level 1, built by the core (as index-pack
+   * --fix-thin builds the entries it appends); copied out.
    */
   wholeEntry(type: number, data: Uint8Array): Uint8Array {
-    const c = this.core;
-    if (data.length > this.contentCap) {
-      // The core frees only its latest allocation: a larger buffer is taken and the old one left.
-      this.contentCap = Math.max(data.length, this.contentCap * 2, WINDOW);
-      this.contentPtr = c.alloc(this.contentCap);
-    }
-    c.bytes(this.contentPtr, data.length).set(data);
-    const n = c.check(c.exports.packThinEntry(type, this.contentPtr, data.length, 1));
-    return c.bytes(c.exports.packThinEntryPtr(), n).slice();
+    this.pack ??= new PackCore(this.core);
+    return this.pack.thinEntry(type, data, 1);
   }
 
   /** Adler-32 of linear memory at (ptr, len), continuing from `adler` (start with 1). */
