@@ -380,17 +380,15 @@ class LocalRemote implements Remote {
         const kept = k < index.count && keep[k] === 1;
         const off = k < index.count ? index.offsets[index.byOffset[k]] : index.packSize - index.hashLen;
         const h = kept ? header(off) : null;
-        const rewrite = h?.type === OBJ_OFS_DELTA;
-        if ((!kept || rewrite) && runStart >= 0) {
+        // A delta marked to be rebuilt goes whole; another OFS_DELTA is rewritten as REF_DELTA.
+        const rebuilt = kept && whole !== undefined && entry.rebuild?.[k] === 1;
+        const rewrite = !rebuilt && h?.type === OBJ_OFS_DELTA;
+        if ((!kept || rewrite || rebuilt) && runStart >= 0) {
           await w.copy(fd, runStart, off, index.packPath);
           runStart = -1;
         }
         if (!kept) continue;
-        if (whole && h && (h.type === OBJ_OFS_DELTA || h.type === OBJ_REF_DELTA) && (entry.rebuild?.[k] ?? 0) === 1) {
-          if (runStart >= 0) {
-            await w.copy(fd, runStart, off, index.packPath);
-            runStart = -1;
-          }
+        if (rebuilt) {
           await w.write(await whole(k));
           continue;
         }
@@ -494,8 +492,10 @@ class LocalRemote implements Remote {
         let headers: SourceObjects | null = walked;
         const w = new PackWriter(sink, core, signal);
         try {
-          const partialClone = () => plan.packs.some((p) => existsSync(p.index.packPath.replace(/\.pack$/, '.promisor')));
-          if (walked) await this.narrow(plan, req.wants, shallow, walked, partialClone());
+          if (walked) {
+            const partialClone = plan.packs.some((p) => existsSync(p.index.packPath.replace(/\.pack$/, '.promisor')));
+            await this.narrow(plan, req.wants, shallow, walked, partialClone);
+          }
           const partial = walked ? plan.packs : plan.packs.filter((p) => p.skipped > 0);
           headers ??= partial.length ? new SourceObjects(core, [], partial.map(handle), hashLen) : null;
           const header = new Uint8Array(12);
@@ -505,7 +505,7 @@ class LocalRemote implements Remote {
           for (const p of plan.packs) {
             const n = partial.indexOf(p);
             const whole = async (k: number) => {
-              const { type, data } = await walked!.read(Buffer.from(p.index.oidAt(p.index.byOffset[k])).toString('hex'));
+              const { type, data } = await walked!.read(p.index.oidAt(p.index.byOffset[k]));
               return core.wholeEntry(type, data);
             };
             await this.copyPack(w, p, (off) => headers!.entryHeader(n, off), walked ? whole : undefined);
