@@ -7,11 +7,11 @@
 // a dot are left out, as git leaves them out. The source's alternates become
 // the clone's (copy_alternates()): each line made absolute, relative ones
 // taken from the source's objects directory.
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, opendirSync, readFileSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
-import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { closeSync, linkSync, lstatSync, mkdirSync, openSync, opendirSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { join, normalize, relative } from 'node:path';
 import { CloneError, systemErrorReason } from '../errors.ts';
 import { findGitDir } from '../repo/git-dir.ts';
-import { packFiles } from '../transport/local-repo.ts';
+import { alternatesOf, packFiles } from '../transport/local-repo.ts';
 
 /** The source's objects directory, or null when the path leads to no repository. */
 export function linkableObjects(sourcePath: string): string | null {
@@ -56,15 +56,11 @@ export function linkObjects(from: string, gitDir: string, o: { hardlinks: boolea
     }
   };
   walk(from, to);
-  const alternates = join(from, 'info', 'alternates');
-  if (existsSync(alternates)) {
-    const lines = readFileSync(alternates, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
-    if (lines.length) {
-      mkdirSync(join(to, 'info'), { recursive: true });
-      // Each directory once (add_to_alternates_file() skips one already listed).
-      const dirs = new Set(lines.map((l) => (isAbsolute(l) ? normalize(l) : resolve(from, l))));
-      writeFileSync(join(to, 'info', 'alternates'), [...dirs].map((d) => `${d}\n`).join(''));
-    }
+  // Each directory once (add_to_alternates_file() skips one already listed).
+  const dirs = new Set(alternatesOf(from).map((d) => normalize(d)));
+  if (dirs.size) {
+    mkdirSync(join(to, 'info'), { recursive: true });
+    writeFileSync(join(to, 'info', 'alternates'), [...dirs].map((d) => `${d}\n`).join(''));
   }
   return packFiles(to).map((p) => p.pack);
 }

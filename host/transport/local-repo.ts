@@ -140,7 +140,7 @@ export function objectDirs(commonDir: string): string[] {
 }
 
 /** The object directories `objectsDir`'s info/alternates names, in order, made absolute (none without the file). */
-function alternatesOf(objectsDir: string): string[] {
+export function alternatesOf(objectsDir: string): string[] {
   const file = join(objectsDir, 'info', 'alternates');
   if (!existsSync(file)) return [];
   const out: string[] = [];
