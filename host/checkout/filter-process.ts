@@ -37,7 +37,11 @@ export interface SmudgeMeta {
 }
 
 /** The filter process stopped in the middle of the protocol: git dies then, filter required or not. */
-export class FilterProcessGone extends Error {}
+export class FilterProcessGone extends Error {
+  constructor(message = 'the remote end hung up unexpectedly') {
+    super(message);
+  }
+}
 
 /** Writing to the filter process failed (it has exited): during the handshake, git gives up on starting it. */
 class WriteFailed extends Error {}
@@ -95,7 +99,7 @@ export class FilterProcess {
     child.stderr!.on('end', () => pending && o.warn(pending));
     // A filter that exits before reading all it is sent is a failure reported below, not a crash here.
     child.stdin!.on('error', () => {});
-    const reader = new PktReader(child.stdout![Symbol.asyncIterator](), cmd, () => new FilterProcessGone('the remote end hung up unexpectedly'));
+    const reader = new PktReader(child.stdout![Symbol.asyncIterator](), cmd, () => new FilterProcessGone());
     const p = new FilterProcess(child, reader);
     try {
       try {
@@ -118,9 +122,7 @@ export class FilterProcess {
         if ((await p.exited) === 'SIGTERM') o.warn(`error: ${cmd} died of signal 15`);
         return null;
       }
-      await p.send([pkt('capability=clean\n'), pkt('capability=smudge\n'), pkt('capability=delay\n'), FLUSH]).catch((err) => {
-        throw err instanceof WriteFailed ? new FilterProcessGone('the remote end hung up unexpectedly') : err;
-      });
+      await p.say([pkt('capability=clean\n'), pkt('capability=smudge\n'), pkt('capability=delay\n'), FLUSH]);
       const caps = await p.list();
       p.smudgeOk = caps.includes('capability=smudge');
       p.canDelay = caps.includes('capability=delay');
@@ -171,6 +173,15 @@ export class FilterProcess {
     });
   }
 
+  /** send() once the handshake has begun: a process gone is git's fatal error. */
+  private async say(parts: Uint8Array[]): Promise<void> {
+    try {
+      await this.send(parts);
+    } catch (err) {
+      throw err instanceof WriteFailed ? new FilterProcessGone() : err;
+    }
+  }
+
   /** The next packet; the process's end or garbage is git's fatal packet_read() error. */
   private async read(): Promise<Pkt> {
     let p: Pkt | null;
@@ -178,9 +189,9 @@ export class FilterProcess {
       p = await this.reader.read();
     } catch (err) {
       if (err instanceof FilterProcessGone) throw err;
-      throw new FilterProcessGone(err instanceof TransportError && err.kind === 'protocol' ? err.message : 'the remote end hung up unexpectedly');
+      throw new FilterProcessGone(err instanceof TransportError && err.kind === 'protocol' ? err.message : undefined);
     }
-    if (!p) throw new FilterProcessGone('the remote end hung up unexpectedly');
+    if (!p) throw new FilterProcessGone();
     return p;
   }
 
@@ -218,12 +229,7 @@ export class FilterProcess {
     const body: Uint8Array[] = [];
     for (let o = 0; o < data.length; o += MAX_PAYLOAD) body.push(pkt(data.subarray(o, o + MAX_PAYLOAD)));
     body.push(FLUSH);
-    try {
-      await this.send([...head, ...body]);
-    } catch (err) {
-      if (err instanceof WriteFailed) throw new FilterProcessGone('the remote end hung up unexpectedly');
-      throw err;
-    }
+    await this.say([...head, ...body]);
     let status = FilterProcess.status(await this.list(), '');
     if (status === 'delayed' && delay) return DELAYED;
     if (status === 'success') {
@@ -242,11 +248,7 @@ export class FilterProcess {
 
   /** The delayed paths the filter has ready (it blocks until one is, or lists none when it has no more). */
   async available(): Promise<Buffer[]> {
-    try {
-      await this.send([pkt('command=list_available_blobs\n'), FLUSH]);
-    } catch (err) {
-      throw err instanceof WriteFailed ? new FilterProcessGone('the remote end hung up unexpectedly') : err;
-    }
+    await this.say([pkt('command=list_available_blobs\n'), FLUSH]);
     const paths: Buffer[] = [];
     for (;;) {
       const p = await this.read();
