@@ -244,6 +244,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     let ptr = 0;
     let len = 0;
     const turns = new Turns(opts.signal);
+    /** Entries a filter process delayed, by path (latin1). */
+    const delayed = new Map<string, number>();
     let k = 0;
     for (const i of order) {
       // A turn every FILES_PER_TURN files; between them only the abort check
@@ -263,7 +265,10 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       const plan = plans[i];
       const data = plan ? await converter.apply(plan, w.paths[i], displayPath(w.paths[i]), ptr, len, w.ids[i]) : core.bytes(ptr, len);
       // A filter process that delayed the file gives it after the others (below).
-      if (data === DELAYED) continue;
+      if (data === DELAYED) {
+        delayed.set(w.paths[i].toString('latin1'), i);
+        continue;
+      }
       const path = w.paths[i];
       const link = w.modes[i] === S_IFLNK;
       if (writer) {
@@ -281,10 +286,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     }
     await writer?.finish();
     // finish_delayed_checkout(): the files filter processes delayed, as they become ready.
-    const byPath = new Map<string, number>();
     await converter.finishDelayed(async (path, data) => {
-      if (!byPath.size) for (const i of order) byPath.set(w.paths[i].toString('latin1'), i);
-      const i = byPath.get(path.toString('latin1'))!;
+      const i = delayed.get(path.toString('latin1'))!;
       putStat(stats, i * STAT_WORDS, tree.writeFile(path, data, w.modes[i] === 0o100755));
       progress();
     });
