@@ -247,11 +247,11 @@ export const lsRemote: Command = {
     if (!transportAllowed(target, (k) => lastValue(entries, k), process.env, true)) throw new Error(`transport '${transportName(target)}' not allowed`);
     // --upload-pack, else remote.<name>.uploadpack (transport_get() takes the remote's, the option overrides it).
     // (transport_get() gives the remote's to git's own transports only, not to the HTTP helper.)
-    const uploadPack = (opts['upload-pack'] as string | undefined) ?? (classify(target).kind === 'http' ? undefined : remote.uploadPack);
+    const kind = classify(target);
+    const uploadPack = (opts['upload-pack'] as string | undefined) ?? (kind.kind === 'http' ? undefined : remote.uploadPack);
     const conn = await openRemote(target, { config, uploadPack, onStderr: (text) => process.stderr.write(text) });
     try {
       // For the server: a local path read directly (no upload-pack), or a bundle, takes none.
-      const kind = classify(target);
       const direct = kind.kind === 'local' && (uploadPack === undefined || isBundleFile(kind.path));
       const serverOptions = direct ? [] : ((opts['server-option'] as string[] | undefined) ?? []);
       const adv = await conn.advertise({ prefixes: prefixesFor(filter), serverOptions });
