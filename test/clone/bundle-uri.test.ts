@@ -11,11 +11,8 @@ import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { clone } from '../../host/clone.ts';
 import { AbortError } from '../../host/errors.ts';
 import { tempDir } from '../helpers/git.ts';
-import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
-import { assertSameClone, git, gitEnv } from './fixture.ts';
+import { assertSameClone, git, gitEnv, runIn as run, wasmgitIn as wasmgit } from './fixture.ts';
 
-const run = (cmd: string, args: string[], cwd: string) => runAsync(cmd, args, { cwd, env: gitEnv });
-const wasmgit = (args: string[], cwd: string) => wasmgitAsync(args, { cwd, env: gitEnv });
 
 let tmp: { dir: string; cleanup(): void };
 let server: HttpServer;

@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { gitAsync as runGitAsync, gitIdentityEnv, git as runGit, tempDir } from '../helpers/git.ts';
+import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
 
 /**
  * A fixed identity and no user config, but the real clock: clones write
@@ -21,6 +22,16 @@ export function git(cwd: string, args: string[], input?: string): string {
 /** git without blocking the event loop: needed when the server runs in this process. */
 export function gitAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = gitEnv): Promise<{ stdout: string; stderr: string }> {
   return runGitAsync(cwd, args, { env });
+}
+
+/** A command in `cwd` with this environment, its exit status and output whatever they are (not blocking the event loop). */
+export function runIn(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runAsync(cmd, args, { cwd, env: gitEnv });
+}
+
+/** wasmgit from the sources in `cwd` with this environment (not blocking the event loop). */
+export function wasmgitIn(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return wasmgitAsync(args, { cwd, env: gitEnv });
 }
 
 /** Writes a `git fast-import` stream: blobs, commits and tags with fixed, increasing dates. */

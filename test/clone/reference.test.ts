@@ -12,11 +12,8 @@ import { join } from 'node:path';
 import { clone } from '../../host/clone.ts';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { tempDir } from '../helpers/git.ts';
-import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
-import { assertSameClone, git, gitAsync, gitEnv, treeListing } from './fixture.ts';
+import { assertSameClone, git, gitAsync, gitEnv, runIn as run, treeListing, wasmgitIn as wasmgit } from './fixture.ts';
 
-const run = (cmd: string, args: string[], cwd: string) => runAsync(cmd, args, { cwd, env: gitEnv });
-const wasmgit = (args: string[], cwd: string) => wasmgitAsync(args, { cwd, env: gitEnv });
 
 let tmp: { dir: string; cleanup(): void };
 let server: HttpServer;

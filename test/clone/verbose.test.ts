@@ -8,11 +8,8 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
 import { tempDir } from '../helpers/git.ts';
-import { runAsync, wasmgitAsync } from '../helpers/cli.ts';
-import { FastImport, assertSameClone, git, gitEnv } from './fixture.ts';
+import { assertSameClone, FastImport, git, runIn as run, wasmgitIn as wasmgit } from './fixture.ts';
 
-const run = (cmd: string, args: string[], cwd: string) => runAsync(cmd, args, { cwd, env: gitEnv });
-const wasmgit = (args: string[], cwd: string) => wasmgitAsync(args, { cwd, env: gitEnv });
 
 let tmp: { dir: string; cleanup(): void };
 let server: HttpServer;
