@@ -275,6 +275,38 @@ console.log(JSON.stringify({ head: r.head, branch: r.branch, phases: [...phases]
       },
     ],
   ];
+  if (n === 'Deno') {
+    cases.push([
+      'Deno: what each permission is needed for; a missing one is named, once, and nothing is left',
+      async () => {
+        const bin = denoRt.bin;
+        const deno = (perms: string[], args: string[], env?: NodeJS.ProcessEnv) => runScript({ name: n, argv: (sc, a) => [bin, ['run', '--no-prompt', ...perms, sc, ...a]] }, CLI, args, work, { env });
+        const base = ['--allow-read', '--allow-write', '--allow-net', '--allow-env'];
+        // HTTP, git:// and a local path need no more than these four.
+        for (const [i, src] of [s.server.url('repo.git'), daemon.url('repo.git'), s.fx.path('repo.git')].entries()) {
+          const r = await deno(base, ['clone', '-q', src, `deno-perms-${i}`]);
+          assert.is(r.code, 0, `${src}: ${r.stderr}`);
+          assert.is(git(join(work, `deno-perms-${i}`), ['status', '--porcelain']), '');
+        }
+        // file:// runs git-upload-pack: finding it on PATH needs --allow-sys (access(2) asks for the uid), running it --allow-run.
+        const file = `file://${s.fx.path('repo.git')}`;
+        const noSys = await deno(base, ['clone', '-q', file, 'deno-nosys']);
+        assert.is(noSys.code, 128);
+        assert.match(noSys.stderr, /^fatal: .*--allow-sys/);
+        assert.not.match(noSys.stderr, /git installed/);
+        const noRun = await deno([...base, '--allow-sys'], ['clone', '-q', file, 'deno-norun']);
+        assert.is(noRun.code, 128);
+        assert.match(noRun.stderr, /--allow-run/);
+        const noEnv = await deno(['--allow-read', '--allow-write', '--allow-net'], ['clone', '-q', s.server.url('repo.git'), 'deno-noenv']);
+        assert.is(noEnv.code, 128);
+        assert.match(noEnv.stderr, /^fatal: [^\n]*--allow-env[^\n]*\n$/, 'one fatal line');
+        for (const d of ['deno-nosys', 'deno-norun', 'deno-noenv']) assert.not.ok(existsSync(join(work, d)), d);
+        const all = await deno([...base, '--allow-sys', '--allow-run'], ['clone', '-q', file, 'deno-file']);
+        assert.is(all.code, 0, all.stderr);
+        assertSameClone(join(work, 'deno-file'), await gitClone('file', [file]));
+      },
+    ]);
+  }
   for (const [name, fn] of cases) {
     if (typeof unavailable === 'string') skipWithReason(test, name, unavailable);
     else test(name, fn);
