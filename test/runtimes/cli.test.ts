@@ -9,13 +9,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { skipWithReason } from '../helpers/skip.ts';
 import { bun, deno, ROOT } from '../helpers/runtimes.ts';
-import { fakeSshEnv, slowRelay, startGitDaemon, type GitDaemon } from '../helpers/servers.ts';
+import { fakeSshEnv, slowRelay, startGitDaemon, startHttpServer, type GitDaemon, type HttpServer } from '../helpers/servers.ts';
 import { FastImport, assertSameClone, git, gitAsync, gitEnv, serveFixture, type ServedFixture } from '../clone/fixture.ts';
 
 const test = suite('the wasmgit command and clone API under Bun and Deno');
@@ -65,6 +65,17 @@ const wasmgit = (rt: Rt, args: string[], cwd: string, opts?: Parameters<typeof r
 
 let s: ServedFixture;
 let daemon: GitDaemon;
+/** HTTPS with a self-signed certificate made by openssl; `tlsEnv` trusts it (GIT_SSL_CAINFO). */
+let tlsServer: HttpServer | undefined;
+let tlsEnv: NodeJS.ProcessEnv;
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 let work: string;
 let sshEnv: NodeJS.ProcessEnv;
 /** `git clone` of each source, made once and compared with every runtime's clone. */
@@ -87,6 +98,12 @@ test.before(async () => {
   work = s.work;
   daemon = await startGitDaemon({ root: s.fx.root });
   sshEnv = fakeSshEnv(gitEnv);
+  if (hasOpenssl) {
+    const subj = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', ...subj, '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: work, stdio: 'ignore', timeout: 30_000 });
+    tlsServer = await startHttpServer({ root: s.fx.root, tls: { key: readFileSync(join(work, 'key.pem')), cert: readFileSync(join(work, 'cert.pem')) } });
+    tlsEnv = { ...gitEnv, GIT_SSL_CAINFO: join(work, 'cert.pem') };
+  }
   // wide.git: one commit of 2,400 files in 60 directories (over WRITER_MIN_FILES,
   // so the checkout starts its writer thread), some of them filtered.
   const wide = s.fx.path('wide.git');
@@ -105,6 +122,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  await tlsServer?.close();
   await daemon?.close();
   await s?.close();
 });
@@ -163,6 +181,21 @@ for (const rt of runtimes) {
         assert.is(r.code, 0, r.stderr);
         assert.is(r.stderr, '');
         assertSameClone(ours, await gitClone('daemon', ['-c', 'pack.threads=2', url]));
+      },
+    ],
+    [
+      `${n}: https, trusting GIT_SSL_CAINFO; an untrusted certificate refused`,
+      async () => {
+        if (!tlsServer) throw new Error('no HTTPS server');
+        const url = tlsServer.url('repo.git');
+        const ours = join(work, `${n}-https`);
+        const r = await wasmgit(rt, ['clone', '-q', url, ours], work, { env: tlsEnv });
+        assert.is(r.code, 0, r.stderr);
+        assertSameClone(ours, await gitClone('https', [url], tlsEnv));
+        const untrusted = await wasmgit(rt, ['clone', '-q', url, `${n}-untrusted`], work);
+        assert.is(untrusted.code, 128);
+        assert.match(untrusted.stderr, /^fatal: unable to access '.*': SSL certificate problem: self[- ]signed certificate\n$/);
+        assert.not.ok(existsSync(join(work, `${n}-untrusted`)));
       },
     ],
     [
@@ -282,9 +315,10 @@ console.log(JSON.stringify({ head: r.head, branch: r.branch, phases: [...phases]
         const bin = denoRt.bin;
         const deno = (perms: string[], args: string[], env?: NodeJS.ProcessEnv) => runScript({ name: n, argv: (sc, a) => [bin, ['run', '--no-prompt', ...perms, sc, ...a]] }, CLI, args, work, { env });
         const base = ['--allow-read', '--allow-write', '--allow-net', '--allow-env'];
-        // HTTP, git:// and a local path need no more than these four.
-        for (const [i, src] of [s.server.url('repo.git'), daemon.url('repo.git'), s.fx.path('repo.git')].entries()) {
-          const r = await deno(base, ['clone', '-q', src, `deno-perms-${i}`]);
+        // HTTP(S), git:// and a local path need no more than these four.
+        const sources = [s.server.url('repo.git'), daemon.url('repo.git'), s.fx.path('repo.git'), ...(tlsServer ? [tlsServer.url('repo.git')] : [])];
+        for (const [i, src] of sources.entries()) {
+          const r = await deno(base, ['clone', '-q', src, `deno-perms-${i}`], tlsEnv);
           assert.is(r.code, 0, `${src}: ${r.stderr}`);
           assert.is(git(join(work, `deno-perms-${i}`), ['status', '--porcelain']), '');
         }
@@ -309,6 +343,7 @@ console.log(JSON.stringify({ head: r.head, branch: r.branch, phases: [...phases]
   }
   for (const [name, fn] of cases) {
     if (typeof unavailable === 'string') skipWithReason(test, name, unavailable);
+    else if (name.includes('https') && !hasOpenssl) skipWithReason(test, name, 'openssl is not installed to make a test certificate');
     else test(name, fn);
   }
 }
