@@ -7,6 +7,7 @@ import type { Command } from './commands.ts';
 import { clone, type CloneOptions } from '../clone.ts';
 import { GitProgressPrinter } from '../progress/printer.ts';
 import { AbortError, SparseCheckoutError, SubmoduleError } from '../errors.ts';
+import { onOutputFailure } from './output.ts';
 
 const SPECS: OptionSpec[] = [
   { name: 'verbose', short: 'v', help: 'be more verbose' },
@@ -166,6 +167,12 @@ async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Output that cannot be written (stderr's reader gone) stops the clone as a signal would, cleaning up.
+  const unhook = onOutputFailure((code) => {
+    if (exitForSignal) return;
+    exitForSignal = code;
+    controller.abort(new AbortError('standard output or error can no longer be written'));
+  });
 
   const options: CloneOptions = {
     repository: positional[0],
@@ -224,6 +231,7 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    unhook();
   }
 }
 

@@ -8,6 +8,7 @@ import { systemErrorMessage } from '../errors.ts';
 import { TransportError } from '../protocol/errors.ts';
 import { parseConfigParameter } from '../repo/config.ts';
 import { sqQuote } from '../transport/process.ts';
+import { outputFailure, watchOutput } from './output.ts';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
@@ -131,10 +132,12 @@ async function main(args: string[]): Promise<number> {
 }
 
 let settled = false;
+watchOutput();
 main(process.argv.slice(2)).then(
   (code) => {
     settled = true;
-    process.exitCode = code;
+    // Output that could not be written decides the status, as SIGPIPE or die() would have for git.
+    process.exitCode = outputFailure() ?? code;
   },
   (err) => {
     settled = true;
