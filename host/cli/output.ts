@@ -8,7 +8,7 @@
 // becomes git's outcome: the running command is asked to stop (a clone then
 // cleans up as for SIGINT) and the status is 141. Another write failure on
 // standard output (a full disk behind `>`) is git's "write failure on
-// standard output", status 128.
+// standard output", status 128; on stderr it is ignored, as git ignores it.
 
 import { systemErrorReason } from '../errors.ts';
 
@@ -26,10 +26,12 @@ export function watchOutput(): void {
   const onError = (stream: 'stdout' | 'stderr') => (err: NodeJS.ErrnoException) => {
     if (failed !== undefined) return; // the first failure decides; later writes fail the same way
     if (err.code === 'EPIPE') failed = EXIT_BROKEN_PIPE;
+    // git ignores other failures to write stderr (progress to a full disk does not stop a clone).
+    else if (stream === 'stderr') return;
     else {
       failed = EXIT_FATAL;
       // A file's error reads "ENOSPC: no space left on device, write", a pipe's "write EIO".
-      if (stream === 'stdout') process.stderr.write(`fatal: write failure on standard output: ${systemErrorReason(err) ?? REASONS[err.code ?? ''] ?? err.code ?? err.message}\n`);
+      process.stderr.write(`fatal: write failure on standard output: ${systemErrorReason(err) ?? REASONS[err.code ?? ''] ?? err.code ?? err.message}\n`);
     }
     process.exitCode = failed;
     if (stop) stop(failed);

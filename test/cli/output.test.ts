@@ -16,7 +16,7 @@ import { skipWithReason } from '../helpers/skip.ts';
 const { dir, cleanup } = tempDir('cli-output');
 const env: NodeJS.ProcessEnv = { ...process.env, ...gitIdentityEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 const src = join(dir, 'src.git');
-git(dir, ['init', '-q', '--bare', src]);
+git(dir, ['init', '-q', '--bare', '-b', 'main', src]);
 const work = join(dir, 'work');
 git(dir, ['init', '-q', '-b', 'main', work], { env });
 for (let i = 0; i < 40; i++) git(work, ['commit', '-q', '--allow-empty', '-m', `c${i}`], { env });
@@ -62,6 +62,20 @@ else test(fullName, () => {
     assert.is(theirs.status, 128);
     assert.is(ours.status, 128, ours.stderr);
     assert.is(ours.stderr, theirs.stderr);
+  } finally {
+    closeSync(fd);
+  }
+});
+
+const progressName = 'progress to a full disk is ignored, as git ignores it: the clone completes';
+if (!existsSync('/dev/full')) skipWithReason(test, progressName, 'no /dev/full here to make writes fail with ENOSPC');
+else test(progressName, () => {
+  const fd = openSync('/dev/full', 'w');
+  try {
+    const target = join(dir, 'full-progress');
+    const r = spawnSync(process.execPath, ['--import', tsx, cli, 'clone', '--progress', '--no-local', src, target], { cwd: dir, env, stdio: ['ignore', 'pipe', fd] });
+    assert.is(r.status, 0);
+    assert.is(git(target, ['rev-parse', 'HEAD']), git(src, ['rev-parse', 'main']));
   } finally {
     closeSync(fd);
   }
