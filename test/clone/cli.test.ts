@@ -671,7 +671,7 @@ async function slowRelay(port: number, bytesPerTick: number): Promise<{ port: nu
   };
 }
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]] as const) {
   test(`${sig} in the middle of the transfer: exit ${code}, the new directory removed`, async () => {
     const big = join(fx.root, 'big.git');
     if (!existsSync(big)) {
