@@ -96,6 +96,8 @@ export function systemErrorMessage(err: unknown): string | null {
   if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
   const why = systemErrorReason(err);
   if (why === null) return null;
+  // process.cwd() in a directory since removed (git's strbuf_getcwd() failing).
+  if (e.syscall === 'uv_cwd') return `Unable to read current working directory: ${why}`;
   if (e.path) return `unable to ${e.syscall} '${e.path}': ${why}`;
   return e.syscall === 'write' ? `write error: ${why}` : `${e.syscall} failed: ${why}`;
 }

@@ -12,10 +12,12 @@
 
 // Errno values used here (wasi_snapshot_preview1 `errno`).
 export const ERRNO_SUCCESS: u16 = 0;
+export const ERRNO_AGAIN: u16 = 6;
 export const ERRNO_BADF: u16 = 8;
 export const ERRNO_EXIST: u16 = 20;
 export const ERRNO_INTR: u16 = 27;
 export const ERRNO_NOENT: u16 = 44;
+export const ERRNO_PIPE: u16 = 64;
 
 // Rights (`rights` bit flags) and open flags (`oflags`).
 const RIGHT_FD_READ: u64 = 1 << 1;
@@ -57,11 +59,17 @@ declare function path_rename(oldFd: u32, oldPath: usize, oldLen: usize, newFd: u
 @external("wasi_snapshot_preview1", "path_unlink_file")
 declare function path_unlink_file(fd: u32, path: usize, pathLen: usize): u16;
 // @ts-ignore: decorator
+@external("wasi_snapshot_preview1", "poll_oneoff")
+declare function poll_oneoff(subscriptions: usize, events: usize, count: usize, nevents: usize): u16;
+// @ts-ignore: decorator
 @external("wasi_snapshot_preview1", "random_get")
 declare function random_get(buf: usize, len: usize): u16;
 
 // Scratch for iovecs and out-parameters: static, so I/O never allocates.
 const scratch = memory.data(64);
+// Two poll_oneoff subscriptions (48 bytes each) and their events (32 bytes each).
+const pollIn = memory.data(96);
+const pollOut = memory.data(64);
 
 /**
  * host.readAt for the WASI build: fills [dst, dst+len) from file descriptor
@@ -84,13 +92,42 @@ export function wasiReadAt(fd: u32, offset: u64, dst: usize, len: u32): u32 {
   return done;
 }
 
-/** Writes all of [ptr, ptr+len) to `fd`; returns an errno. */
+/**
+ * Waits until `fd` can take more bytes, or 10 ms have passed: one poll_oneoff
+ * with an fd_write subscription and a relative clock one, so a runtime that
+ * cannot poll descriptors still sleeps instead of spinning.
+ */
+function waitWritable(fd: u32): void {
+  memory.fill(pollIn, 0, 96);
+  store<u8>(pollIn, 2, 8); // eventtype fd_write
+  store<u32>(pollIn, fd, 16);
+  let clock = pollIn + 48;
+  store<u64>(clock, 1, 0); // userdata, to tell the events apart
+  store<u8>(clock, 0, 8); // eventtype clock
+  store<u32>(clock, 1, 16); // CLOCKID_MONOTONIC
+  store<u64>(clock, 10_000_000, 24); // timeout, ns, relative
+  store<u64>(clock, 1_000_000, 32); // precision
+  if (poll_oneoff(pollIn, pollOut, 2, scratch + 12) == ERRNO_SUCCESS) return;
+  // Not even a clock to wait on: a clock-only poll, and failing that, retry at once.
+  poll_oneoff(clock, pollOut, 1, scratch + 12);
+}
+
+/**
+ * Writes all of [ptr, ptr+len) to `fd`; returns an errno. A descriptor left
+ * non-blocking (a pipe that the host runtime also opened as a stream sets
+ * O_NONBLOCK on it) answers AGAIN while its reader is behind: wait and
+ * write the rest, rather than losing it.
+ */
 export function writeAll(fd: u32, ptr: usize, len: usize): u16 {
   while (len > 0) {
     store<u32>(scratch, <u32>ptr);
     store<u32>(scratch, <u32>len, 4);
     let err = fd_write(fd, scratch, 1, scratch + 8);
     if (err == ERRNO_INTR) continue;
+    if (err == ERRNO_AGAIN) {
+      waitWritable(fd);
+      continue;
+    }
     if (err != ERRNO_SUCCESS) return err;
     let n = <usize>load<u32>(scratch, 8);
     if (n == 0) return ERRNO_BADF; // a writer that accepts nothing would loop forever
@@ -100,9 +137,13 @@ export function writeAll(fd: u32, ptr: usize, len: usize): u16 {
   return ERRNO_SUCCESS;
 }
 
+/** The first failure writing to standard output (an errno), for the exit status; 0 when none. */
+export let stdoutFailure: u16 = 0;
+
 export function writeString(fd: u32, s: string): void {
   let buf = String.UTF8.encode(s);
-  writeAll(fd, changetype<usize>(buf), <usize>buf.byteLength);
+  let err = writeAll(fd, changetype<usize>(buf), <usize>buf.byteLength);
+  if (err != ERRNO_SUCCESS && fd == 1 && stdoutFailure == 0) stdoutFailure = err;
 }
 
 /** A path split into the preopened directory that holds it and the rest. */
@@ -223,6 +264,11 @@ export function errnoText(err: u16): string {
   if (err == ERRNO_BADF) return "Bad file descriptor";
   if (err == 2) return "Permission denied";
   if (err == 76) return "Capabilities insufficient";
-  if (err == 54) return "Is a directory";
+  if (err == 31) return "Is a directory";
+  if (err == 54) return "Not a directory";
+  if (err == ERRNO_PIPE) return "Broken pipe";
+  if (err == ERRNO_AGAIN) return "Resource temporarily unavailable";
+  if (err == 51) return "No space left on device";
+  if (err == 29) return "Input/output error";
   return "WASI errno " + err.toString();
 }

@@ -7,6 +7,7 @@ import type { Command } from './commands.ts';
 import { clone, type CloneOptions } from '../clone.ts';
 import { GitProgressPrinter } from '../progress/printer.ts';
 import { AbortError, SparseCheckoutError, SubmoduleError } from '../errors.ts';
+import { onOutputFailure } from './output.ts';
 
 const SPECS: OptionSpec[] = [
   { name: 'verbose', short: 'v', help: 'be more verbose' },
@@ -159,13 +160,20 @@ async function run(argv: string[]): Promise<number> {
 
   const controller = new AbortController();
   let exitForSignal = 0;
+  // git's sigchain_push_common(): SIGINT, SIGHUP (the terminal closed), SIGTERM and
+  // SIGQUIT remove what the clone made; the status is 128 + the signal's number.
   const onSignal = (sig: NodeJS.Signals) => {
     if (exitForSignal) process.exit(exitForSignal); // a second signal: stop waiting for cleanup
-    exitForSignal = sig === 'SIGINT' ? 130 : 143;
+    exitForSignal = 128 + CLEANUP_SIGNALS[sig as keyof typeof CLEANUP_SIGNALS];
     controller.abort(new AbortError(`interrupted by ${sig}`));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of Object.keys(CLEANUP_SIGNALS)) process.on(sig, onSignal);
+  // Output that cannot be written (stderr's reader gone) stops the clone as a signal would, cleaning up.
+  const unhook = onOutputFailure((code) => {
+    if (exitForSignal) return;
+    exitForSignal = code;
+    controller.abort(new AbortError('standard output or error can no longer be written'));
+  });
 
   const options: CloneOptions = {
     repository: positional[0],
@@ -222,10 +230,13 @@ async function run(argv: string[]): Promise<number> {
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of Object.keys(CLEANUP_SIGNALS)) process.off(sig, onSignal);
+    unhook();
   }
 }
+
+/** The signals a clone cleans up after, with their numbers (Linux). */
+const CLEANUP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
 
 export const cloneCommand: Command = {
   summary: 'Clone a repository into a new directory',

@@ -8,6 +8,8 @@ import { systemErrorMessage } from '../errors.ts';
 import { TransportError } from '../protocol/errors.ts';
 import { parseConfigParameter } from '../repo/config.ts';
 import { sqQuote } from '../transport/process.ts';
+import { outputFailure, watchOutput } from './output.ts';
+import { rerunForAddressSpace } from './address-space.ts';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
@@ -143,23 +145,32 @@ function traceWanted(): boolean {
   }
 }
 
-let settled = false;
-main(process.argv.slice(2)).then(
-  (code) => {
+/** Runs the command line and sets the exit status from what it returns. */
+function start(): void {
+  let settled = false;
+  watchOutput();
+  main(process.argv.slice(2)).then(
+    (code) => {
+      settled = true;
+      // Output that could not be written decides the status, as SIGPIPE or die() would have for git.
+      process.exitCode = outputFailure() ?? code;
+    },
+    (err) => {
+      settled = true;
+      process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 128;
+    },
+  );
+  // Node exits when nothing is left to wait for, even with the command's promise
+  // pending (a bug: an event that never came). Never report that as success.
+  process.on('beforeExit', () => {
+    if (settled) return;
     settled = true;
-    process.exitCode = code;
-  },
-  (err) => {
-    settled = true;
-    process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write('fatal: internal error: the command stopped before it finished (nothing left to wait for)\n');
     process.exitCode = 128;
-  },
-);
-// Node exits when nothing is left to wait for, even with the command's promise
-// pending (a bug: an event that never came). Never report that as success.
-process.on('beforeExit', () => {
-  if (settled) return;
-  settled = true;
-  process.stderr.write('fatal: internal error: the command stopped before it finished (nothing left to wait for)\n');
-  process.exitCode = 128;
-});
+  });
+}
+
+const rerun = rerunForAddressSpace();
+if (rerun !== null) process.exitCode = rerun;
+else start();

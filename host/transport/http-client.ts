@@ -96,6 +96,11 @@ function describeNetError(err: NodeJS.ErrnoException, url: URL): string {
       return `Failed to connect to ${url.hostname} port ${port}: No route to host`;
   }
   if (err.code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(err.code)) return `SSL certificate problem: ${err.message}`;
+  // A TLS failure (e.g. https:// to a plain-HTTP port) comes as "write EPROTO
+  // <thread>:error:0A00010B:SSL routines:<function>:<reason>:<source file>:<line>:":
+  // said as curl built with OpenSSL says it, without the library's internals.
+  const ssl = /error:([0-9A-F]+):SSL routines:[^:]*:([^:\n]+)/.exec(err.message);
+  if (ssl) return `OpenSSL/${process.versions.openssl ?? ''}: error:${ssl[1]}:SSL routines::${ssl[2]}`;
   return err.message;
 }
 

@@ -637,7 +637,7 @@ test('an init.defaultBranch git cannot use, in the user\'s config: refused in gi
   assert.not.ok(existsSync(join(work, 'ours-bad-default')));
 });
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]] as const) {
   test(`${sig} in the middle of the transfer: exit ${code}, the new directory removed`, async () => {
     const big = join(fx.root, 'big.git');
     if (!existsSync(big)) {

@@ -5,7 +5,7 @@
 // file:// (child processes), a local path (hard links), a checkout of over
 // 2,000 files (its writer thread: worker_threads, SharedArrayBuffer, Atomics),
 // deltas resolved on a worker thread, .gitattributes filters (a command and a
-// long-running process), progress on stderr, an error exit, and SIGINT.
+// long-running process), progress on stderr, an error exit, and signals.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
@@ -152,6 +152,9 @@ function progressPhases(stderr: string): Set<string> {
 
 let nodeProgress: Ran | undefined;
 
+/** Signals a clone cleans up after, with git's exit status for each (128 + the signal's number). */
+const SIGNALS = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]] as const;
+
 for (const rt of runtimes) {
   const n = rt.name;
   const unavailable = rt.argv(CLI, []);
@@ -256,29 +259,29 @@ for (const rt of runtimes) {
         assert.not.ok(existsSync(join(work, 'nope')));
       },
     ],
-    [
-      `${n}: SIGINT in the middle of the transfer: exit 130, the new directory removed`,
+    ...SIGNALS.map(([sig, code]): [string, () => Promise<void>] => [
+      `${n}: ${sig} in the middle of the transfer: exit ${code}, the new directory removed`,
       async () => {
         const relay = await slowRelay(s.server.port, 2048);
         try {
           let sent = false;
-          const dir = `${n}-interrupted`;
+          const dir = `${n}-interrupted-${sig}`;
           const r = await wasmgit(rt, ['clone', '--progress', `http://127.0.0.1:${relay.port}/big.git`, dir], work, {
             onStderr: (text, kill) => {
               if (!sent && /Receiving objects: +\d+%/.test(text)) {
                 sent = true;
-                kill('SIGINT');
+                kill(sig);
               }
             },
           });
           assert.ok(sent, `the clone reached "Receiving objects" before the signal: ${r.stderr}`);
-          assert.is(r.code, 130, `${r.code} ${r.signal} ${r.stderr}`);
+          assert.is(r.code, code, `${r.code} ${r.signal} ${r.stderr}`);
           assert.not.ok(existsSync(join(work, dir)), 'the partial clone is removed');
         } finally {
           relay.close();
         }
       },
-    ],
+    ]),
     [
       `${n}: the clone API (dist/api.js): a clone, and RepositoryNotFoundError for a missing repository`,
       async () => {

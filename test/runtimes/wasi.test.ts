@@ -5,7 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { skipWithReason } from '../helpers/skip.ts';
 import { ROOT, WASI_RUNNER, WASI_WASM, CORE_WASM, bun, deno, git, makeFastImportPack, makeGitPack, run, type GitPack } from '../helpers/runtimes.ts';
 
@@ -108,6 +109,42 @@ test('node:wasi: many packs in one run, memory growing between WASI calls, do no
   const r = run(process.execPath, ['--disable-warning=ExperimentalWarning', WASI_RUNNER, 'verify-pack', ...Array(8).fill('mid.idx')], d);
   assert.is(r.status, 0, `exit ${r.status}, signal-like status means a crash: ${r.stderr}`);
   assert.is(r.stderr, '');
+});
+
+/** Runs the WASI command under Node with its stdout read by `read` (given the stream); resolves to its status, what was read and stderr. */
+function runPiped(args: string[], cwd: string, read: (out: Readable) => Promise<string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const c = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', WASI_RUNNER, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  c.stderr.setEncoding('utf8').on('data', (t) => (stderr += t));
+  const exited = new Promise<number | null>((resolve) => c.on('close', (code) => resolve(code)));
+  return read(c.stdout).then(async (stdout) => ({ status: await exited, stdout, stderr }));
+}
+
+test('node:wasi: output to a pipe whose reader falls behind arrives whole; a reader that leaves ends it with 141, as git', async () => {
+  // Node opens a pipe on standard output non-blocking: a write the reader is
+  // not ready for answers EAGAIN, and these lines were silently lost.
+  const d = workDir();
+  copyFileSync(join(fx.dir, '..', 'git.idx'), join(d, 'sample.idx'));
+  const args = ['verify-pack', '-v', ...Array(8).fill('sample.idx')];
+  const want = git(d, args);
+  const slow = await runPiped(args, d, async (out) => {
+    out.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    const parts: Buffer[] = [];
+    for await (const chunk of out) parts.push(chunk as Buffer);
+    return Buffer.concat(parts).toString('utf8');
+  });
+  assert.is(slow.status, 0, slow.stderr);
+  assert.is(slow.stdout.length, want.length, 'every byte reached the reader');
+  assert.ok(slow.stdout === want, 'the same output as git verify-pack -v');
+  // git's check_pipe(): EPIPE ends the command with status 141 and no message.
+  const gone = await runPiped(args, d, async (out) => {
+    const first = await new Promise<Buffer>((resolve) => out.once('data', resolve));
+    out.destroy();
+    return first.toString('utf8');
+  });
+  assert.is(gone.status, 141, gone.stderr);
+  assert.is(gone.stderr, '');
 });
 
 test('node:wasi: -o writes where asked, through an absolute path', () => {

@@ -154,6 +154,15 @@ test('aborting a fetch stops it with the abort reason and leaves no request runn
   assert.is((caught as Error).message, 'stop here');
 });
 
+test('https:// to a plain-HTTP port: a TLS error in curl\'s words, none of OpenSSL\'s internals', async () => {
+  const s = await server();
+  const url = s.url('repo.git').replace(/^http:/, 'https:');
+  const err = await transportFailure(() => fetchAll(url));
+  assert.is(err.kind, 'connection');
+  // curl built with OpenSSL: "OpenSSL/<version>: error:0A00010B:SSL routines::wrong version number".
+  assert.match(err.message, new RegExp(`^unable to access '${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/': OpenSSL/\\S+: error:[0-9A-F]+:SSL routines::wrong version number$`));
+});
+
 test.after(async () => {
   await Promise.all(servers.map((s) => s.close()));
   tmp.cleanup();
