@@ -9,14 +9,16 @@
 // are cached in bench/.work/. Two more shapes stress what the object count
 // does not: `20k-files` is one commit of 20,000 files in 1,400 directories (the
 // checkout), `20k-tags` is 2,000 commits with 20,000 tags (the refs). Any URL given is cloned the same way (from its
-// own server, not the loopback one). `--without isomorphic-git` (repeatable;
-// also git, wasmgit) leaves a tool out, e.g. to re-run a size whose
+// own server, not the loopback one). wasmgit runs under Node, and the same
+// bundle under Bun and Deno (the dev dependencies' binaries). `--without
+// isomorphic-git` (repeatable; also git, wasmgit, wasmgit-bun, wasmgit-deno) leaves a tool out, e.g. to re-run a size whose
 // isomorphic-git run takes many minutes. `--into <dir>` makes the clones there
 // instead of in bench/.work/clones: on a disk whose file creation is slow and
 // erratic, a tmpfs (`--into /dev/shm/wasmgit-bench`) compares the tools' own
 // work rather than the disk's.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../test/helpers/servers.ts';
@@ -153,19 +155,28 @@ function measure(cmd: string[], cwd: string): Promise<Run> {
   });
 }
 
-const TOOLS: { name: string; cmd(url: string, dir: string): string[] }[] = [
-  { name: 'git clone', cmd: (url, dir) => ['git', 'clone', '-q', url, dir] },
-  { name: 'wasmgit clone', cmd: (url, dir) => [process.execPath, cli, 'clone', '-q', url, dir] },
-  { name: 'isomorphic-git clone', cmd: (url, dir) => [process.execPath, isoRunner, url, dir] },
+const bunBin = join(root, 'node_modules', '.bin', 'bun');
+const denoBin = join(root, 'node_modules', '.bin', 'deno');
+
+/** `key` is what --without takes; a runtime whose binary is missing is left out with a note. */
+const TOOLS: { key: string; name: string; bin?: string; cmd(url: string, dir: string): string[] }[] = [
+  { key: 'git', name: 'git clone', cmd: (url, dir) => ['git', 'clone', '-q', url, dir] },
+  { key: 'wasmgit', name: 'wasmgit clone', cmd: (url, dir) => [process.execPath, cli, 'clone', '-q', url, dir] },
+  // The same bundle under the other runtimes, as `bunx wasmgit` and `deno run -A npm:wasmgit` run it.
+  { key: 'wasmgit-bun', name: 'wasmgit clone (Bun)', bin: bunBin, cmd: (url, dir) => [bunBin, cli, 'clone', '-q', url, dir] },
+  { key: 'wasmgit-deno', name: 'wasmgit clone (Deno)', bin: denoBin, cmd: (url, dir) => [denoBin, 'run', '-A', cli, 'clone', '-q', url, dir] },
+  { key: 'isomorphic-git', name: 'isomorphic-git clone', cmd: (url, dir) => [process.execPath, isoRunner, url, dir] },
 ];
 
 let clonesDir = join(work, 'clones');
 
 async function bench(label: string, url: string, runs: number, tools: typeof TOOLS): Promise<void> {
   const results = new Map<string, Run>();
+  // The tools take turns within each run, so a change in the machine's load falls on all of them.
+  const loadBefore = loadavg();
   for (let r = 0; r < runs; r++) {
     for (const tool of tools) {
-      const dir = join(clonesDir, `${tool.name.split(' ')[0]}-${label.replace(/[^\w.-]+/g, '_')}`);
+      const dir = join(clonesDir, `${tool.key}-${label.replace(/[^\w.-]+/g, '_')}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(clonesDir, { recursive: true });
       const run = await measure(tool.cmd(url, dir), work);
@@ -176,7 +187,8 @@ async function bench(label: string, url: string, runs: number, tools: typeof TOO
     }
   }
   const git = results.get('git clone');
-  console.log(`\n${label}  (${url})`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  console.log(`\n${label}  (${url}; best of ${runs}; load average ${load(loadBefore)} before, ${load(loadavg())} after)`);
   console.log('| tool | wall | vs git | peak RSS | vs git | peak private memory | vs git |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const tool of tools) {
@@ -187,6 +199,10 @@ async function bench(label: string, url: string, runs: number, tools: typeof TOO
   const w = results.get('wasmgit clone');
   const iso = results.get('isomorphic-git clone');
   if (w?.ok && iso?.ok) console.log(`isomorphic-git / wasmgit wall time: ${(iso.ms / w.ms).toFixed(1)}×`);
+  for (const rt of ['Bun', 'Deno']) {
+    const o = results.get(`wasmgit clone (${rt})`);
+    if (w?.ok && o?.ok) console.log(`wasmgit under ${rt} / under Node: wall ${(o.ms / w.ms).toFixed(2)}×, peak RSS ${(o.rssKiB / w.rssKiB).toFixed(2)}×`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -205,8 +221,12 @@ async function main(): Promise<void> {
     else urls.push(args[i]);
   }
   if (!sizes.length && !shapes.length && !urls.length) sizes.push(...Object.keys(SIZES)), shapes.push(...Object.keys(SHAPES));
-  const tools = TOOLS.filter((t) => !without.has(t.name.split(' ')[0]));
-  for (const name of without) if (!TOOLS.some((t) => t.name.split(' ')[0] === name)) throw new Error(`--without ${name}: no such tool (git, wasmgit, isomorphic-git)`);
+  for (const key of without) if (!TOOLS.some((t) => t.key === key)) throw new Error(`--without ${key}: no such tool (${TOOLS.map((t) => t.key).join(', ')})`);
+  const tools = TOOLS.filter((t) => !without.has(t.key));
+  for (const t of tools.filter((t) => t.bin && !existsSync(t.bin))) {
+    process.stderr.write(`leaving out ${t.name}: ${t.bin} is missing (npm ci installs it)\n`);
+    tools.splice(tools.indexOf(t), 1);
+  }
   if (!existsSync(cli)) throw new Error('dist/cli/wasmgit.js is missing: run `npm run build` first');
   const server = await startHttpServer({ root: work });
   try {

@@ -33,7 +33,10 @@ export function runSmudge(cmd: string, path: Buffer, input: Uint8Array, o: { cwd
     child.stderr.on('data', (b: Buffer) => err.push(b));
     // A filter may exit without reading all of its input (git ignores EPIPE).
     child.stdin.on('error', () => {});
-    child.on('error', () => {
+    child.on('error', (e) => {
+      // git's start_command() names the program and why it could not run
+      // (here also a runtime's refusal: Deno without --allow-run).
+      if (!failed) o.warn(`error: cannot run sh: ${e.message}`);
       failed = true;
     });
     child.on('close', (code, signal) => {

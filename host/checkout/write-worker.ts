@@ -10,7 +10,10 @@ import { DONE, EXEC, LINK, OP_WORDS, WANT, STAT_WORDS, putStat, type Batch, type
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const port = parentPort!;
-const { root, slots, ctrl } = workerData as WriterInit;
+const init = workerData as WriterInit;
+const root = init.root;
+const slots = init.slots.map((s) => ({ ops: new Uint32Array(s.ops), bytes: new Uint8Array(s.bytes) }));
+const ctrl = new Int32Array(init.ctrl);
 let stats: Uint32Array = new Uint32Array(0);
 const prefix = Buffer.from(`${root}/`);
 /** Room for the full path of one entry; grown when a longer one comes. */
@@ -29,13 +32,13 @@ function full(bytes: Uint8Array, off: number, len: number): Buffer {
 
 port.on('message', (m: Batch | Start) => {
   if ('stats' in m) {
-    stats = m.stats;
+    stats = new Uint32Array(m.stats);
     return;
   }
   const b = m;
   if (failed) return;
   const { ops } = slots[b.slot];
-  const bytes = b.bytes ?? slots[b.slot].bytes;
+  const bytes = b.bytes ? new Uint8Array(b.bytes) : slots[b.slot].bytes;
   for (let i = 0; i < b.count; i++) {
     const o = i * OP_WORDS;
     const kind = ops[o];

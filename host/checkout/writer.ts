@@ -21,7 +21,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-start.ts';
 import { UnsafePathError, displayPath } from '../core/tree.ts';
-import { DONE, OP_WORDS, STAT_WORDS, WANT, type Batch, type Start, type WriterReply } from './writer-protocol.ts';
+import { DONE, OP_WORDS, STAT_WORDS, WANT, type Batch, type Start, type WriterInit, type WriterReply } from './writer-protocol.ts';
 
 /** Operations per batch: few enough that the thread starts early. */
 const BATCH_OPS = 256;
@@ -70,7 +70,12 @@ export class WriterThread {
       this.free.push(IN_FLIGHT - 1 - i);
     }
     this.ctrl[WANT] = 0x7fffffff;
-    this.worker = startWorker('checkout', 'write-worker', { root: root.replace(/\/+$/, '') || '/', slots: this.slots, ctrl: this.ctrl });
+    const init: WriterInit = {
+      root: root.replace(/\/+$/, '') || '/',
+      slots: this.slots.map((s) => ({ ops: s.ops.buffer as SharedArrayBuffer, bytes: s.bytes.buffer as SharedArrayBuffer })),
+      ctrl: this.ctrl.buffer as SharedArrayBuffer,
+    };
+    this.worker = startWorker('checkout', 'write-worker', init);
     this.worker.on('message', (m: WriterReply) => this.reply(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.stopped || this.fail(new Error(`the checkout's writer thread exited (${code})`)));
@@ -92,7 +97,7 @@ export class WriterThread {
     // Waits end on an abort too (the signal's reason is then thrown).
     this.signal = o.signal;
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.worker.postMessage({ stats: o.stats } satisfies Start);
+    this.worker.postMessage({ stats: o.stats.buffer as SharedArrayBuffer } satisfies Start);
   }
 
   private fail(err: Error): void {
@@ -207,7 +212,7 @@ export class WriterThread {
   private flush(): void {
     if (this.slot < 0) return;
     const batch: Batch = { id: this.nextId++, slot: this.slot, count: this.count };
-    if (this.bytes !== this.slots[this.slot].bytes) batch.bytes = this.bytes!;
+    if (this.bytes !== this.slots[this.slot].bytes) batch.bytes = this.bytes!.buffer as SharedArrayBuffer;
     this.inFlight.set(batch.id, { entries: this.entries.slice(0, this.count), slot: this.slot });
     this.slot = -1;
     this.bytes = null;

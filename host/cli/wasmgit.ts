@@ -127,8 +127,21 @@ async function main(args: string[]): Promise<number> {
     // A spawned transport's own words first, as they were, then git's fatal line.
     if (relayed) process.stderr.write(`${relayed.text}fatal: ${relayed.reason}\n`);
     else process.stderr.write(`fatal: ${msg}\n`);
-    if (process.env.WASMGIT_TRACE && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (traceWanted() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 128;
+  }
+}
+
+/**
+ * $WASMGIT_TRACE, read while reporting an error: that read must not fail in
+ * turn (Deno without --allow-env refuses reading the environment, which may
+ * be the very error being reported).
+ */
+function traceWanted(): boolean {
+  try {
+    return !!process.env.WASMGIT_TRACE;
+  } catch {
+    return false;
   }
 }
 

@@ -37,7 +37,8 @@ function reply(err: unknown): void {
   let init: Init | null = null;
   let table = 0;
   let missing = 0;
-  port.on('message', (m: Init | { type: 'table'; offset: number; bytes: Uint8Array } | { type: 'batch'; roots: Uint32Array; store: Uint8Array }) => {
+  // Bytes come and go as whole ArrayBuffers, not views (see WorkerReply in workers.ts).
+  port.on('message', (m: Init | { type: 'table'; offset: number; length: number; buffer: ArrayBuffer } | { type: 'batch'; roots: ArrayBuffer; store: ArrayBuffer }) => {
     try {
       if (m.type === 'init') {
         init = m;
@@ -47,9 +48,9 @@ function reply(err: unknown): void {
       }
       if (m.type === 'table') {
         // A piece of the table, copied in; its buffer goes back for the next piece.
-        pc.core.bytes(table + m.offset, m.bytes.length).set(m.bytes);
-        missing -= m.bytes.length;
-        port.postMessage({ type: 'table', bytes: m.bytes }, [m.bytes.buffer as ArrayBuffer]);
+        pc.core.bytes(table + m.offset, m.length).set(new Uint8Array(m.buffer, 0, m.length));
+        missing -= m.length;
+        port.postMessage({ type: 'table', buffer: m.buffer }, [m.buffer]);
         if (missing > 0) return;
         const i = init!;
         fd = openSync(i.packPath, 'r');
@@ -58,10 +59,11 @@ function reply(err: unknown): void {
         port.postMessage({ type: 'ready' });
         return;
       }
-      const resolved = pc.resolveList(m.roots, m.store);
-      const records = pc.records();
-      const findings = pc.takeFindings();
-      port.postMessage({ type: 'done', resolved, records, findings, lostErrors: pc.fsckLostErrors() }, [records.buffer as ArrayBuffer, findings.buffer as ArrayBuffer]);
+      const resolved = pc.resolveList(new Uint32Array(m.roots), new Uint8Array(m.store));
+      // Both are copies out of the core's memory (slice()), so their buffers are theirs whole.
+      const records = pc.records().buffer as ArrayBuffer;
+      const findings = pc.takeFindings().buffer as ArrayBuffer;
+      port.postMessage({ type: 'done', resolved, records, findings, lostErrors: pc.fsckLostErrors() }, [records, findings]);
     } catch (err) {
       reply(err);
     }

@@ -46,10 +46,15 @@ interface Batch {
  */
 const TABLE_PIECE = 2 << 20;
 
+// Bytes cross between threads as ArrayBuffers (each of them whole), never as
+// typed-array views: Deno's node:worker_threads serializes a view element by
+// element, ~100 ms per MiB (measured: a 100k-object pack's table and batches
+// took the worker seconds to receive, and the main thread did nearly all the
+// work), while a buffer goes at once, as Node and Bun send either.
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'table'; bytes: Uint8Array }
-  | { type: 'done'; resolved: number; records: Uint8Array; findings: Uint8Array; lostErrors: boolean }
+  | { type: 'table'; buffer: ArrayBuffer }
+  | { type: 'done'; resolved: number; records: ArrayBuffer; findings: ArrayBuffer; lostErrors: boolean }
   | { type: 'error'; message: string; code: number; offset?: number };
 
 
@@ -151,7 +156,7 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
     const b = queue[next++];
     outstanding++;
     const store = pc.gatherStore(b.roots);
-    w.postMessage({ type: 'batch', roots: b.roots, store }, [store.buffer as ArrayBuffer]);
+    w.postMessage({ type: 'batch', roots: b.roots.buffer, store: store.buffer }, [store.buffer as ArrayBuffer]);
     return true;
   };
 
@@ -162,15 +167,14 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
     const off = tableSent.get(w) ?? 0;
     if (off >= tableLength) return;
     const n = Math.min(buf.length, tableLength - off);
-    const piece = buf.subarray(0, n);
-    piece.set(pc.tableView(off, n));
+    buf.set(pc.tableView(off, n));
     tableSent.set(w, off + n);
-    w.postMessage({ type: 'table', offset: off, bytes: piece }, [buf.buffer as ArrayBuffer]);
+    w.postMessage({ type: 'table', offset: off, length: n, buffer: buf.buffer }, [buf.buffer as ArrayBuffer]);
   };
 
   const onMessage = (w: Worker) => (m: WorkerReply) => {
     if (m.type === 'table') {
-      sendTable(w, new Uint8Array(m.bytes.buffer));
+      sendTable(w, new Uint8Array(m.buffer));
       poke();
       return;
     }
@@ -181,8 +185,8 @@ async function runBatches(pc: PackCore, deltas: number, opts: ResolveOptions, ma
     } else if (m.type === 'done') {
       outstanding--;
       try {
-        pc.mergeRecords(m.records);
-        if (m.findings.length) findings.push(m.findings);
+        pc.mergeRecords(new Uint8Array(m.records));
+        if (m.findings.byteLength) findings.push(new Uint8Array(m.findings));
         lostErrors ||= m.lostErrors;
         inWorkers += m.resolved;
         report(m.resolved);

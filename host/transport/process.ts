@@ -12,12 +12,19 @@ export function which(cmd: string, env: NodeJS.ProcessEnv): string | null {
     try {
       accessSync(p, constants.X_OK);
       if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
+    } catch (err) {
+      // Only "not here" moves on to the next directory. Any other failure is
+      // the check itself being refused (Deno without --allow-sys or
+      // --allow-read throws NotCapable, with no errno code): calling that "not
+      // installed" would send the user after the wrong problem.
+      if (!NOT_HERE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
     }
   }
   return null;
 }
+
+/** access(2) failures meaning this candidate is not an executable file. */
+const NOT_HERE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG', 'EPERM']);
 
 export interface RunResult {
   code: number | null;

@@ -7,12 +7,11 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { skipWithReason } from '../helpers/skip.ts';
 import { fileURLToPath } from 'node:url';
-import type { HttpServer } from '../helpers/servers.ts';
+import { slowRelay, type HttpServer } from '../helpers/servers.ts';
 import { assertSameClone, git, gitAsync, gitEnv, serveFixture, treeListing, type Fixture } from './fixture.ts';
 
 const cli = fileURLToPath(new URL('../../host/cli/wasmgit.ts', import.meta.url));
@@ -637,39 +636,6 @@ test('an init.defaultBranch git cannot use, in the user\'s config: refused in gi
   assert.is(ours.stderr.replace('ours-', 'git-'), theirs.stderr);
   assert.not.ok(existsSync(join(work, 'ours-bad-default')));
 });
-
-// A relay that lets the server's answer through slowly, so a clone is still
-// receiving its pack when the signal comes.
-async function slowRelay(port: number, bytesPerTick: number): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const srv = net.createServer((client) => {
-    const up = net.connect(port, '127.0.0.1');
-    sockets.add(client).add(up);
-    client.pipe(up);
-    up.on('data', (chunk: Buffer) => {
-      up.pause();
-      let off = 0;
-      const tick = () => {
-        if (client.destroyed) return up.destroy();
-        client.write(chunk.subarray(off, off + bytesPerTick));
-        off += bytesPerTick;
-        if (off < chunk.length) setTimeout(tick, 20);
-        else up.resume();
-      };
-      tick();
-    });
-    up.on('end', () => client.end());
-    for (const s of [client, up]) s.on('error', () => {});
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      srv.close();
-    },
-  };
-}
 
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]] as const) {
   test(`${sig} in the middle of the transfer: exit ${code}, the new directory removed`, async () => {

@@ -400,3 +400,35 @@ export async function startProxy(): Promise<Proxy> {
       }),
   };
 }
+
+/** A relay to `port` that lets the server's answer through `bytesPerTick` bytes every 20 ms (a clone still receiving when a test interrupts it). */
+export async function slowRelay(port: number, bytesPerTick: number): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((client) => {
+    const up = net.connect(port, '127.0.0.1');
+    sockets.add(client).add(up);
+    client.pipe(up);
+    up.on('data', (chunk: Buffer) => {
+      up.pause();
+      let off = 0;
+      const tick = () => {
+        if (client.destroyed) return up.destroy();
+        client.write(chunk.subarray(off, off + bytesPerTick));
+        off += bytesPerTick;
+        if (off < chunk.length) setTimeout(tick, 20);
+        else up.resume();
+      };
+      tick();
+    });
+    up.on('end', () => client.end());
+    for (const s of [client, up]) s.on('error', () => {});
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    },
+  };
+}
