@@ -1,4 +1,4 @@
-// npm run bench:clone [-- [10k] [100k] [500k] [20k-files] [20k-tags] [<url>...] [--runs N] [--without <tool>] [--into <dir>]]
+// npm run bench:clone [-- [10k] [100k] [500k] [20k-files] [20k-tags] [<url>...] [--runs N] [--without <tool>] [--into <dir>] [--node <binary>]]
 //
 // wasmgit clone vs git clone vs isomorphic-git's clone, from the same loopback
 // smart-HTTP server (git http-backend, test/helpers/servers.ts), measured in
@@ -10,13 +10,14 @@
 // does not: `20k-files` is one commit of 20,000 files in 1,400 directories (the
 // checkout), `20k-tags` is 2,000 commits with 20,000 tags (the refs). Any URL given is cloned the same way (from its
 // own server, not the loopback one). wasmgit runs under Node, and the same
-// bundle under Bun and Deno (the dev dependencies' binaries). `--without
+// bundle under Bun and Deno (the dev dependencies' binaries) and under each
+// Node binary given with `--node <path>` (repeatable; e.g. a newer release). `--without
 // isomorphic-git` (repeatable; also git, wasmgit, wasmgit-bun, wasmgit-deno) leaves a tool out, e.g. to re-run a size whose
 // isomorphic-git run takes many minutes. `--into <dir>` makes the clones there
 // instead of in bench/.work/clones: on a disk whose file creation is slow and
 // erratic, a tmpfs (`--into /dev/shm/wasmgit-bench`) compares the tools' own
 // work rather than the disk's.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -199,9 +200,10 @@ async function bench(label: string, url: string, runs: number, tools: typeof TOO
   const w = results.get('wasmgit clone');
   const iso = results.get('isomorphic-git clone');
   if (w?.ok && iso?.ok) console.log(`isomorphic-git / wasmgit wall time: ${(iso.ms / w.ms).toFixed(1)}×`);
-  for (const rt of ['Bun', 'Deno']) {
-    const o = results.get(`wasmgit clone (${rt})`);
-    if (w?.ok && o?.ok) console.log(`wasmgit under ${rt} / under Node: wall ${(o.ms / w.ms).toFixed(2)}×, peak RSS ${(o.rssKiB / w.rssKiB).toFixed(2)}×`);
+  for (const tool of tools) {
+    const rt = /^wasmgit clone \((.+)\)$/.exec(tool.name)?.[1];
+    const o = results.get(tool.name);
+    if (rt && w?.ok && o?.ok) console.log(`wasmgit under ${rt} / under Node ${process.version}: wall ${(o.ms / w.ms).toFixed(2)}×, peak RSS ${(o.rssKiB / w.rssKiB).toFixed(2)}×`);
   }
 }
 
@@ -212,10 +214,12 @@ async function main(): Promise<void> {
   const shapes: string[] = [];
   const urls: string[] = [];
   const without = new Set<string>();
+  const nodes: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--runs') runs = Number(args[++i]);
     else if (args[i] === '--without') without.add(args[++i]);
     else if (args[i] === '--into') clonesDir = resolve(args[++i]);
+    else if (args[i] === '--node') nodes.push(resolve(args[++i]));
     else if (SIZES[args[i]]) sizes.push(args[i]);
     else if (SHAPES[args[i]]) shapes.push(args[i]);
     else urls.push(args[i]);
@@ -226,6 +230,13 @@ async function main(): Promise<void> {
   for (const t of tools.filter((t) => t.bin && !existsSync(t.bin))) {
     process.stderr.write(`leaving out ${t.name}: ${t.bin} is missing (npm ci installs it)\n`);
     tools.splice(tools.indexOf(t), 1);
+  }
+  // --node <binary>: the command also under another Node (e.g. a newer release), right after the default one.
+  for (const bin of nodes.reverse()) {
+    const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+    if (!version) throw new Error(`--node ${bin}: does not run`);
+    const key = `wasmgit-node-${version}`;
+    tools.splice(tools.findIndex((t) => t.key === 'wasmgit') + 1, 0, { key, name: `wasmgit clone (Node ${version})`, bin, cmd: (url, dir) => [bin, cli, 'clone', '-q', url, dir] });
   }
   if (!existsSync(cli)) throw new Error('dist/cli/wasmgit.js is missing: run `npm run build` first');
   const server = await startHttpServer({ root: work });
