@@ -596,6 +596,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
         });
         if (fetched.pack) packs.push(fetched.pack);
+        packs.push(...fetched.stored);
         // The new boundary of a deepening fetch, or the shallow source's own (as
         // git, which then writes it too: the clone is shallow where its source is).
         shallow = fetched.shallow;
