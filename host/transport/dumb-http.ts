@@ -25,6 +25,8 @@ export interface DumbHttpFiles {
   readonly url: string;
   /** GET of `path` below the repository: the response, or null when the server has no such file (404, 410). */
   getFile(path: string): Promise<HttpResponse | null>;
+  /** http.followRedirects=true: where git would use the server's alternates. */
+  readonly followAlternates: boolean;
 }
 
 /** The whole body of an answer. */
@@ -157,6 +159,9 @@ class Walker {
   private serverPacks: ServerPack[] | null = null;
   private readonly packs: string[] = [];
   private store: ObjectStore | null = null;
+  private alternatesRead = false;
+  /** The object stores the server's alternates name (not fetched from). */
+  private readonly borrowed: string[] = [];
   private treeBuf = 0;
   private treeCap = 0;
   /** The repository URL without its trailing slash, as git's walker messages show it. */
@@ -271,7 +276,41 @@ class Walker {
     const lines = [`Cannot obtain needed ${item.hint ?? 'object'} ${item.oid}`];
     if (this.current) lines.push(`while processing commit ${this.current}.`);
     const text = `${lines.join('\n')}\nerror: fetch failed.\n`;
-    return new TransportError('remote-error', `${unable}\n${lines.join('\n')}\nfetch failed.`, this.files.url, { text, reason: '' });
+    const borrowed = this.borrowed.length ? `\n(the server borrows objects from ${this.borrowed.join(', ')}, which wasmgit does not fetch from)` : '';
+    return new TransportError('remote-error', `${unable}\n${lines.join('\n')}\nfetch failed.${borrowed}`, this.files.url, { text, reason: '' });
+  }
+
+  /**
+   * http-walker.c fetch_alternates(), at the first loose object the server
+   * lacks: objects/info/http-alternates, else objects/info/alternates. Each
+   * entry is resolved as process_alternates_response() resolves it. git uses
+   * them only with http.followRedirects=true (and warns otherwise); wasmgit
+   * never fetches from them, and says so where git would use them.
+   */
+  private async readAlternates(): Promise<void> {
+    if (this.alternatesRead) return;
+    this.alternatesRead = true;
+    for (const [path, httpSpecific] of [['objects/info/http-alternates', true], ['objects/info/alternates', false]] as const) {
+      const res = await this.files.getFile(path);
+      if (!res) continue;
+      const text = (await readBody(res)).toString('utf8');
+      // Only whole lines count (a last line without its newline is ignored, as git ignores it).
+      for (const line of text.split('\n').slice(0, -1)) {
+        let target: string | null = null;
+        if (line.startsWith('/') || line.startsWith('../')) target = new URL(line, `${this.files.url}objects/`).href;
+        else if (httpSpecific && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(line)) target = line;
+        if (target === null) continue;
+        if (!target.endsWith('objects')) {
+          this.say(`warning: ignoring alternate that does not end in 'objects': ${target}\n`);
+          continue;
+        }
+        target = target.slice(0, -'objects'.length);
+        if (this.files.followAlternates) this.say(`warning: not adding alternate object store: ${target} (wasmgit does not fetch from a dumb server's alternates)\n`);
+        else this.say(`warning: alternate disabled by http.followRedirects: ${target}\n`);
+        this.borrowed.push(target);
+      }
+      return;
+    }
   }
 
   /**
@@ -290,7 +329,7 @@ class Walker {
         if (!(err instanceof Missing)) throw err;
         this.say(`error: ${err.message}\n`);
       }
-    }
+    } else await this.readAlternates();
     await this.fetchPackHolding(oid);
     return null;
   }

@@ -94,6 +94,11 @@ export class HttpChannel implements Channel {
     return h;
   }
 
+  /** http.followRedirects=true: git then fetches from a dumb server's alternates (http-walker.c is_alternate_allowed()). */
+  get followAlternates(): boolean {
+    return /^(true|yes|on|1)$/i.test(configGet(this.opts.config, 'http.followRedirects')?.trim() ?? '');
+  }
+
   /** GIT_SMART_HTTP (default true): false makes every server a dumb one. */
   private get smartAllowed(): boolean {
     const v = (this.opts.env ?? process.env).GIT_SMART_HTTP;

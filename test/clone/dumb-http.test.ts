@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { clone, type CloneOptions } from '../../host/clone.ts';
 import { startHttpServer, type HttpServer } from '../helpers/servers.ts';
@@ -20,9 +20,9 @@ let work: ReturnType<typeof tempDir>;
 let repo: string;
 
 /** A commit on `branch` made with plumbing in the bare repository: its blob, trees and commit are loose objects. */
-function looseCommit(branch: string, path: string, content: string, mode = '100644'): string {
+function looseCommit(branch: string, path: string, content: string, mode = '100644', dir = repo): string {
   const env = { ...gitEnv, GIT_INDEX_FILE: join(work.dir, 'tmp-index') };
-  const run = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo, env, input, encoding: 'utf8' }).trim();
+  const run = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, env, input, encoding: 'utf8' }).trim();
   run(['read-tree', branch]);
   const blob = run(['hash-object', '-w', '--stdin'], content);
   run(['update-index', '--add', '--cacheinfo', `${mode},${blob},${path}`]);
@@ -196,6 +196,27 @@ test('a loose object that is not zlib, a truncated pack: an error naming the fil
   assert.match(ours, new RegExp(`error: ${cut}/objects/pack/${biggest}: pack truncated at offset 5000`));
   assert.match(theirs, /fatal: early EOF/);
   assert.fixture(after(ours), after(theirs));
+});
+
+test('objects only in the server\'s alternates: git\'s warning and failure by default; with http.followRedirects=true, where git fetches from them, a refusal saying so', async () => {
+  const borrower = join(fx.root, 'borrower.git');
+  git(fx.root, ['init', '-q', '--bare', '-b', 'main', borrower]);
+  writeFileSync(join(borrower, 'objects/info/alternates'), '../../repo.git/objects\n');
+  git(borrower, ['update-ref', 'refs/heads/main', git(repo, ['rev-parse', 'main']).trim()]);
+  looseCommit('main', 'borrower.txt', 'only this commit is here\n', '100644', borrower);
+  git(borrower, ['update-server-info']);
+  const url = dumb.url('borrower.git');
+  const { ours, theirs } = await bothFail([], url);
+  assert.match(theirs, `warning: alternate disabled by http.followRedirects: ${dumb.url('repo.git')}/\n`);
+  assert.fixture(ours, theirs);
+
+  const g = await runIn('git', ['-c', 'http.followRedirects=true', 'clone', '-q', url, 'git-borrower'], work.dir);
+  assert.is(g.code, 0, `git follows the alternate: ${g.stderr}`);
+  const w = await wasmgitIn(['-c', 'http.followRedirects=true', 'clone', '-q', url, 'ours-borrower'], work.dir);
+  assert.is(w.code, 128, w.stderr);
+  assert.match(w.stderr, `warning: not adding alternate object store: ${dumb.url('repo.git')}/ (wasmgit does not fetch from a dumb server's alternates)\n`);
+  assert.match(w.stderr, /\nCannot obtain needed commit [0-9a-f]{40}\nwhile processing commit [0-9a-f]{40}\.\nerror: fetch failed\.\n$/);
+  assert.not.ok(existsSync(join(work.dir, 'ours-borrower')), 'nothing left behind');
 });
 
 test('ls-remote: the same lines as git ls-remote', async () => {
