@@ -43,6 +43,8 @@ export type CloneEvent =
   | { phase: 'remote'; message: string }
   | { phase: 'receiving'; done: number; total: number; bytes?: number; final?: boolean }
   | { phase: 'resolving'; done: number; total: number; final?: boolean }
+  /** Objects a dumb-HTTP fetch has walked (a count with no total). */
+  | { phase: 'walking'; done: number; final?: boolean }
   | { phase: 'fetched' }
   | { phase: 'checkout'; done: number; total: number; final?: boolean }
   | { phase: 'warning'; message: string }

@@ -123,6 +123,7 @@ export async function receivePack(
       remoteMessage: (text) => emit({ phase: 'remote', message: text }),
       // A dumb-HTTP server's objects are stored as they come, not streamed here.
       objectDir: join(gitDir, 'objects'),
+      walked: (done, final) => emit({ phase: 'walking', done, final }),
     });
     const ix = await creating;
     for (const w of result.warnings ?? []) emit({ phase: 'warning', message: w });

@@ -56,6 +56,11 @@ export interface FetchSink {
    * the packs in FetchResult.packs; without it, such a transport cannot fetch.
    */
   objectDir?: string;
+  /**
+   * How many objects such a transport has walked so far (dumb HTTP: git's
+   * count-only "Fetching objects" meter); `final` once, at the end.
+   */
+  walked?(objects: number, final?: boolean): void;
 }
 
 export interface FetchResult {

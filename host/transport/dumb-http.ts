@@ -27,6 +27,8 @@ export interface DumbHttpFiles {
   getFile(path: string): Promise<HttpResponse | null>;
   /** http.followRedirects=true: where git would use the server's alternates. */
   readonly followAlternates: boolean;
+  /** How many requests to keep in flight (http.maxRequests); the connections allowed follow it. */
+  parallelRequests(): number;
 }
 
 /** The whole body of an answer. */
@@ -156,6 +158,8 @@ class Walker {
   private readonly queue: Pending[] = [];
   private current: string | null = null;
   private readonly loose = new Set<string>();
+  /** objects/xx directories made (or found) so far. */
+  private readonly dirs = new Set<string>();
   private serverPacks: ServerPack[] | null = null;
   private readonly packs: string[] = [];
   private store: ObjectStore | null = null;
@@ -164,6 +168,14 @@ class Walker {
   private readonly borrowed: string[] = [];
   private treeBuf = 0;
   private treeCap = 0;
+  /** Loose-object requests made ahead (walker->prefetch()): asked for in queue order, at most `parallel` not yet taken. */
+  private readonly prefetched = new Map<string, Promise<Buffer | null>>();
+  /** Every request made ahead that has not settled, taken or not. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly ahead: string[] = [];
+  private aheadNext = 0;
+  private started = 0;
+  private readonly parallel: number;
   /** The repository URL without its trailing slash, as git's walker messages show it. */
   private readonly base: string;
 
@@ -173,9 +185,11 @@ class Walker {
     private readonly module: WebAssembly.Module,
     private readonly objectDir: string,
     private readonly say: (text: string) => void,
+    private readonly walked: (objects: number, final?: boolean) => void,
     private readonly signal?: AbortSignal,
   ) {
     this.base = files.url.replace(/\/$/, '');
+    this.parallel = files.parallelRequests();
   }
 
   get storedPacks(): string[] {
@@ -186,7 +200,9 @@ class Walker {
     return this.loose.size;
   }
 
-  close(): void {
+  /** Waits for the requests made ahead and not taken (a failed walk's, or those a pack made needless), then closes the store. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
     this.store?.close();
     this.store = null;
   }
@@ -199,7 +215,53 @@ class Walker {
   private process(oid: string, hint: ObjectType | null): void {
     if (this.seen.has(oid)) return;
     this.seen.add(oid);
-    this.queue.push({ oid, hint, here: this.has(oid) });
+    const here = this.has(oid);
+    this.queue.push({ oid, hint, here });
+    if (!here) {
+      this.ahead.push(oid);
+      this.pump();
+    }
+  }
+
+  /** Starts the requests made ahead while fewer than `parallel` wait to be taken; skips what a pack has brought meanwhile. */
+  private pump(): void {
+    while (this.started < this.parallel && this.aheadNext < this.ahead.length) {
+      const oid = this.ahead[this.aheadNext++];
+      if (this.has(oid) || this.prefetched.has(oid)) continue;
+      const p = this.getLoose(oid);
+      // Reported when taken; one never taken (a pack brought its object) does not matter.
+      const settled = p.catch(() => {}).finally(() => this.inFlight.delete(settled));
+      this.inFlight.add(settled);
+      this.prefetched.set(oid, p);
+      this.started++;
+    }
+  }
+
+  /** Forgets the request made ahead for an object a pack has brought, freeing its place. */
+  private drop(oid: string): void {
+    if (!this.prefetched.delete(oid)) return;
+    this.started--;
+    this.pump();
+  }
+
+  /** The loose file of `oid` as the server has it, or null. */
+  private async getLoose(oid: string): Promise<Buffer | null> {
+    const res = await this.files.getFile(`objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+    return res ? readBody(res) : null;
+  }
+
+  /** The answer of the request made ahead for `oid` (made now if it was not). */
+  private async take(oid: string): Promise<Buffer | null> {
+    let p = this.prefetched.get(oid);
+    if (p) {
+      this.prefetched.delete(oid);
+      this.started--;
+    } else p = this.getLoose(oid);
+    try {
+      return await p;
+    } finally {
+      this.pump();
+    }
   }
 
   async run(wants: string[]): Promise<void> {
@@ -208,16 +270,23 @@ class Walker {
       if (this.signal?.aborted) throw this.signal.reason;
       const item = this.queue[head];
       let obj: { type: ObjectType; data: Uint8Array } | null = null;
-      if (!item.here && !this.has(item.oid)) {
+      if (!item.here && this.has(item.oid)) this.drop(item.oid);
+      else if (!item.here) {
         obj = await this.fetch(item.oid);
-        if (!obj && !this.has(item.oid)) throw this.missing(item);
+        if (!obj && !this.has(item.oid)) {
+          this.walked(head, true);
+          throw this.missing(item);
+        }
       }
       // A blob points nowhere: once here, nothing of it is read.
-      if (item.hint === 'blob' && !obj) continue;
-      obj ??= this.store!.read(item.oid);
-      if (item.hint && obj.type !== item.hint) throw new TransportError('protocol', `object ${item.oid} is a ${obj.type}, not a ${item.hint}`, this.files.url);
-      this.walk(item.oid, obj.type, obj.data);
+      if (item.hint !== 'blob' || obj) {
+        obj ??= this.store!.read(item.oid);
+        if (item.hint && obj.type !== item.hint) throw new TransportError('protocol', `object ${item.oid} is a ${obj.type}, not a ${item.hint}`, this.files.url);
+        this.walk(item.oid, obj.type, obj.data);
+      }
+      this.walked(head + 1);
     }
+    this.walked(this.queue.length, true);
   }
 
   /** walker.c process_object(): queue what a commit, tree or tag points to. */
@@ -319,10 +388,8 @@ class Walker {
    * store. Null when neither has it (the reasons said as git says them).
    */
   private async fetch(oid: string): Promise<{ type: ObjectType; data: Uint8Array } | null> {
-    const path = `objects/${oid.slice(0, 2)}/${oid.slice(2)}`;
-    const res = await this.files.getFile(path);
-    if (res) {
-      const raw = await readBody(res);
+    const raw = await this.take(oid);
+    if (raw) {
       try {
         return this.storeLoose(oid, raw);
       } catch (err) {
@@ -351,7 +418,10 @@ class Walker {
     if (nul < 0 || !m || Number(m[2]) !== all.length - nul - 1) throw new Missing(`File ${oid} (${url}) corrupt: bad object header '${header.slice(0, 40)}'`);
     if (sha1(this.core, all).hex !== oid) throw new Missing(`File ${oid} has bad hash`);
     const dir = join(this.objectDir, oid.slice(0, 2));
-    mkdirSync(dir, { recursive: true });
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     const tmp = join(dir, `tmp_obj_${oid.slice(2, 8)}_${process.pid}`);
     try {
       writeFileSync(tmp, raw, { mode: 0o444, flag: 'wx' });
@@ -436,11 +506,11 @@ export async function dumbFetch(files: DumbHttpFiles, req: FetchRequest, sink: F
   if (!sink.objectDir) throw new TransportError('unsupported', `${files.url} is a dumb-HTTP server: its objects are fetched one by one into a repository, not sent as a pack stream`, files.url);
   const module = await compileCore();
   const core = await loadCore({ module });
-  const walker = new Walker(files, core, module, sink.objectDir, say, req.signal);
+  const walker = new Walker(files, core, module, sink.objectDir, say, (n, final) => sink.walked?.(n, final), req.signal);
   try {
     await walker.run([...new Set(req.wants)]);
   } finally {
-    walker.close();
+    await walker.close();
   }
   return { shallow: [], unshallow: [], packs: walker.storedPacks, looseObjects: walker.storedLoose };
 }

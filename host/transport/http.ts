@@ -94,6 +94,20 @@ export class HttpChannel implements Channel {
     return h;
   }
 
+  /**
+   * Requests a dumb-HTTP walk keeps in flight: http.maxRequests (git's
+   * default 5). Agents made from now on allow as many connections.
+   */
+  parallelRequests(): number {
+    const n = Number(configGet(this.opts.config, 'http.maxRequests') ?? 5);
+    const max = Number.isInteger(n) && n > 0 ? n : 5;
+    if (this.client.maxSockets !== max) {
+      this.client.closeIdle();
+      this.client.maxSockets = max;
+    }
+    return max;
+  }
+
   /** http.followRedirects=true: git then fetches from a dumb server's alternates (http-walker.c is_alternate_allowed()). */
   get followAlternates(): boolean {
     return /^(true|yes|on|1)$/i.test(configGet(this.opts.config, 'http.followRedirects')?.trim() ?? '');

@@ -99,6 +99,17 @@ test('clone: as git clones it; loose objects stored loose, both packs downloaded
   for (const p of ['objects/info/packs', '.idx', '.pack']) assert.ok(paths.some((x) => x.endsWith(p)), `asked for ${p}: ${paths.join(' ')}`);
 });
 
+test('progress: the walk counts objects as git\'s "Fetching objects" meter does, ending at every object reachable from the refs', async () => {
+  const walked: { done: number; final?: boolean }[] = [];
+  await clone({ repository: dumb.url('repo.git'), directory: join(work.dir, 'progress'), bare: true, env: gitEnv, cwd: work.dir, onProgress: (e) => void (e.phase === 'walking' && walked.push(e)) });
+  // rev-list --objects lists each object once, gitlinks aside: what walker.c's loop() counts.
+  const reachable = git(repo, ['rev-list', '--objects', '--all']).trim().split('\n').length;
+  assert.ok(walked.length > 10, `${walked.length} events`);
+  assert.equal(walked[walked.length - 1], { phase: 'walking', done: reachable, final: true });
+  assert.ok(walked.every((e, i) => i === 0 || e.done >= walked[i - 1].done), 'counts only go up');
+  assert.is(walked.filter((e) => e.final).length, 1);
+});
+
 test('--bare and --mirror', async () => {
   await both(['--bare'], { bare: true }, { bare: true });
   await both(['--mirror'], { mirror: true }, { bare: true });
@@ -126,6 +137,23 @@ test('GIT_SMART_HTTP=0: a smart server read as a dumb one (plain GETs of info/re
     assert.is(ours[0].url, '/repo.git/info/refs');
   } finally {
     await smart.close();
+  }
+});
+
+test('credentials and a redirect: the files are asked for under the redirected base, with the credentials', async () => {
+  const s = await startHttpServer({ root: fx.root, dumb: true, redirect: true, basicAuth: { user: 'u', pass: 'p' } });
+  try {
+    const url = s.url('repo.git').replace('http://', 'http://u:p@');
+    const g = await runIn('git', ['clone', '-q', '--bare', url, 'git-auth'], work.dir);
+    assert.is(g.code, 0, g.stderr);
+    const w = await wasmgitIn(['clone', '-q', '--bare', url, 'ours-auth'], work.dir);
+    assert.is(w.code, 0, w.stderr);
+    assert.is(w.stderr, g.stderr);
+    assertSameClone(join(work.dir, 'ours-auth'), join(work.dir, 'git-auth'), { bare: true });
+    const ours = s.requests.filter((r) => r.headers['user-agent']?.includes('wasmgit'));
+    assert.ok(ours.slice(1).every((r) => r.url.startsWith('/repo.git/') && r.headers.authorization), ours.map((r) => r.url).join('\n'));
+  } finally {
+    await s.close();
   }
 });
 
