@@ -7,8 +7,8 @@
 // .idx files) is downloaded whole. Loose objects are stored as received once
 // their id is checked; packs go through the indexer, which writes the .idx.
 
-import { renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, RemoteRef } from '../protocol/types.ts';
 import { TransportError } from '../protocol/errors.ts';
 import type { HttpResponse } from './http-client.ts';
@@ -18,6 +18,7 @@ import { sha1 } from '../core/hash.ts';
 import { parseTreeTable, TREE_ENTRY } from '../core/tree.ts';
 import { ObjectStore, type ObjectType } from '../core/objects.ts';
 import { PackIndexer } from '../pack/index-pack.ts';
+import { objectDirs, packFiles } from './local-repo.ts';
 
 /** The files of a dumb-HTTP repository, as the HTTP channel fetches them (auth, proxies, gzip). */
 export interface DumbHttpFiles {
@@ -186,6 +187,8 @@ class Walker {
     private readonly objectDir: string,
     private readonly say: (text: string) => void,
     private readonly walked: (objects: number, final?: boolean) => void,
+    /** What the repository had before (its alternates, a pack already fetched): walked through, never fetched. */
+    private readonly local: ObjectStore | null,
     private readonly signal?: AbortSignal,
   ) {
     this.base = files.url.replace(/\/$/, '');
@@ -208,7 +211,13 @@ class Walker {
   }
 
   private has(oid: string): boolean {
-    return this.loose.has(oid) || (this.store?.has(oid) ?? false);
+    return this.loose.has(oid) || (this.store?.has(oid) ?? false) || (this.local?.has(oid) ?? false);
+  }
+
+  /** An object here already: in a pack fetched, or in the repository before. */
+  private readHere(oid: string): { type: ObjectType; data: Uint8Array } {
+    if (this.store?.has(oid)) return this.store.read(oid);
+    return this.local!.read(oid);
   }
 
   /** walker.c process(): queue an object once. */
@@ -280,7 +289,7 @@ class Walker {
       }
       // A blob points nowhere: once here, nothing of it is read.
       if (item.hint !== 'blob' || obj) {
-        obj ??= this.store!.read(item.oid);
+        obj ??= this.readHere(item.oid);
         if (item.hint && obj.type !== item.hint) throw new TransportError('protocol', `object ${item.oid} is a ${obj.type}, not a ${item.hint}`, this.files.url);
         this.walk(item.oid, obj.type, obj.data);
       }
@@ -496,6 +505,19 @@ class Walker {
 }
 
 /**
+ * The objects the repository has before the fetch (its own packs and loose
+ * objects, and its alternates': --reference, --shared), on a core of their
+ * own; null when there are none (a plain clone pays nothing).
+ */
+async function objectsHere(objectDir: string, module: WebAssembly.Module): Promise<ObjectStore | null> {
+  const dirs = objectDirs(dirname(objectDir));
+  const packs = dirs.flatMap((d) => packFiles(d));
+  const looseDirs = dirs.filter((d) => readdirSync(d).some((name) => /^[0-9a-f]{2}$/.test(name)));
+  if (!packs.length && !looseDirs.length) return null;
+  return ObjectStore.open(await loadCore({ module }), packs, { looseDirs: dirs });
+}
+
+/**
  * A fetch from a dumb server: the objects reachable from `req.wants`, stored in
  * `sink.objectDir` (loose objects there, packs under pack/). Shallow requests
  * are refused as git refuses them; a filter is ignored (all objects come).
@@ -506,11 +528,13 @@ export async function dumbFetch(files: DumbHttpFiles, req: FetchRequest, sink: F
   if (!sink.objectDir) throw new TransportError('unsupported', `${files.url} is a dumb-HTTP server: its objects are fetched one by one into a repository, not sent as a pack stream`, files.url);
   const module = await compileCore();
   const core = await loadCore({ module });
-  const walker = new Walker(files, core, module, sink.objectDir, say, (n, final) => sink.walked?.(n, final), req.signal);
+  const local = await objectsHere(sink.objectDir, module);
+  const walker = new Walker(files, core, module, sink.objectDir, say, (n, final) => sink.walked?.(n, final), local, req.signal);
   try {
     await walker.run([...new Set(req.wants)]);
   } finally {
     await walker.close();
+    local?.close();
   }
   return { shallow: [], unshallow: [], packs: walker.storedPacks, looseObjects: walker.storedLoose };
 }

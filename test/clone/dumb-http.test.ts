@@ -121,6 +121,19 @@ test('-b <annotated tag>, -b <branch> --single-branch, --no-checkout', async () 
   await both(['--no-checkout'], { noCheckout: true }, { checkout: false });
 });
 
+test('--reference: what the reference repository has is walked through, not fetched (the same loose objects and packs as git\'s)', async () => {
+  // Everything but the two loose commits on main and the loose tag.
+  const reference = join(work.dir, 'reference.git');
+  git(work.dir, ['clone', '-q', '--mirror', repo, reference]);
+  git(reference, ['update-ref', 'refs/heads/main', 'main~2']);
+  git(reference, ['tag', '-d', 'v3.0']);
+  git(reference, ['gc', '-q', '--prune=now']);
+  const { ours, theirs } = await both(['--reference', reference], { reference: [reference] });
+  assert.equal(objectFiles(ours), objectFiles(theirs), 'objects/: only what the reference lacks, as git fetched it');
+  const files = objectFiles(ours);
+  assert.ok(files.length > 0 && files.every((f) => /^objects\/[0-9a-f]{2}\//.test(f)), `loose objects only, no pack downloaded: ${files.join(' ')}`);
+});
+
 test('--filter and --shallow-exclude: unused, as git 2.39 leaves them with dumb HTTP (a full clone, the filter recorded)', async () => {
   await both(['--filter=blob:none'], { filter: 'blob:none' });
   await both(['--shallow-exclude=v1.0'], { shallowExclude: ['v1.0'] });
