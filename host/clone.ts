@@ -43,6 +43,8 @@ export type CloneEvent =
   | { phase: 'remote'; message: string }
   | { phase: 'receiving'; done: number; total: number; bytes?: number; final?: boolean }
   | { phase: 'resolving'; done: number; total: number; final?: boolean }
+  /** Objects a dumb-HTTP fetch has walked (a count with no total). */
+  | { phase: 'walking'; done: number; final?: boolean }
   | { phase: 'fetched' }
   | { phase: 'checkout'; done: number; total: number; final?: boolean }
   | { phase: 'warning'; message: string }
@@ -596,6 +598,7 @@ async function cloneRepository(o: CloneOptions): Promise<{ result: CloneResult; 
           throw new CloneError(bundlePackMessage(source.bundle, err), { url: source.url, path: source.bundle, cause: err });
         });
         if (fetched.pack) packs.push(fetched.pack);
+        packs.push(...fetched.stored);
         // The new boundary of a deepening fetch, or the shallow source's own (as
         // git, which then writes it too: the clone is shallow where its source is).
         shallow = fetched.shallow;

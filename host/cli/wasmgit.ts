@@ -125,7 +125,8 @@ async function main(args: string[]): Promise<number> {
     const relayed = relayedBy(err);
     const msg = systemErrorMessage(err) ?? (err instanceof Error ? err.message : String(err));
     // A spawned transport's own words first, as they were, then git's fatal line.
-    if (relayed) process.stderr.write(`${relayed.text}fatal: ${relayed.reason}\n`);
+    // (An empty reason: the child's words end with its own verdict, and git adds none.)
+    if (relayed) process.stderr.write(relayed.reason ? `${relayed.text}fatal: ${relayed.reason}\n` : relayed.text);
     else process.stderr.write(`fatal: ${msg}\n`);
     if (traceWanted() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 128;

@@ -88,7 +88,7 @@ export async function receivePack(
   gitDir: string,
   request: FetchRequest,
   opts: { emit(e: CloneEvent): void; promisor?: string; index?: IndexSettings; signal?: AbortSignal; fixThin?: FixThinOptions },
-): Promise<{ pack: FetchedPack | null; shallow: string[] }> {
+): Promise<{ pack: FetchedPack | null; shallow: string[]; stored: string[] }> {
   const { emit } = opts;
   const module = await compileCore();
   // The request goes out first; the indexer (an instance of the core, a
@@ -121,12 +121,16 @@ export async function receivePack(
         else return creating.then((ix) => ix.write(chunk));
       },
       remoteMessage: (text) => emit({ phase: 'remote', message: text }),
+      // A dumb-HTTP server's objects are stored as they come, not streamed here.
+      objectDir: join(gitDir, 'objects'),
+      walked: (done, final) => emit({ phase: 'walking', done, final }),
     });
     const ix = await creating;
     for (const w of result.warnings ?? []) emit({ phase: 'warning', message: w });
+    const stored = result.packs ?? [];
     if (!sawData) {
       ix.abort();
-      return { pack: null, shallow: result.shallow };
+      return { pack: null, shallow: result.shallow, stored };
     }
     const r = await ix.finish();
     emit({ phase: 'fetched' });
@@ -134,7 +138,7 @@ export async function receivePack(
       // index-pack --promisor: the refs this pack was fetched for (empty for a lazy fetch).
       writeFileSync(r.packPath.replace(/\.pack$/, '.promisor'), opts.promisor, { mode: 0o600 });
     }
-    return { pack: { pack: r.packPath, idx: r.idxPath, objects: r.objects }, shallow: result.shallow };
+    return { pack: { pack: r.packPath, idx: r.idxPath, objects: r.objects }, shallow: result.shallow, stored };
   } catch (err) {
     // An indexer that could not be made is the error to report, as when it was made first.
     (await creating).abort();
@@ -151,9 +155,9 @@ export interface IndexSettings {
 export async function fetchPack(
   conn: Connection,
   o: { gitDir: string; request: FetchRequest; promisorRefs?: string; index?: IndexSettings; emit(e: CloneEvent): void; signal?: AbortSignal; fixThin?: FixThinOptions },
-): Promise<{ pack: string | null; shallow: string[] }> {
+): Promise<{ pack: string | null; shallow: string[]; stored: string[] }> {
   const r = await receivePack(conn.remote, o.gitDir, o.request, { emit: o.emit, promisor: o.promisorRefs, index: o.index, signal: o.signal, fixThin: o.fixThin });
-  return { pack: r.pack?.pack ?? null, shallow: r.shallow };
+  return { pack: r.pack?.pack ?? null, shallow: r.shallow, stored: r.stored };
 }
 
 /** The repository's packs as the object store and checkout take them. */

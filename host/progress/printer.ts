@@ -79,6 +79,12 @@ export class GitProgressPrinter {
         this.meter('Resolving deltas', e.total).update(e.done);
         if (e.final) this.finish('Resolving deltas');
         return;
+      case 'walking':
+        if (!progress || quiet) return;
+        // walker.c loop(): a delayed meter counting objects, with no total.
+        this.meter('Fetching objects', 0, true).update(e.done);
+        if (e.final) this.finish('Fetching objects');
+        return;
       case 'checkout':
         if (!progress || quiet || !e.total) return;
         // unpack-trees.c starts this meter delayed: quick checkouts print nothing.

@@ -19,7 +19,9 @@ export class TransportError extends Error {
     /**
      * What a spawned transport (ssh, upload-pack) wrote to stderr, as it wrote
      * it, when `message` begins with it: git lets the child print to the
-     * terminal, then says its own `fatal: <reason>`.
+     * terminal, then says its own `fatal: <reason>`. An empty reason: the
+     * text ends with its own verdict (dumb HTTP's "error: fetch failed."),
+     * and git adds no fatal line.
      */
     readonly relayed?: { text: string; reason: string },
   ) {

@@ -49,6 +49,18 @@ export interface FetchSink {
   pack(chunk: Uint8Array): void | Promise<void>;
   /** Receives side-band 2 text as sent (progress lines keep their `\r`). */
   remoteMessage(text: string): void;
+  /**
+   * The object directory of the repository fetched into. A transport that
+   * fetches objects itself rather than as one pack stream (dumb HTTP) stores
+   * them here (loose objects, and packs under pack/ with their .idx) and names
+   * the packs in FetchResult.packs; without it, such a transport cannot fetch.
+   */
+  objectDir?: string;
+  /**
+   * How many objects such a transport has walked so far (dumb HTTP: git's
+   * count-only "Fetching objects" meter); `final` once, at the end.
+   */
+  walked?(objects: number, final?: boolean): void;
 }
 
 export interface FetchResult {
@@ -58,6 +70,10 @@ export interface FetchResult {
   unshallow: string[];
   /** Things the transport ignored, as git warns about them (e.g. a filter the server does not support). */
   warnings?: string[];
+  /** Packs the transport stored itself under FetchSink.objectDir (dumb HTTP), .idx beside each. */
+  packs?: string[];
+  /** Loose objects the transport stored itself under FetchSink.objectDir (dumb HTTP). */
+  looseObjects?: number;
 }
 
 export interface Remote {

@@ -114,6 +114,12 @@ export class HttpClient {
    * it: a clone's two or three requests then pay one TCP (and TLS) handshake.
    */
   private readonly agents: { http?: import('node:http').Agent; https?: import('node:https').Agent } = {};
+  /**
+   * Connections at once to the server (agents made after a change use it).
+   * One for the smart protocol, whose requests follow one another; a
+   * dumb-HTTP walk keeps several object requests in flight, as git does.
+   */
+  maxSockets = 1;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -153,8 +159,8 @@ export class HttpClient {
   }
 
   private agentFor(isHttps: boolean): import('node:http').Agent {
-    if (isHttps) return (this.agents.https ??= new (builtin.https().Agent)({ keepAlive: true, maxSockets: 1 }));
-    return (this.agents.http ??= new (builtin.http().Agent)({ keepAlive: true, maxSockets: 1 }));
+    if (isHttps) return (this.agents.https ??= new (builtin.https().Agent)({ keepAlive: true, maxSockets: this.maxSockets }));
+    return (this.agents.http ??= new (builtin.http().Agent)({ keepAlive: true, maxSockets: this.maxSockets }));
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {

@@ -1,13 +1,15 @@
 // Smart HTTP (gitprotocol-http): GET $url/info/refs?service=git-upload-pack for
 // the greeting, then one POST to $url/git-upload-pack per request. Protocol v2 is
 // asked for with the `Git-Protocol: version=2` header; a server that ignores it
-// answers with a v0 advertisement and the conversation continues in v0.
+// answers with a v0 advertisement and the conversation continues in v0. A server
+// that answers with the plain info/refs file is a dumb one (dumb-http.ts).
 
 import { VERSION } from '../version.ts';
 import type { Channel } from '../protocol/client.ts';
 import { TransportError, hungUp } from '../protocol/errors.ts';
 import { PktReader, text } from '../protocol/pktline.ts';
-import type { OpenOptions, Remote } from '../protocol/types.ts';
+import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote } from '../protocol/types.ts';
+import { dumbAdvertisement, dumbFetch, readBody } from './dumb-http.ts';
 import { configGet, wantedProtocol } from './config.ts';
 import { CredentialError, fillCredential, reportCredential, type Credential, type CredentialContext } from './credentials.ts';
 import { HttpClient, type HttpResponse } from './http-client.ts';
@@ -92,8 +94,47 @@ export class HttpChannel implements Channel {
     return h;
   }
 
-  /** Sends one request, asking for credentials once on a 401 and following redirects when `follow`. */
-  private async exchange(method: 'GET' | 'POST', suffix: string, headers: Record<string, string>, body: Uint8Array | undefined, follow: boolean): Promise<HttpResponse> {
+  /**
+   * Requests a dumb-HTTP walk keeps in flight: http.maxRequests (git's
+   * default 5). Agents made from now on allow as many connections.
+   */
+  parallelRequests(): number {
+    const n = Number(configGet(this.opts.config, 'http.maxRequests') ?? 5);
+    const max = Number.isInteger(n) && n > 0 ? n : 5;
+    if (this.client.maxSockets !== max) {
+      this.client.closeIdle();
+      this.client.maxSockets = max;
+    }
+    return max;
+  }
+
+  /** http.followRedirects=true: git then fetches from a dumb server's alternates (http-walker.c is_alternate_allowed()). */
+  get followAlternates(): boolean {
+    return /^(true|yes|on|1)$/i.test(configGet(this.opts.config, 'http.followRedirects')?.trim() ?? '');
+  }
+
+  /** GIT_SMART_HTTP (default true): false makes every server a dumb one. */
+  private get smartAllowed(): boolean {
+    const v = (this.opts.env ?? process.env).GIT_SMART_HTTP;
+    return v === undefined || !/^(0|false|no|off)$/i.test(v.trim());
+  }
+
+  /**
+   * A dumb-HTTP GET of a file below the repository: its answer, or null when
+   * the server has no such file (404, 410). Only the discovery request follows
+   * redirects (curl under git follows the initial request's only).
+   */
+  async getFile(path: string): Promise<HttpResponse | null> {
+    const res = await this.exchange('GET', path, { Accept: '*/*' }, undefined, false, true);
+    if (res.status === 404 || res.status === 410) {
+      res.release();
+      return null;
+    }
+    return res;
+  }
+
+  /** Sends one request, asking for credentials once on a 401 and following redirects when `follow`; with `missingOk` a 404 or 410 is returned, not thrown. */
+  private async exchange(method: 'GET' | 'POST', suffix: string, headers: Record<string, string>, body: Uint8Array | undefined, follow: boolean, missingOk = false): Promise<HttpResponse> {
     // curl, under git, refuses a URL with a raw space or control character rather than encode it.
     if (/[\x00-\x20\x7f]/.test(this.shown)) throw new TransportError('connection', `unable to access '${this.url}': URL using bad/illegal format or missing URL`, this.url);
     let askedForCredentials = false;
@@ -146,6 +187,7 @@ export class HttpChannel implements Channel {
         continue;
       }
       if (s >= 200 && s < 300 && askedForCredentials && this.cred) await reportCredential(this.credCtx, this.cred, 'approve');
+      if (missingOk && (s === 404 || s === 410)) return res;
       if (s < 200 || s >= 300) {
         if (follow) await this.showMessage(res);
         res.discard();
@@ -184,14 +226,18 @@ export class HttpChannel implements Channel {
   }
 
   async open(): Promise<PktReader> {
-    const res = await this.exchange('GET', `info/refs?service=${SERVICE}`, { Accept: '*/*' }, undefined, true);
-    if (res.contentType !== `application/x-${SERVICE}-advertisement`) {
-      res.discard();
-      throw new TransportError(
-        'unsupported',
-        `dumb HTTP protocol is not supported: '${this.url}' answered info/refs with Content-Type '${res.contentType || 'none'}' instead of a smart-HTTP advertisement`,
-        this.url,
-      );
+    // GIT_SMART_HTTP=0 makes git ask for the plain info/refs file, as a dumb client.
+    const smart = this.smartAllowed;
+    const res = await this.exchange('GET', smart ? `info/refs?service=${SERVICE}` : 'info/refs', { Accept: '*/*' }, undefined, true);
+    if (!smart || res.contentType !== `application/x-${SERVICE}-advertisement`) {
+      // remote-curl.c discover_refs(): any other answer is the info/refs file of a dumb server.
+      let body: Buffer;
+      try {
+        body = await readBody(res);
+      } finally {
+        res.release();
+      }
+      throw new DumbServer(body);
     }
     const r = this.reader(res);
     // A v0/v1 answer starts with `# service=git-upload-pack` and a flush (gitprotocol-http,
@@ -245,11 +291,75 @@ export class HttpChannel implements Channel {
   }
 }
 
-/** The smart-HTTP remote for `url` (credentials in it are used, never shown). */
+/** The info/refs answer of a server that does not speak the smart protocol: the file itself. */
+class DumbServer extends Error {
+  constructor(readonly infoRefs: Uint8Array) {
+    super('not a smart-HTTP server');
+  }
+}
+
+/**
+ * The remote of an http(s) URL: smart HTTP, or, when the server answers the
+ * discovery request with a plain info/refs file, the dumb protocol over the
+ * same channel (its credentials, proxies and redirected base).
+ */
+class HttpRemote implements Remote {
+  private readonly smart: ChannelRemote;
+  private dumb: { infoRefs: Uint8Array } | null = null;
+
+  constructor(
+    readonly url: string,
+    private readonly channel: HttpChannel,
+    private readonly opts: OpenOptions,
+  ) {
+    this.smart = new ChannelRemote(url, channel, opts.signal);
+  }
+
+  async advertise(o?: { prefixes?: string[]; serverOptions?: string[] }): Promise<Advertisement> {
+    if (!this.dumb) {
+      try {
+        return await this.smart.advertise(o);
+      } catch (err) {
+        if (!(err instanceof DumbServer)) throw err;
+        this.dumb = { infoRefs: err.infoRefs };
+      }
+    }
+    return this.guard(() => dumbAdvertisement(this.channel, this.dumb!.infoRefs, o?.prefixes));
+  }
+
+  fetch(req: FetchRequest, sink: FetchSink): Promise<FetchResult> {
+    if (!this.dumb) return this.smart.fetch(req, sink);
+    return this.guard(() => dumbFetch(this.channel, req, sink, (text) => this.opts.onStderr?.(text)));
+  }
+
+  /** An abort ends the requests in flight. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    const signal = this.opts.signal;
+    const onAbort = () => this.channel.destroy(signal!.reason);
+    if (signal) {
+      if (signal.aborted) throw signal.reason;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      return await work();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.smart.close();
+  }
+}
+
+/** The remote for an http(s) `url`, smart or dumb (credentials in it are used, never shown). */
 export function openHttp(url: string, opts: OpenOptions): Remote {
   // transport-helper.c: the HTTP helper has no "servpath" option to take another
   // upload-pack than the default (which is asked for anyway, so git says nothing).
   if (opts.uploadPack !== undefined && opts.uploadPack !== 'git-upload-pack') opts.onStderr?.('warning: setting remote service path not supported by protocol\n');
   const channel = new HttpChannel(url, opts);
-  return new ChannelRemote(channel.url.replace(/\/$/, ''), channel, opts.signal);
+  return new HttpRemote(channel.url.replace(/\/$/, ''), channel, opts);
 }

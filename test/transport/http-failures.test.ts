@@ -1,5 +1,5 @@
 // Smart HTTP failures end in a clean TransportError with git's wording and the
-// right kind: 404, 500, a dumb server, a connection cut in the middle of the pack,
+// right kind: 404, 500, a dumb server's fetch into no repository, a connection cut in the middle of the pack,
 // an ERR packet, a server that never answers, nothing listening, an abort.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -56,12 +56,21 @@ test('500: remote-error naming the status', async () => {
   assert.is(err.message, `unable to access '${url}/': The requested URL returned error: 500`);
 });
 
-test('a dumb HTTP server: unsupported, saying so', async () => {
+test('a dumb HTTP server: its info/refs and HEAD advertised; a fetch with nowhere to store objects refused, saying why', async () => {
   const s = await server({ dumb: true });
-  const err = await transportFailure(() => fetchAll(s.url('repo.git')));
-  assert.is(err.kind, 'unsupported');
-  assert.match(err.message, /dumb HTTP protocol is not supported/);
-  assert.match(err.message, /text\/plain/);
+  const remote = await openRemote(s.url('repo.git'), { env: testEnv });
+  try {
+    const adv = await remote.advertise();
+    const listed = git(repo, ['for-each-ref', '--format=%(objectname) %(refname)']).trim().split('\n');
+    assert.equal(adv.refs.filter((r) => r.name !== 'HEAD').map((r) => `${r.oid} ${r.name}`), listed);
+    assert.is(adv.headTarget, git(repo, ['symbolic-ref', 'HEAD']).trim());
+    // A pack-stream sink (no objectDir): the walker has nowhere to put loose objects and packs.
+    const err = await transportFailure(() => remote.fetch({ wants: [adv.refs[0].oid] }, collectingSink()));
+    assert.is(err.kind, 'unsupported');
+    assert.match(err.message, /is a dumb-HTTP server: its objects are fetched one by one into a repository/);
+  } finally {
+    await remote.close();
+  }
 });
 
 for (const gzip of [false, true]) {
