@@ -102,8 +102,16 @@ export function systemErrorMessage(err: unknown): string | null {
   return e.syscall === 'write' ? `write error: ${why}` : `${e.syscall} failed: ${why}`;
 }
 
-// libuv's texts where they differ from the C library's strerror(), which git prints.
+// strerror() as git prints it, by code: libuv's texts differ for some, and
+// Node's messages around them change between releases (Node 24 words
+// process.cwd()'s failure in a sentence of its own).
 const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
   EEXIST: 'File exists',
   ENAMETOOLONG: 'File name too long',
   ELOOP: 'Too many levels of symbolic links',

@@ -32,6 +32,7 @@ import { Attributes } from './attributes.ts';
 import { Converter, type Conversion } from './convert.ts';
 import { DELAYED } from './filter-process.ts';
 import { WriterThread } from './writer.ts';
+import { threadsAllowed } from '../address-space.ts';
 import { EXEC, FILE, LINK, STAT_WORDS, putStat } from './writer-protocol.ts';
 
 export interface CheckoutOptions {
@@ -144,7 +145,7 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
       w = { paths: [], modes: [], ids: [], dirs: [], parents: [], gitmodules: [] };
       // A thread for a large checkout is started once the walk has seen
       // enough files, so it boots while the walk goes on.
-      if (opts.writerThread !== false && !opts.sparse && !writer) {
+      if (opts.writerThread !== false && !opts.sparse && !writer && threadsAllowed()) {
         w.onFiles = { at: opts.writerThread ? 0 : WRITER_MIN_FILES, start: () => (writer ??= new WriterThread(opts.workTree)) };
       }
       try {
@@ -219,7 +220,8 @@ export async function checkout(opts: CheckoutOptions): Promise<{ files: number }
     const order: number[] = [];
     for (let i = 0; i < n; i++) if (inTree[i] && w.modes[i] !== S_IFGITLINK) order.push(i);
     order.sort((a, b) => where[a] - where[b]);
-    const useWriter = opts.writerThread ?? order.length >= WRITER_MIN_FILES;
+    // No thread where one cannot start (a tight `ulimit -v`, address-space.ts).
+    const useWriter = threadsAllowed() && (opts.writerThread ?? order.length >= WRITER_MIN_FILES);
     // (The walk may have started it: TypeScript does not see assignments in callbacks.)
     const started = writer as WriterThread | null;
     if (useWriter) writer = started ?? new WriterThread(opts.workTree);

@@ -9,7 +9,7 @@ import { TransportError } from '../protocol/errors.ts';
 import { parseConfigParameter } from '../repo/config.ts';
 import { sqQuote } from '../transport/process.ts';
 import { outputFailure, watchOutput } from './output.ts';
-import { rerunForAddressSpace } from './address-space.ts';
+import { rerunForAddressSpace } from '../address-space.ts';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

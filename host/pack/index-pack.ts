@@ -5,6 +5,7 @@
 // written under a temporary name and renamed only once complete.
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync, fsyncSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { threadsAllowed } from '../address-space.ts';
 import { basename, dirname, join } from 'node:path';
 import { compileCore, loadCore } from '../core/instance.ts';
 import { PackCore, PROGRESS_INDEXING, type EntryTable } from '../core/pack.ts';
@@ -129,6 +130,11 @@ export function defaultThreads(deltas = Infinity): number {
   return Math.max(1, Math.min(availableParallelism(), 1 + Math.floor(deltas / DELTAS_PER_EXTRA_THREAD)));
 }
 
+/** The threads to use: those asked for (or the default), but one where worker threads cannot start (address-space.ts). */
+function threadCount(asked: number | undefined, fallback: () => number): number {
+  return threadsAllowed() ? (asked ?? fallback()) : 1;
+}
+
 /** Pass 2 and the index, once pass 1 has seen the whole pack (in a file at `packPath`). */
 async function resolveAndBuild(
   pc: PackCore,
@@ -142,7 +148,7 @@ async function resolveAndBuild(
   const fd = openSync(packPath, 'r');
   try {
     const deltas = pc.resolveBegin(fileSource(fd), { cacheLimit: opts.cacheLimit, memoryLimit: opts.memoryLimit });
-    const threads = opts.threads ?? defaultThreads(deltas);
+    const threads = threadCount(opts.threads, () => defaultThreads(deltas));
     const progress = opts.onProgress ? (d: number, t: number) => opts.onProgress!('resolving', d, t) : undefined;
     progress?.(0, deltas);
     let resolvedInWorkers = 0;
@@ -207,7 +213,7 @@ export async function indexPackFile(packPath: string, opts: IndexOptions & { tab
   // Worker threads start now and get ready while pass 1 runs, when the caller
   // asked for them or the pack is large enough that the default will use them.
   const size = fstatSync(fd).size;
-  const threads = opts.threads ?? (size >= PRESTART_MIN_BYTES ? defaultThreads() : 1);
+  const threads = threadCount(opts.threads, () => (size >= PRESTART_MIN_BYTES ? defaultThreads() : 1));
   const pool = threads > 1 ? ResolvePool.start(workerThreads(threads, opts.mainThread), module) : undefined;
   try {
     try {
