@@ -2,6 +2,7 @@
 // server's greeting, picks v2 or v0/v1 from it, and runs ls-refs/fetch. The
 // transports (host/transport/) only move bytes; everything protocol-shaped is here.
 
+import { watchAbort } from './abort.ts';
 import { objectFormat, type Capabilities } from './capabilities.ts';
 import { TransportError, hungUp } from './errors.ts';
 import { FLUSH, PktReader, text } from './pktline.ts';
@@ -69,23 +70,20 @@ export class ProtocolClient {
     return conv;
   }
 
-  private async guard<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const onAbort = () => this.channel.destroy(signal!.reason);
-    if (signal) {
-      if (signal.aborted) throw signal.reason;
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    try {
-      return await work();
-    } catch (err) {
-      // After a failure the stream position is unknown: the next call starts afresh.
-      this.conv = null;
-      if (signal?.aborted) throw signal.reason;
+  private guard<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const run = async () => {
+      try {
+        return await work();
+      } catch (err) {
+        // After a failure the stream position is unknown: the next call starts afresh.
+        this.conv = null;
+        throw err;
+      }
+    };
+    return watchAbort(signal, (reason) => this.channel.destroy(reason), run, async (err) => {
       await this.channel.end().catch(() => {});
-      throw this.channel.explain ? await this.channel.explain(err) : err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+      return this.channel.explain ? await this.channel.explain(err) : err;
+    });
   }
 
   advertise(prefixes?: string[], signal?: AbortSignal, serverOptions?: string[]): Promise<Advertisement> {

@@ -7,6 +7,7 @@
 import { VERSION } from '../version.ts';
 import type { Channel } from '../protocol/client.ts';
 import { TransportError, hungUp } from '../protocol/errors.ts';
+import { watchAbort } from '../protocol/abort.ts';
 import { PktReader, text } from '../protocol/pktline.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote } from '../protocol/types.ts';
 import { dumbAdvertisement, dumbFetch, readBody } from './dumb-http.ts';
@@ -333,21 +334,8 @@ class HttpRemote implements Remote {
   }
 
   /** An abort ends the requests in flight. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    const signal = this.opts.signal;
-    const onAbort = () => this.channel.destroy(signal!.reason);
-    if (signal) {
-      if (signal.aborted) throw signal.reason;
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    try {
-      return await work();
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+  private guard<T>(work: () => Promise<T>): Promise<T> {
+    return watchAbort(this.opts.signal, (reason) => this.channel.destroy(reason), work);
   }
 
   close(): Promise<void> {

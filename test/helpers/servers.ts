@@ -3,8 +3,8 @@
 // CGI (with switches for the ways servers differ or fail), `git daemon`, and a fake
 // ssh command that runs the "remote" command locally, as git's own test suite does.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -431,4 +431,25 @@ export async function slowRelay(port: number, bytesPerTick: number): Promise<{ p
       srv.close();
     },
   };
+}
+
+/** Whether openssl is here to make a test certificate (selfSignedCert). */
+export const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A self-signed certificate for 127.0.0.1, made by openssl in `dir`
+ * (key.pem, cert.pem): the key and certificate for startHttpServer's `tls`,
+ * and the certificate's path for GIT_SSL_CAINFO.
+ */
+export function selfSignedCert(dir: string): { key: Buffer; cert: Buffer; certPath: string } {
+  const subj = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', ...subj, '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: dir, stdio: 'ignore', timeout: 30_000 });
+  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), certPath: join(dir, 'cert.pem') };
 }

@@ -9,13 +9,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { skipWithReason } from '../helpers/skip.ts';
 import { bun, deno, ROOT } from '../helpers/runtimes.ts';
-import { fakeSshEnv, slowRelay, startGitDaemon, startHttpServer, type GitDaemon, type HttpServer } from '../helpers/servers.ts';
+import { fakeSshEnv, hasOpenssl, selfSignedCert, slowRelay, startGitDaemon, startHttpServer, type GitDaemon, type HttpServer } from '../helpers/servers.ts';
 import { FastImport, assertSameClone, git, gitAsync, gitEnv, serveFixture, type ServedFixture } from '../clone/fixture.ts';
 
 const test = suite('the wasmgit command and clone API under Bun and Deno');
@@ -68,14 +68,6 @@ let daemon: GitDaemon;
 /** HTTPS with a self-signed certificate made by openssl; `tlsEnv` trusts it (GIT_SSL_CAINFO). */
 let tlsServer: HttpServer | undefined;
 let tlsEnv: NodeJS.ProcessEnv;
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 let work: string;
 let sshEnv: NodeJS.ProcessEnv;
 /** `git clone` of each source, made once and compared with every runtime's clone. */
@@ -99,10 +91,9 @@ test.before(async () => {
   daemon = await startGitDaemon({ root: s.fx.root });
   sshEnv = fakeSshEnv(gitEnv);
   if (hasOpenssl) {
-    const subj = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', ...subj, '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: work, stdio: 'ignore', timeout: 30_000 });
-    tlsServer = await startHttpServer({ root: s.fx.root, tls: { key: readFileSync(join(work, 'key.pem')), cert: readFileSync(join(work, 'cert.pem')) } });
-    tlsEnv = { ...gitEnv, GIT_SSL_CAINFO: join(work, 'cert.pem') };
+    const { key, cert, certPath } = selfSignedCert(work);
+    tlsServer = await startHttpServer({ root: s.fx.root, tls: { key, cert } });
+    tlsEnv = { ...gitEnv, GIT_SSL_CAINFO: certPath };
   }
   // wide.git: one commit of 2,400 files in 60 directories (over WRITER_MIN_FILES,
   // so the checkout starts its writer thread), some of them filtered.

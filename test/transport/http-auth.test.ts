@@ -5,11 +5,10 @@
 // absolute URIs, HTTPS through a CONNECT tunnel, and NO_PROXY bypasses both.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRemote } from '../../host/transport/index.ts';
-import { startHttpServer, startProxy, type HttpServer } from '../helpers/servers.ts';
+import { hasOpenssl, selfSignedCert, startHttpServer, startProxy, type HttpServer } from '../helpers/servers.ts';
 import { fetchAllVerified, makeServedRoot, tempDir, testEnv, transportFailure, within } from '../helpers/remote-repos.ts';
 import { skipWithReason } from '../helpers/skip.ts';
 
@@ -125,14 +124,6 @@ test('http_proxy: requests go to the proxy with absolute URIs; NO_PROXY bypasses
   assert.equal(proxy.seen, []);
 });
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 if (!hasOpenssl) {
   skipWithReason(test, 'https through a CONNECT tunnel', 'openssl is not installed to make a test certificate');
@@ -140,13 +131,8 @@ if (!hasOpenssl) {
   test('https: through a CONNECT tunnel, trusting GIT_SSL_CAINFO; an untrusted certificate is a connection error', async () => {
     const dir = join(tmp.dir, 'tls');
     mkdirSync(dir);
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'key.pem', '-out', 'cert.pem'],
-      { cwd: dir, stdio: 'ignore', timeout: 30_000 },
-    );
-    assert.ok(existsSync(join(dir, 'cert.pem')));
-    const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    const { key, cert } = selfSignedCert(dir);
+    const tls = { key, cert };
     const s = await server({ tls });
     const proxy = await startProxy();
     servers.push(proxy);
