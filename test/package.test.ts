@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,10 +41,16 @@ test('installed from the tarball into an empty folder, npx wasmgit --help runs',
     assert.match(help, /usage: wasmgit/);
     const version = execFileSync('npx', ['--no-install', 'wasmgit', '--version'], { cwd: dir, encoding: 'utf8' });
     assert.is(version.trim(), `wasmgit version ${pkg.version}`);
-    // The library entries load from the installed package, wasm included.
-    const probe = `import('wasmgit/core').then(async (m) => { const c = await m.loadCore(); process.stdout.write(String(typeof c.exports.alloc)); })`;
-    const kind = execFileSync('node', ['--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8' });
-    assert.is(kind, 'function');
+    // The library entries load from the installed package, wasm included, and
+    // only the package's own: a build/ beside the package (here an npm package
+    // of that name, holding something else) is no place to look.
+    mkdirSync(join(dir, 'node_modules', 'build'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'build', 'wasmgit.wasm'), 'not the core');
+    for (const entry of ['wasmgit/core', 'wasmgit']) {
+      const probe = `import('${entry}').then(async (m) => { const c = await m.loadCore(); process.stdout.write(String(typeof c.exports.packResolveSome)); })`;
+      const kind = execFileSync('node', ['--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8' });
+      assert.is(kind, 'function', entry);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,6 +20,19 @@ export type WasmInput =
 // host/<dir>/<name>.ts. Most specific (the wasmgit/core entry) first.
 const CANDIDATES = ['../../build/', '../build/', '../../../build/'];
 
+/**
+ * Where build/ is for this module: known exactly when it is one of the
+ * package's own bundles (dist/<name>.js, dist/<dir>/<name>.js) or this source
+ * file; only a module bundled elsewhere guesses through CANDIDATES. (Guessing
+ * first had dist/api.js take `../../build/`, outside the package, whenever a
+ * folder of that name sat beside the package's folder.)
+ */
+function buildDirs(here: string): string[] {
+  const own = /\/dist\/(?:[^/]+\/)?[^/]+\.js$/.exec(here) ?? /\/host\/core\/wasm-file\.ts$/.exec(here);
+  if (own) return [`${here.slice(0, own.index)}/build/`];
+  return CANDIDATES.map((d) => new URL(d, here).href);
+}
+
 /** Compiles the core from what the caller gave, or finds `file` (default wasmgit.wasm) next to the package. */
 export async function compileWasm(input?: WasmInput, file = 'wasmgit.wasm'): Promise<WebAssembly.Module> {
   if (input instanceof WebAssembly.Module) return input;
@@ -32,8 +45,8 @@ export async function compileWasm(input?: WasmInput, file = 'wasmgit.wasm'): Pro
     return mod;
   }
   const tried: string[] = [];
-  for (const dir of CANDIDATES) {
-    const url = new URL(dir + file, import.meta.url);
+  for (const dir of buildDirs(import.meta.url)) {
+    const url = new URL(file, dir);
     tried.push(url.href);
     const mod = await compileUrl(url);
     if (mod) return mod;
