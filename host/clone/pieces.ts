@@ -2,19 +2,19 @@
 // streaming indexer, and where the fetched packs meet the object store and
 // the checkout. Each function here is one arrow of the flow in
 // docs/architecture.md ("Clone").
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify, openRemote, TransportError, type FetchRequest, type Remote } from '../transport/index.ts';
 import { PackIndexer } from '../pack/index-pack.ts';
 import type { FixThinOptions } from '../pack/fix-thin.ts';
 import { compileCore, loadCore, type Core } from '../core/instance.ts';
-import { ObjectStore, type PackHandle } from '../core/objects.ts';
+import { ObjectStore, headerLines, type PackHandle } from '../core/objects.ts';
 import { parseTree, type TreeEntry } from '../core/tree.ts';
 import { afterPendingIo } from '../turns.ts';
 import { checkout } from '../checkout/checkout.ts';
 import { CloneError, RepositoryNotFoundError } from '../errors.ts';
 import type { CloneEvent } from '../clone.ts';
-import { objectDirs, packFiles } from '../transport/local-repo.ts';
+import { hasLooseObjects, objectDirs, packFiles } from '../transport/local-repo.ts';
 
 export interface Connection {
   url: string;
@@ -176,8 +176,7 @@ function objectsElsewhere(gitDir: string): { packs: PackHandle[]; looseDirs: str
   const dirs = objectDirs(gitDir);
   const own = dirs[0];
   const packs = dirs.slice(1).flatMap((d) => packFiles(d));
-  const hasLoose = (d: string) => readdirSync(d).some((name) => /^[0-9a-f]{2}$/.test(name));
-  return { packs, looseDirs: dirs.length > 1 || hasLoose(own) ? dirs : [] };
+  return { packs, looseDirs: dirs.length > 1 || hasLooseObjects(own) ? dirs : [] };
 }
 
 /** Read access to the objects of the new repository (the packs this clone wrote, and any alternates). */
@@ -207,9 +206,7 @@ export async function openRepositoryObjects(gitDir: string, packs: string[]): Pr
   let store = open();
   const read = (oid: string) => store.read(oid);
   const header = (data: Uint8Array, field: string): string | undefined => {
-    const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
-    const end = text.indexOf('\n\n');
-    for (const line of (end < 0 ? text : text.slice(0, end)).split('\n')) if (line.startsWith(`${field} `)) return line.slice(field.length + 1);
+    for (const line of headerLines(data)) if (line.startsWith(`${field} `)) return line.slice(field.length + 1);
     return undefined;
   };
   const self: RepositoryObjects = {

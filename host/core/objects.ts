@@ -17,6 +17,13 @@ import { CoreError } from './instance.ts';
 import { inflate } from './inflate.ts';
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+
+/** The header lines of a commit or tag (`tree …`, `parent …`, `object …`): those before the first empty line. */
+export function headerLines(data: Uint8Array): string[] {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+  const end = text.indexOf('\n\n');
+  return (end < 0 ? text : text.slice(0, end)).split('\n');
+}
 const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
 
 /** A pack and its .idx: paths on disk, or bytes and a reader for hosts without a filesystem. */

@@ -7,7 +7,7 @@
 // .idx files) is downloaded whole. Loose objects are stored as received once
 // their id is checked; packs go through the indexer, which writes the .idx.
 
-import { readdirSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, RemoteRef } from '../protocol/types.ts';
 import { TransportError } from '../protocol/errors.ts';
@@ -16,9 +16,9 @@ import { compileCore, loadCore, CoreError, type Core } from '../core/instance.ts
 import { inflate } from '../core/inflate.ts';
 import { sha1 } from '../core/hash.ts';
 import { parseTreeTable, TREE_ENTRY } from '../core/tree.ts';
-import { ObjectStore, type ObjectType } from '../core/objects.ts';
+import { ObjectStore, headerLines, type ObjectType } from '../core/objects.ts';
 import { PackIndexer } from '../pack/index-pack.ts';
-import { objectDirs, packFiles } from './local-repo.ts';
+import { hasLooseObjects, objectDirs, packFiles } from './local-repo.ts';
 
 /** The files of a dumb-HTTP repository, as the HTTP channel fetches them (auth, proxies, gzip). */
 export interface DumbHttpFiles {
@@ -308,9 +308,7 @@ class Walker {
       }
       return;
     }
-    const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
-    const end = text.indexOf('\n\n');
-    const lines = (end < 0 ? text : text.slice(0, end)).split('\n');
+    const lines = headerLines(data);
     const field = (name: string) => lines.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1));
     if (type === 'commit') {
       const tree = field('tree')[0];
@@ -512,8 +510,7 @@ class Walker {
 async function objectsHere(objectDir: string, module: WebAssembly.Module): Promise<ObjectStore | null> {
   const dirs = objectDirs(dirname(objectDir));
   const packs = dirs.flatMap((d) => packFiles(d));
-  const looseDirs = dirs.filter((d) => readdirSync(d).some((name) => /^[0-9a-f]{2}$/.test(name)));
-  if (!packs.length && !looseDirs.length) return null;
+  if (!packs.length && !dirs.some(hasLooseObjects)) return null;
   return ObjectStore.open(await loadCore({ module }), packs, { looseDirs: dirs });
 }
 

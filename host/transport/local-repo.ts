@@ -271,6 +271,11 @@ export function listPacks(objectsDir: string, hashLen: number): PackIndex[] {
   return packFiles(objectsDir).map((f) => new PackIndex(f.pack, f.idx, hashLen));
 }
 
+/** Whether an objects directory has any loose-object fan-out directory (objects/xx). */
+export function hasLooseObjects(objectsDir: string): boolean {
+  return readdirSync(objectsDir).some((name) => /^[0-9a-f]{2}$/.test(name));
+}
+
 export function listLoose(objectsDir: string, hashLen: number): { oid: string; path: string }[] {
   const out: { oid: string; path: string }[] = [];
   const rest = hashLen * 2 - 2;

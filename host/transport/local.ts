@@ -25,7 +25,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { join } from 'node:path';
 import { TransportError } from '../protocol/errors.ts';
 import type { Advertisement, FetchRequest, FetchResult, FetchSink, OpenOptions, Remote, RemoteRef } from '../protocol/types.ts';
-import type { EntryHeader } from '../core/objects.ts';
+import { headerLines, type EntryHeader } from '../core/objects.ts';
 import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../core/pack.ts';
 import { findGitDir } from '../repo/git-dir.ts';
 import { LocalCore } from './local-core.ts';
@@ -317,10 +317,8 @@ class LocalRemote implements Remote {
         continue;
       }
       if (type !== typeCode('commit') && type !== typeCode('tag')) continue;
-      const text = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
-      const end = text.indexOf('\n\n');
       const parents = !shallowIds.has(Buffer.from(id).toString('hex'));
-      for (const line of (end < 0 ? text : text.slice(0, end)).split('\n')) {
+      for (const line of headerLines(data)) {
         const key = line.slice(0, line.indexOf(' '));
         if (key === 'tree' || key === 'object' || (key === 'parent' && parents)) stack.push([Buffer.from(line.slice(key.length + 1), 'hex'), 0]);
       }
