@@ -72,8 +72,6 @@ export interface FetchResult {
   warnings?: string[];
   /** Packs the transport stored itself under FetchSink.objectDir (dumb HTTP), .idx beside each. */
   packs?: string[];
-  /** Loose objects the transport stored itself under FetchSink.objectDir (dumb HTTP). */
-  looseObjects?: number;
 }
 
 export interface Remote {

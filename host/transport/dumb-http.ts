@@ -199,10 +199,6 @@ class Walker {
     return this.packs;
   }
 
-  get storedLoose(): number {
-    return this.loose.size;
-  }
-
   /** Waits for the requests made ahead and not taken (a failed walk's, or those a pack made needless), then closes the store. */
   async close(): Promise<void> {
     await Promise.allSettled(this.inFlight);
@@ -533,5 +529,5 @@ export async function dumbFetch(files: DumbHttpFiles, req: FetchRequest, sink: F
     await walker.close();
     local?.close();
   }
-  return { shallow: [], unshallow: [], packs: walker.storedPacks, looseObjects: walker.storedLoose };
+  return { shallow: [], unshallow: [], packs: walker.storedPacks };
 }
