@@ -118,6 +118,7 @@ const STRERROR: Record<string, string> = {
   EISDIR: 'Is a directory',
   EBUSY: 'Device or resource busy',
   EIO: 'Input/output error',
+  ECONNRESET: 'Connection reset by peer',
   EXDEV: 'Invalid cross-device link',
 };
 

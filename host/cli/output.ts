@@ -15,9 +15,6 @@ import { systemErrorReason } from '../errors.ts';
 export const EXIT_BROKEN_PIPE = 141;
 const EXIT_FATAL = 128;
 
-/** strerror() for the failures a pipe or socket reports by code alone. */
-const REASONS: Record<string, string> = { EIO: 'Input/output error', ENOSPC: 'No space left on device', ECONNRESET: 'Connection reset by peer' };
-
 let stop: ((code: number) => void) | null = null;
 let failed: number | undefined;
 
@@ -30,8 +27,8 @@ export function watchOutput(): void {
     else if (stream === 'stderr') return;
     else {
       failed = EXIT_FATAL;
-      // A file's error reads "ENOSPC: no space left on device, write", a pipe's "write EIO".
-      process.stderr.write(`fatal: write failure on standard output: ${systemErrorReason(err) ?? REASONS[err.code ?? ''] ?? err.code ?? err.message}\n`);
+      // The reason by its code: a file's error reads "ENOSPC: no space left on device, write", a pipe's only "write EIO".
+      process.stderr.write(`fatal: write failure on standard output: ${systemErrorReason(err) ?? err.code ?? err.message}\n`);
     }
     process.exitCode = failed;
     if (stop) stop(failed);
